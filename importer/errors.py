@@ -1,0 +1,32 @@
+"""The importer's exception tree. Every error a user can cause is one of these.
+
+    ImporterError              base; carries the exit code the CLI uses
+    ├── UsageError             bad option, mapping template or config value (exit 2)
+    ├── InputFileError         input file missing, unreadable, no header, bad sheet (exit 2)
+    └── JournalLockedError     another run holds the journal (exit 4)
+
+The CLI prints ``str(error)`` as one line and exits with ``error.exit_code``; no traceback.
+Per-row problems are not exceptions: they are ``RowError`` records on the row.
+"""
+
+from importer.exitcodes import ExitCode
+
+
+class ImporterError(Exception):
+    """Base of every error the importer reports to a user."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+
+class UsageError(ImporterError):
+    """A command-line option, mapping template or config value is wrong."""
+
+
+class InputFileError(ImporterError):
+    """The input file cannot be read as a spreadsheet of tasks."""
+
+
+class JournalLockedError(ImporterError):
+    """Another run holds the journal."""
+
+    exit_code = ExitCode.LOCKED

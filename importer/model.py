@@ -1,0 +1,79 @@
+"""Records passed between the layers: a row as read, a row made into a request, an outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    """The `status` column of a results file (a public contract)."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+    CREATED = "created"
+    ALREADY_CREATED = "already_created"
+    FAILED = "failed"
+    NOT_ATTEMPTED = "not_attempted"
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One thing wrong with a row: which column, what is wrong and how to fix it."""
+
+    column: str
+    message: str
+    code: str = "Validation"
+
+    def __str__(self) -> str:
+        return f"{self.column}: {self.message}" if self.column else self.message
+
+
+@dataclass(slots=True)
+class SourceRow:
+    """A spreadsheet row as read: its row number as Excel shows it, and its cells as text.
+
+    ``raw`` holds typed cell values (e.g. a datetime from a real Excel date cell) only for
+    cells whose text form loses information the mapping needs.
+    """
+
+    number: int
+    values: dict[str, str]
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class PreparedRow:
+    """A row turned into a StartTaskContact request (keyword arguments), or its errors.
+
+    ``request`` is None when ``errors`` is not empty. ``request["ScheduledTime"]``, when
+    present, is epoch seconds (int), which is what goes on the wire.
+    """
+
+    source: SourceRow
+    request: dict[str, Any] | None
+    client_token: str
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def number(self) -> int:
+        return self.source.number
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What happened to one row: a line of the results file."""
+
+    row: int
+    status: Status
+    client_token: str
+    values: dict[str, str]
+    contact_id: str = ""
+    error_code: str = ""
+    error_message: str = ""
+    attempts: int = 0
