@@ -34,13 +34,12 @@ class RowError:
 class SourceRow:
     """A spreadsheet row as read: its row number as Excel shows it, and its cells as text.
 
-    ``raw`` holds typed cell values (e.g. a datetime from a real Excel date cell) only for
-    cells whose text form loses information the mapping needs.
+    ``overflow`` names the columns (letters) beyond the header that hold a value.
     """
 
     number: int
     values: dict[str, str]
-    raw: dict[str, Any] = field(default_factory=dict)
+    overflow: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -63,6 +62,14 @@ class PreparedRow:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def outcome(self, status: Status, **details: Any) -> Outcome:
+        """This row's results line; an invalid row carries its errors."""
+        if self.errors and "error_message" not in details:
+            codes = {error.code for error in self.errors}
+            details["error_code"] = codes.pop() if len(codes) == 1 else "Validation"
+            details["error_message"] = "; ".join(str(error) for error in self.errors)
+        return Outcome(self.number, status, self.client_token, self.source.values, **details)
 
 
 @dataclass(slots=True)

@@ -1,7 +1,23 @@
-"""`task-importer template` (placeholder until implemented)."""
+"""`task-importer template OUT.xlsx|OUT.csv`: a blank spreadsheet for ops to fill in."""
+
+from __future__ import annotations
 
 import argparse
 
+from importer.blank_template import write_blank_template
+from importer.exitcodes import ExitCode
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    subparsers.add_parser("template", help="not implemented yet")
+    parser = subparsers.add_parser(
+        "template",
+        help="write a blank spreadsheet (headers, an example row, a column guide in xlsx)",
+    )
+    parser.add_argument("output", metavar="OUT", help="OUT.xlsx or OUT.csv")
+    parser.set_defaults(func=run_template)
+
+
+def run_template(args: argparse.Namespace) -> ExitCode:
+    path = write_blank_template(args.output)
+    print(f"Wrote {path}: fill in one row per task, then run 'task-importer validate {path}'.")
+    return ExitCode.OK

@@ -1,0 +1,162 @@
+"""The blank spreadsheet ops fill in: headers, one example row, and a guide to each column."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from importer.errors import UsageError
+from importer.limits import (
+    ATTRIBUTES_MAX_BYTES,
+    CREATION_REFERENCE_TYPES,
+    SCHEDULE_MAX_DAYS,
+    TASKS_PER_PREVIOUS_CONTACT,
+    Length,
+    limits,
+)
+from importer.sandbox import defaults
+
+
+@dataclass(frozen=True)
+class ColumnGuide:
+    column: str
+    required: str
+    meaning: str
+    example: str
+    limit_field: str | None = None
+    limit_note: str = ""
+
+    def limit(self) -> str:
+        notes = [self.limit_note] if self.limit_note else []
+        if self.limit_field:
+            length = limits().fields.get(self.limit_field, Length(None, None))
+            if length.maximum:
+                notes.insert(0, f"at most {length.maximum:,} characters")
+        return "; ".join(notes)
+
+
+GUIDE = (
+    ColumnGuide(
+        "InstanceId",
+        "yes (or --instance-id)",
+        "Amazon Connect instance id (the last part of the instance ARN)",
+        defaults.INSTANCE_ID,
+        "InstanceId",
+    ),
+    ColumnGuide("Name", "yes", "Task title agents see in the CCP", "Call back customer", "Name"),
+    ColumnGuide(
+        "Description",
+        "no",
+        "Task details agents see",
+        "Customer asked for a call about order 00042",
+        "Description",
+    ),
+    ColumnGuide(
+        "ContactFlowId",
+        "exactly one of the three (or --contact-flow-id)",
+        "Flow that starts the task",
+        defaults.CONTACT_FLOW_IDS[0],
+        "ContactFlowId",
+    ),
+    ColumnGuide(
+        "QuickConnectId",
+        "exactly one of the three",
+        "Quick connect to send the task to",
+        "",
+        "QuickConnectId",
+    ),
+    ColumnGuide(
+        "TaskTemplateId",
+        "exactly one of the three",
+        "Task template (must have a flow configured when used alone)",
+        "",
+        "TaskTemplateId",
+    ),
+    ColumnGuide(
+        "PreviousContactId",
+        "no",
+        "Contact this task follows up",
+        "",
+        "PreviousContactId",
+        f"at most {TASKS_PER_PREVIOUS_CONTACT} tasks per previous contact",
+    ),
+    ColumnGuide("RelatedContactId", "no", "Contact linked to this task", "", "RelatedContactId"),
+    ColumnGuide(
+        "ScheduledTime",
+        "no",
+        "When the task starts: 2026-12-01T09:30:00+01:00, '2026-12-01 09:30' in the "
+        "--timezone zone, an Excel date cell, or epoch seconds. Empty: start at once",
+        "",
+        limit_note=f"not in the past, at most {SCHEDULE_MAX_DAYS} days ahead",
+    ),
+    ColumnGuide(
+        "ClientToken",
+        "no",
+        "Leave empty: the importer derives one per row so re-runs never duplicate a task",
+        "",
+        "ClientToken",
+    ),
+    ColumnGuide(
+        "Attributes.customer_id",
+        "no",
+        "Any column 'Attributes.<key>' becomes contact attribute <key> "
+        "(key: letters, digits, '-', '_')",
+        "00042",
+        limit_note=f"{ATTRIBUTES_MAX_BYTES:,} UTF-8 bytes across all attributes",
+    ),
+    ColumnGuide(
+        "References.URL.Order page",
+        "no",
+        "Any column 'References.<TYPE>.<name>' becomes a reference shown to the agent; "
+        f"TYPE is one of {', '.join(CREATION_REFERENCE_TYPES)}",
+        "https://orders.example.com/00042",
+        limit_note="URL references must be http(s) URLs; about 4,096 bytes across all",
+    ),
+)
+
+
+def write_blank_template(path: str | Path) -> Path:
+    """Write the blank spreadsheet (.csv or .xlsx, by suffix) and return its path."""
+    path = Path(path)
+    headers = [guide.column for guide in GUIDE]
+    example = [guide.example for guide in GUIDE]
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            with path.open("w", encoding="utf-8-sig", newline="") as stream:
+                csv.writer(stream).writerows([headers, example])
+        elif suffix == ".xlsx":
+            _write_xlsx(path, headers, example)
+        else:
+            raise UsageError(f"{path}: the template must end in .csv or .xlsx")
+    except OSError as error:
+        raise UsageError(f"{path}: cannot be written ({error.strerror})") from error
+    return path
+
+
+def _write_xlsx(path: Path, headers: list[str], example: list[str]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    tasks = workbook.active
+    tasks.title = "Tasks"
+    tasks.append(headers)
+    tasks.append(example)
+    for cell in tasks[1]:
+        cell.font = Font(bold=True)
+    for index, header in enumerate(headers, start=1):
+        tasks.column_dimensions[tasks.cell(1, index).column_letter].width = max(14, len(header) + 2)
+    for cell in tasks[2]:
+        cell.number_format = "@"
+    tasks.freeze_panes = "A2"
+    guide = workbook.create_sheet("Columns")
+    guide.append(["Column", "Required", "What it is", "Limit", "Example"])
+    for cell in guide[1]:
+        cell.font = Font(bold=True)
+    for entry in GUIDE:
+        guide.append([entry.column, entry.required, entry.meaning, entry.limit(), entry.example])
+    for letter, width in zip("ABCDE", (26, 26, 70, 45, 40), strict=True):
+        guide.column_dimensions[letter].width = width
+    workbook.save(path)

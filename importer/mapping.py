@@ -1,0 +1,303 @@
+"""Map spreadsheet columns to StartTaskContact fields.
+
+With no mapping template, headers named after the API fields map by name (case-insensitive),
+``Attributes.<key>`` columns become attributes and ``References.<TYPE>.<name>`` columns become
+references. A mapping template (TOML) adds format strings over columns, constants, attribute
+and reference maps; command-line options set constants too and win over the template.
+
+Resolution of a field on one row: a format string that names columns wins; otherwise a
+non-empty cell of the column named after the field; otherwise the constant. Routing constants
+(flow, quick connect, template) apply only when the row names none of the three itself.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from importer.errors import UsageError
+from importer.limits import ROUTING_FIELDS
+from importer.model import SourceRow
+
+FIELDS = (
+    "InstanceId",
+    "Name",
+    "Description",
+    "ContactFlowId",
+    "QuickConnectId",
+    "TaskTemplateId",
+    "PreviousContactId",
+    "RelatedContactId",
+    "ScheduledTime",
+    "ClientToken",
+)
+_FIELD_BY_FOLDED = {name.casefold(): name for name in FIELDS}
+ATTRIBUTE_PREFIX = "Attributes."
+REFERENCE_PREFIX = "References."
+_TEMPLATE_KEYS = {"timezone", "key_column", "fields", "attributes", "references"}
+_HINTS = (*FIELDS, "Attributes", "References")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class Template:
+    """A format string such as 'Call back {Customer Name}'; without braces, a constant."""
+
+    text: str
+    parts: tuple[str | tuple[str], ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Template:
+        parts: list[str | tuple[str]] = []
+        position = 0
+        for match in _PLACEHOLDER.finditer(text):
+            parts.append(text[position : match.start()])
+            token = match.group(0)
+            if token in ("{{", "}}"):
+                parts.append(token[0])
+            else:
+                parts.append((match.group(1).strip(),))
+            position = match.end()
+        parts.append(text[position:])
+        return cls(text, tuple(part for part in parts if part != ""))
+
+    @property
+    def columns(self) -> list[str]:
+        return [part[0] for part in self.parts if isinstance(part, tuple)]
+
+    @property
+    def is_constant(self) -> bool:
+        return not self.columns
+
+    def render(self, values: MappingABC[str, str]) -> str:
+        """The text for one row; empty when every column it names is empty on the row."""
+        columns = self.columns
+        if columns and not any(values.get(name, "").strip() for name in columns):
+            return ""
+        return "".join(
+            values.get(part[0], "").strip() if isinstance(part, tuple) else part
+            for part in self.parts
+        ).strip()
+
+
+@dataclass
+class MappingSpec:
+    """How rows become requests: from a mapping template file, then command-line options."""
+
+    fields: dict[str, Template] = field(default_factory=dict)
+    attributes: dict[str, Template] = field(default_factory=dict)
+    references: dict[str, tuple[str, Template]] = field(default_factory=dict)
+    key_column: str | None = None
+    timezone: str | None = None
+    source: str = "mapping"
+    origins: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path) -> MappingSpec:
+        """Read a mapping template; UsageError naming the file and key for anything wrong."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as error:
+            raise UsageError(f"mapping file {path}: no such file") from error
+        except (OSError, UnicodeDecodeError) as error:
+            raise UsageError(f"mapping file {path}: cannot be read ({error})") from error
+        except tomllib.TOMLDecodeError as error:
+            raise UsageError(f"mapping file {path}: not valid TOML ({error})") from error
+        return cls.from_dict(data, source=f"mapping file {path}")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "mapping") -> MappingSpec:
+        def fail(message: str) -> UsageError:
+            return UsageError(f"{source}: {message}")
+
+        unknown = sorted(set(data) - _TEMPLATE_KEYS)
+        if unknown:
+            raise fail(f"unknown key '{unknown[0]}'; allowed: {', '.join(sorted(_TEMPLATE_KEYS))}")
+        spec = cls(source=source)
+        for key in ("timezone", "key_column"):
+            if key in data:
+                if not isinstance(data[key], str) or not data[key].strip():
+                    raise fail(f"'{key}' must be a non-empty string")
+                setattr(spec, key, data[key].strip())
+        for name, text in _table(data, "fields", fail).items():
+            canonical = _FIELD_BY_FOLDED.get(name.casefold())
+            if canonical is None:
+                raise fail(f"[fields] has unknown field '{name}'; fields are {', '.join(FIELDS)}")
+            spec.fields[canonical] = _template(text, f"[fields] {name}", fail)
+        for key, text in _table(data, "attributes", fail).items():
+            spec.attributes[key] = _template(text, f"[attributes] {key}", fail)
+        for name, entry in _table(data, "references", fail).items():
+            where = f"[references] {name}"
+            if not isinstance(entry, dict) or set(entry) != {"type", "value"}:
+                raise fail(f'{where} must be {{ type = "URL", value = "..." }}')
+            kind = _template(entry["type"], f"{where} type", fail).text.strip().upper()
+            spec.references[name] = (kind, _template(entry["value"], f"{where} value", fail))
+        return spec
+
+    def set_constant(self, field_name: str, value: str | None, origin: str) -> None:
+        """Set a field to a constant (a command-line option), replacing the template's."""
+        if value is not None:
+            self.fields[field_name] = Template(value, (value,) if value else ())
+            self.origins[field_name] = origin
+
+
+def _table(data: dict[str, Any], key: str, fail: Any) -> dict[str, Any]:
+    table = data.get(key, {})
+    if not isinstance(table, dict):
+        raise fail(f"'{key}' must be a table ([{key}])")
+    return table
+
+
+def _template(text: Any, where: str, fail: Any) -> Template:
+    if not isinstance(text, str):
+        raise fail(f"{where} must be a string")
+    return Template.parse(text)
+
+
+@dataclass
+class MappedRow:
+    """A row's request fields as text, and where each came from (column or option)."""
+
+    fields: dict[str, str]
+    attributes: dict[str, str]
+    references: dict[str, tuple[str, str]]
+    origin: dict[str, str]
+
+    def where(self, path: str) -> str:
+        """The column (or option) a request field came from, for error messages."""
+        return self.origin.get(path, path)
+
+
+class RowMapper:
+    """A mapping bound to one file's header: maps each row to request fields."""
+
+    def __init__(self, spec: MappingSpec, columns: list[str]) -> None:
+        self.spec = spec
+        self.columns = columns
+        folded = {name.casefold(): name for name in columns}
+        self._field_columns: dict[str, str] = {}
+        self._attribute_columns: dict[str, str] = {}
+        self._reference_columns: dict[str, tuple[str, str]] = {}
+        used: set[str] = set()
+        for column in columns:
+            name = _FIELD_BY_FOLDED.get(column.casefold())
+            if name:
+                self._field_columns[name] = column
+            elif column.casefold().startswith(ATTRIBUTE_PREFIX.casefold()):
+                key = column[len(ATTRIBUTE_PREFIX) :].strip()
+                self._attribute_columns[key] = column
+            elif column.casefold().startswith(REFERENCE_PREFIX.casefold()):
+                kind, _, name = column[len(REFERENCE_PREFIX) :].partition(".")
+                self._reference_columns[name.strip()] = (kind.strip().upper(), column)
+            else:
+                continue
+            used.add(column)
+        templates = [
+            *spec.fields.values(),
+            *spec.attributes.values(),
+            *(value for _, value in spec.references.values()),
+        ]
+        self._resolved: dict[str, str] = {}
+        for template in templates:
+            for name in template.columns:
+                self._resolved[name] = self._column(name, folded)
+                used.add(self._resolved[name])
+        self.key_column = self._column(spec.key_column, folded) if spec.key_column else None
+        if self.key_column:
+            used.add(self.key_column)
+        self.unmapped = [column for column in columns if column not in used]
+
+    def _column(self, name: str, folded: dict[str, str]) -> str:
+        found = folded.get(name.casefold())
+        if found is None:
+            hint = difflib.get_close_matches(name, self.columns, n=1)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+            raise UsageError(
+                f"{self.spec.source} refers to column '{name}', which is not in the "
+                f"header{suggestion}; the columns are: {', '.join(self.columns)}"
+            )
+        return found
+
+    def unmapped_warning(self) -> str | None:
+        """One line naming the columns that map to nothing (typos must not pass silently)."""
+        if not self.unmapped:
+            return None
+        known = [*FIELDS, "Attributes.<key>", "References.<TYPE>.<name>"]
+        names = []
+        for column in self.unmapped:
+            stem, dot, rest = column.partition(".")
+            hint = difflib.get_close_matches(stem, _HINTS, n=1, cutoff=0.75)
+            suggestion = f" (did you mean '{hint[0]}{dot}{rest}'?)" if hint else ""
+            names.append(f"'{column}'{suggestion}")
+        return (
+            f"columns not sent to Amazon Connect (kept in the results file): {', '.join(names)}. "
+            f"Columns map by header: {', '.join(known)}"
+        )
+
+    def key_value(self, row: SourceRow) -> str | None:
+        return row.values.get(self.key_column, "").strip() if self.key_column else None
+
+    def map(self, row: SourceRow) -> MappedRow:
+        values = row.values
+        if self._resolved:
+            values = {
+                **values,
+                **{name: values.get(col, "") for name, col in self._resolved.items()},
+            }
+        fields: dict[str, str] = {}
+        origin: dict[str, str] = {}
+        constants: dict[str, str] = {}
+        for name in FIELDS:
+            template = self.spec.fields.get(name)
+            column = self._field_columns.get(name)
+            if template is not None and not template.is_constant:
+                text = template.render(values)
+                where = ", ".join(self._resolved[c] for c in template.columns)
+            elif column is not None and values[column].strip():
+                text, where = values[column].strip(), column
+            else:
+                if template is not None and template.text:
+                    constants[name] = template.text.strip()
+                continue
+            if text:
+                fields[name] = text
+                origin[name] = where
+        routed = any(name in fields for name in ROUTING_FIELDS)
+        for name, text in constants.items():
+            if name in ROUTING_FIELDS and routed:
+                continue
+            fields[name] = text
+            origin[name] = f"{name} (from {self.spec.origins.get(name, self.spec.source)})"
+        attributes: dict[str, str] = {}
+        for key, column in self._attribute_columns.items():
+            if values[column].strip():
+                attributes[key] = values[column].strip()
+                origin[f"{ATTRIBUTE_PREFIX}{key}"] = column
+        for key, template in self.spec.attributes.items():
+            text = template.render(values)
+            attributes.pop(key, None)
+            if text:
+                attributes[key] = text
+                origin[f"{ATTRIBUTE_PREFIX}{key}"] = _origin(template, self._resolved, key)
+        references: dict[str, tuple[str, str]] = {}
+        for name, (kind, column) in self._reference_columns.items():
+            if values[column].strip():
+                references[name] = (kind, values[column].strip())
+                origin[f"{REFERENCE_PREFIX}{name}"] = column
+        for name, (kind, template) in self.spec.references.items():
+            text = template.render(values)
+            references.pop(name, None)
+            if text:
+                references[name] = (kind, text)
+                origin[f"{REFERENCE_PREFIX}{name}"] = _origin(template, self._resolved, name)
+        return MappedRow(fields, attributes, references, origin)
+
+
+def _origin(template: Template, resolved: dict[str, str], fallback: str) -> str:
+    return ", ".join(resolved[name] for name in template.columns) or fallback

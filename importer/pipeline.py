@@ -1,0 +1,106 @@
+"""Reading -> mapping -> validation -> tokens: a file becomes a stream of PreparedRows.
+
+This is the library entry point for everything that happens before a request is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from importer.limits import TASKS_PER_PREVIOUS_CONTACT
+from importer.mapping import MappingSpec, RowMapper
+from importer.model import PreparedRow, RowError
+from importer.reading import Table, open_table
+from importer.scheduled_time import local_zone, zone
+from importer.tokens import TokenAssigner
+from importer.validation import RowValidator
+
+
+@dataclass
+class PrepareOptions:
+    """Everything that decides how rows become requests, besides the file itself."""
+
+    mapping: MappingSpec = field(default_factory=MappingSpec)
+    sheet: str | None = None
+    batch_id: str | None = None
+    now: dt.datetime | None = None
+
+
+@dataclass
+class Batch:
+    """An input file opened for preparation; iterate ``rows()`` once."""
+
+    table: Table
+    mapper: RowMapper
+    batch_id: str
+    timezone_name: str
+    timezone_is_default: bool
+    validator: RowValidator
+    tokens: TokenAssigner
+
+    @property
+    def warnings(self) -> list[str]:
+        unmapped = self.mapper.unmapped_warning()
+        return [*self.table.warnings, *([unmapped] if unmapped else [])]
+
+    def rows(self) -> Iterator[PreparedRow]:
+        previous_contacts: Counter[str] = Counter()
+        for source in self.table.rows:
+            mapped = self.mapper.map(source)
+            request, errors = self.validator.build(mapped)
+            if source.overflow:
+                letters = ", ".join(source.overflow)
+                errors.append(
+                    RowError(
+                        f"Column {source.overflow[0]}",
+                        f"this row has values in column(s) {letters}, which have no header; "
+                        "a value probably contains an unquoted delimiter, or add a header",
+                    )
+                )
+            previous = request.get("PreviousContactId")
+            if previous:
+                previous_contacts[previous] += 1
+                if previous_contacts[previous] > TASKS_PER_PREVIOUS_CONTACT:
+                    errors.append(
+                        RowError(
+                            mapped.where("PreviousContactId"),
+                            f"more than {TASKS_PER_PREVIOUS_CONTACT} rows in this file share "
+                            f"PreviousContactId '{previous}'; Amazon Connect allows "
+                            f"{TASKS_PER_PREVIOUS_CONTACT} tasks per previous contact",
+                        )
+                    )
+            token, token_error = self.tokens.assign(
+                request, source.number, self.mapper.key_value(source)
+            )
+            if token_error:
+                errors.append(token_error)
+            if errors:
+                yield PreparedRow(source, None, token, errors)
+            else:
+                request["ClientToken"] = token
+                yield PreparedRow(source, request, token)
+
+
+def open_batch(path: str | Path, options: PrepareOptions) -> Batch:
+    """Open an input file and bind the mapping to its header; raise ImporterError if not."""
+    table = open_table(path, options.sheet)
+    spec = options.mapping
+    mapper = RowMapper(spec, table.columns)
+    if spec.timezone:
+        tz, tz_name, tz_default = zone(spec.timezone), spec.timezone, False
+    else:
+        (tz, tz_name), tz_default = local_zone(), True
+    batch_id = options.batch_id or Path(path).name
+    return Batch(
+        table=table,
+        mapper=mapper,
+        batch_id=batch_id,
+        timezone_name=tz_name,
+        timezone_is_default=tz_default,
+        validator=RowValidator(tz, options.now),
+        tokens=TokenAssigner(batch_id, mapper.key_column),
+    )

@@ -1,0 +1,203 @@
+"""Check a mapped row against every StartTaskContact rule and build the request from it.
+
+Each failure is a RowError naming the column it came from and how to fix it. Lengths come from
+botocore's Connect model (importer.limits); the other rules from the service documentation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from urllib.parse import urlparse
+
+from importer.limits import (
+    ATTRIBUTES_MAX_BYTES,
+    CREATION_REFERENCE_TYPES,
+    REFERENCES_MAX_BYTES,
+    ROUTING_FIELDS,
+    SCHEDULE_MAX_DAYS,
+    Length,
+    limits,
+)
+from importer.mapping import ATTRIBUTE_PREFIX, REFERENCE_PREFIX, MappedRow
+from importer.model import RowError
+from importer.scheduled_time import describe, parse_scheduled_time
+
+_ATTRIBUTE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_HINTS = {
+    "InstanceId": "add an InstanceId column or pass --instance-id",
+    "Name": "give every row a Name (the task title agents see)",
+}
+
+
+class RowValidator:
+    """Validates mapped rows against the rules at one moment (for the scheduling window)."""
+
+    def __init__(self, tz: dt.tzinfo, now: dt.datetime | None = None) -> None:
+        self.tz = tz
+        self.now = now or dt.datetime.now(dt.UTC)
+        self.limits = limits()
+
+    def build(self, mapped: MappedRow) -> tuple[dict[str, Any], list[RowError]]:
+        """The request keyword arguments (without ClientToken) and the row's errors."""
+        errors: list[RowError] = []
+        request: dict[str, Any] = {}
+
+        def error(path: str, message: str) -> None:
+            column = mapped.where(path)
+            named_after_field = column.casefold().startswith(path.split(".")[0].casefold())
+            errors.append(RowError(column, message if named_after_field else f"{path}: {message}"))
+
+        for name in ("InstanceId", "Name"):
+            if not mapped.fields.get(name):
+                errors.append(RowError(name, f"{name} is required; {_HINTS[name]}"))
+        for name, text in mapped.fields.items():
+            if name == "ScheduledTime":
+                self._scheduled_time(text, request, error)
+                continue
+            self._length(name, text, self.limits.fields.get(name), error)
+            request[name] = text
+        routing = [name for name in ROUTING_FIELDS if name in mapped.fields]
+        if not routing:
+            errors.append(
+                RowError(
+                    "ContactFlowId",
+                    "no ContactFlowId, QuickConnectId or TaskTemplateId; fill one of these "
+                    "columns or pass --contact-flow-id",
+                )
+            )
+        elif len(routing) > 1:
+            where = ", ".join(f"{name} ({mapped.where(name)})" for name in routing)
+            errors.append(
+                RowError(
+                    mapped.where(routing[1]),
+                    f"give exactly one of ContactFlowId, QuickConnectId, TaskTemplateId; "
+                    f"this row has {where}: clear all but one",
+                )
+            )
+        if mapped.attributes:
+            request["Attributes"] = self._attributes(mapped.attributes, error)
+        if mapped.references:
+            request["References"] = self._references(mapped.references, error)
+        _check_encodable(request, mapped, errors)
+        return request, errors
+
+    def _length(self, path: str, text: str, length: Length | None, error: Any) -> None:
+        if length is None:
+            return
+        if length.maximum is not None and len(text) > length.maximum:
+            error(path, f"{len(text):,} characters, more than the {length.maximum:,} allowed")
+        if length.minimum and len(text) < length.minimum:
+            error(path, f"must be at least {length.minimum} characters")
+
+    def _scheduled_time(self, text: str, request: dict[str, Any], error: Any) -> None:
+        try:
+            epoch = parse_scheduled_time(text, self.tz)
+        except ValueError as problem:
+            error("ScheduledTime", str(problem))
+            return
+        now = int(self.now.timestamp())
+        latest = now + SCHEDULE_MAX_DAYS * 86_400
+        if epoch < now:
+            error(
+                "ScheduledTime",
+                f"'{text}' ({describe(epoch)}) is in the past (now {describe(now)}); "
+                "use a future time or leave it empty to start the task at once",
+            )
+        elif epoch > latest:
+            error(
+                "ScheduledTime",
+                f"'{text}' ({describe(epoch)}) is more than {SCHEDULE_MAX_DAYS} days ahead "
+                f"(latest allowed {describe(latest)})",
+            )
+        else:
+            request["ScheduledTime"] = epoch
+
+    def _attributes(self, attributes: dict[str, str], error: Any) -> dict[str, str]:
+        size = 0
+        for key, value in attributes.items():
+            path = f"{ATTRIBUTE_PREFIX}{key}"
+            if not _ATTRIBUTE_KEY.fullmatch(key):
+                error(
+                    path,
+                    f"attribute key '{key}' may hold only letters, digits, '-' and '_'; "
+                    "rename the column",
+                )
+            self._length(path, value, self.limits.attribute_value, error)
+            size += _utf8_len(key) + _utf8_len(value)
+        if size > ATTRIBUTES_MAX_BYTES:
+            first = next(iter(attributes))
+            error(
+                f"{ATTRIBUTE_PREFIX}{first}",
+                f"attributes total {size:,} UTF-8 bytes (keys and values), more than the "
+                f"{ATTRIBUTES_MAX_BYTES:,} allowed per task; shorten or drop some attributes",
+            )
+        return dict(attributes)
+
+    def _references(
+        self, references: dict[str, tuple[str, str]], error: Any
+    ) -> dict[str, dict[str, str]]:
+        size = 0
+        built: dict[str, dict[str, str]] = {}
+        for name, (kind, value) in references.items():
+            path = f"{REFERENCE_PREFIX}{name}"
+            if kind not in CREATION_REFERENCE_TYPES:
+                error(
+                    path,
+                    f"reference type '{kind}' cannot be set when a task is created; use one "
+                    f"of {', '.join(CREATION_REFERENCE_TYPES)}",
+                )
+            elif kind == "URL" and not _is_web_url(value):
+                error(path, f"'{value[:80]}' is not an http:// or https:// URL")
+            self._length(path, name, self.limits.reference_name, error)
+            self._length(path, value, self.limits.reference_value, error)
+            size += _utf8_len(name) + _utf8_len(value)
+            built[name] = {"Type": kind, "Value": value}
+        if size > REFERENCES_MAX_BYTES:
+            first = next(iter(references))
+            error(
+                f"{REFERENCE_PREFIX}{first}",
+                f"references total {size:,} UTF-8 bytes, more than the about "
+                f"{REFERENCES_MAX_BYTES:,} allowed per task; shorten them",
+            )
+        return built
+
+
+def _utf8_len(text: str) -> int:
+    return len(text.encode("utf-8", errors="surrogatepass"))
+
+
+def _is_web_url(value: str) -> bool:
+    try:
+        parsed = urlparse(value)
+    except ValueError:
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc) and " " not in value
+
+
+def _check_encodable(request: dict[str, Any], mapped: MappedRow, errors: list[RowError]) -> None:
+    """Flag text that cannot travel as UTF-8 JSON (lone surrogates from a damaged file)."""
+    for path, text in _texts(request):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            errors.append(
+                RowError(
+                    mapped.where(path),
+                    "contains characters that are not valid Unicode text (a damaged file?); "
+                    "retype the cell",
+                )
+            )
+
+
+def _texts(request: dict[str, Any]) -> list[tuple[str, str]]:
+    texts: list[tuple[str, str]] = []
+    for name, value in request.items():
+        if isinstance(value, str):
+            texts.append((name, value))
+        elif name == "Attributes":
+            texts += [(f"{ATTRIBUTE_PREFIX}{k}", k + v) for k, v in value.items()]
+        elif name == "References":
+            texts += [(f"{REFERENCE_PREFIX}{k}", k + v["Value"]) for k, v in value.items()]
+    return texts
