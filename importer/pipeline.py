@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from importer.limits import TASKS_PER_PREVIOUS_CONTACT
 from importer.mapping import MappingSpec, RowMapper
-from importer.model import PreparedRow, RowError
+from importer.model import PreparedRow, RowError, SourceRow
 from importer.reading import Table, open_table
 from importer.scheduled_time import local_zone, zone
 from importer.tokens import TokenAssigner
@@ -48,8 +48,13 @@ class Batch:
         return [*self.table.warnings, *([unmapped] if unmapped else [])]
 
     def rows(self) -> Iterator[PreparedRow]:
+        """Prepare the file's rows, in order (one pass)."""
+        return self.prepare(self.table.rows)
+
+    def prepare(self, sources: Iterable[SourceRow]) -> Iterator[PreparedRow]:
+        """Map, validate and token every row; a row's errors never stop the others."""
         previous_contacts: Counter[str] = Counter()
-        for source in self.table.rows:
+        for source in sources:
             mapped = self.mapper.map(source)
             request, errors = self.validator.build(mapped)
             if source.overflow:
@@ -87,7 +92,12 @@ class Batch:
 
 def open_batch(path: str | Path, options: PrepareOptions) -> Batch:
     """Open an input file and bind the mapping to its header; raise ImporterError if not."""
-    table = open_table(path, options.sheet)
+    return batch_for_table(open_table(path, options.sheet), options)
+
+
+def batch_for_table(table: Table, options: PrepareOptions) -> Batch:
+    """Bind the mapping to an opened table's header."""
+    path = table.path
     spec = options.mapping
     mapper = RowMapper(spec, table.columns)
     if spec.timezone:
