@@ -12,11 +12,12 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from importer.errors import UsageError
+from importer.errors import InputFileError, UsageError
 from importer.model import Outcome
 
 RESULT_COLUMNS = (
@@ -174,3 +175,54 @@ class _XlsxSink:
 
     def discard(self) -> None:
         self._workbook.close()
+
+
+@dataclass
+class ResultLine:
+    """One line of a results file read back (for retry)."""
+
+    row: int
+    status: str
+    contact_id: str
+    error_code: str
+    error_message: str
+    attempts: int
+    client_token: str
+    values: dict[str, str]
+
+
+def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLine]]:
+    """The input columns and the lines of a results file (.csv or .xlsx)."""
+    from importer.reading import open_table
+
+    table = open_table(path)
+    ours = [name.casefold() for name in table.columns[: len(RESULT_COLUMNS)]]
+    if ours != list(RESULT_COLUMNS):
+        raise InputFileError(
+            f"{path}: not a results file; its first columns must be {', '.join(RESULT_COLUMNS)}"
+        )
+    names = table.columns[: len(RESULT_COLUMNS)]
+    input_columns = table.columns[len(RESULT_COLUMNS) :]
+    unprotect_cell = unprotect if Path(path).suffix.lower() == ".csv" else str
+    lines = []
+    for source in table.rows:
+        cells = {name: unprotect_cell(source.values[name]) for name in table.columns}
+        row, attempts = cells[names[0]].strip(), cells[names[5]].strip()
+        if not row.isdigit() or not (attempts == "" or attempts.isdigit()):
+            raise InputFileError(
+                f"{path}: row {source.number}: 'row' must be the input row number and "
+                "'attempts' a whole number; restore them or delete the line"
+            )
+        lines.append(
+            ResultLine(
+                row=int(row),
+                status=cells[names[1]].strip(),
+                contact_id=cells[names[2]].strip(),
+                error_code=cells[names[3]],
+                error_message=cells[names[4]],
+                attempts=int(attempts or 0),
+                client_token=cells[names[6]].strip(),
+                values={column: cells[column] for column in input_columns},
+            )
+        )
+    return input_columns, lines
