@@ -1,7 +1,216 @@
-"""`task-importer sandbox` (placeholder until implemented)."""
+"""`task-importer sandbox`: run the local Amazon Connect emulator in the foreground."""
+
+from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import signal
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from importer.errors import UsageError
+from importer.exitcodes import ExitCode
+from importer.sandbox import Sandbox, SandboxConfig, defaults
+
+_ID_OPTIONS = {
+    "instance_id": "instance_ids",
+    "contact_flow_id": "contact_flow_ids",
+    "quick_connect_id": "quick_connect_ids",
+    "task_template_id": "task_template_ids",
+}
+
+
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a probability between 0 and 1")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is less than 1")
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    subparsers.add_parser("sandbox", help="not implemented yet")
+    parser = subparsers.add_parser(
+        "sandbox",
+        help="run a local Amazon Connect StartTaskContact emulator",
+        description=(
+            "Run a local emulator of Amazon Connect's StartTaskContact on 127.0.0.1 that "
+            "enforces the service's rules, quota and idempotency and injects faults on "
+            "demand. Nothing leaves this machine; any credentials work. Ctrl-C stops it."
+        ),
+    )
+    parser.add_argument("--port", type=_non_negative_int, default=8000, help="0: any free port")
+    parser.add_argument("--ledger", metavar="PATH", help="append created tasks to a JSONL file")
+    quota = parser.add_argument_group("quota")
+    quota.add_argument("--rate", type=_non_negative_float, default=2.0, help="requests/s (2)")
+    quota.add_argument("--burst", type=_positive_int, default=5, help="requests at once (5)")
+    quota.add_argument(
+        "--active-task-cap", type=_non_negative_int, metavar="N", help="402 once N tasks are open"
+    )
+    faults = parser.add_argument_group("faults")
+    faults.add_argument(
+        "--latency-ms",
+        type=_non_negative_float,
+        nargs=2,
+        metavar=("MIN", "MAX"),
+        default=(0.0, 0.0),
+        help="delay every answer by a uniform draw from MIN..MAX ms",
+    )
+    faults.add_argument("--fail-rate", type=_probability, default=0.0, help="probability of a 500")
+    faults.add_argument(
+        "--drop-before-rate",
+        type=_probability,
+        default=0.0,
+        help="probability of closing the connection without handling the request",
+    )
+    faults.add_argument(
+        "--drop-after-rate",
+        type=_probability,
+        default=0.0,
+        help="probability of creating the task, then closing the connection unanswered",
+    )
+    faults.add_argument(
+        "--access-denied", action="store_true", help="answer 403 AccessDeniedException to all"
+    )
+    faults.add_argument("--seed", type=int, help="seed of the fault and latency draws")
+    ids = parser.add_argument_group("accepted ids (each option replaces the defaults)")
+    for option in _ID_OPTIONS:
+        ids.add_argument("--" + option.replace("_", "-"), action="extend", nargs="+", metavar="ID")
+    parser.set_defaults(func=handler)
+
+
+def config_from_args(args: argparse.Namespace) -> SandboxConfig:
+    """The SandboxConfig the options describe; UsageError for a value out of range."""
+    low, high = args.latency_ms
+    if low > high:
+        raise UsageError(f"sandbox: --latency-ms MIN MAX: {low:g} is more than {high:g}")
+    ids = {
+        field: tuple(getattr(args, option))
+        for option, field in _ID_OPTIONS.items()
+        if getattr(args, option)
+    }
+    try:
+        return SandboxConfig(
+            rate=args.rate,
+            burst=args.burst,
+            active_task_cap=args.active_task_cap,
+            latency_ms=tuple(args.latency_ms),
+            fail_rate=args.fail_rate,
+            drop_before_rate=args.drop_before_rate,
+            drop_after_rate=args.drop_after_rate,
+            access_denied=args.access_denied,
+            seed=args.seed,
+            ledger_path=args.ledger,
+            **ids,
+        )
+    except ValueError as error:
+        raise UsageError(f"sandbox: {error}") from error
+
+
+def handler(args: argparse.Namespace) -> ExitCode:
+    """Serve in the foreground until SIGINT or SIGTERM, then stop cleanly (exit 0)."""
+    sandbox = Sandbox(config_from_args(args), port=args.port)
+    stop = threading.Event()
+    with _stopped_by_signals(stop) as received:
+        try:
+            sandbox.start()
+        except OSError as error:
+            raise UsageError(_bind_problem(args.port, error)) from error
+        try:
+            print(banner(sandbox), flush=True)
+            while not stop.wait(0.5):
+                pass
+        finally:
+            sandbox.stop()
+    counters = sandbox.counters()
+    print(
+        f"sandbox stopped by {received[0] if received else 'request'}: "
+        f"{counters['requests']} requests, {counters['created']} tasks created",
+        flush=True,
+    )
+    return ExitCode.OK
+
+
+def banner(sandbox: Sandbox) -> str:
+    """What the sandbox accepts and how to point the importer and the AWS CLI at it."""
+    config, url = sandbox.config, sandbox.url
+    flow = (config.contact_flow_ids or config.task_template_ids or ("FLOW_ID",))[0]
+    routing = "--contact-flow-id" if config.contact_flow_ids else "--task-template-id"
+    instance = config.instance_ids[0]
+    cap = config.active_task_cap
+    low, high = config.latency_ms
+    lines = [
+        f"Amazon Connect sandbox listening on {url}",
+        f"  instance ids:       {', '.join(config.instance_ids)}",
+        f"  contact flow ids:   {_listed(config.contact_flow_ids)}",
+        f"  quick connect ids:  {_listed(config.quick_connect_ids)}",
+        f"  task template ids:  {_listed(config.task_template_ids)}",
+        f"  quota:              {config.rate:g} requests/s, burst {config.burst}; "
+        f"active tasks: {'no cap' if cap is None else cap}",
+        f"  faults:             latency {low:g}-{high:g} ms, 500s {config.fail_rate:.0%}, "
+        f"drops before {config.drop_before_rate:.0%} / after {config.drop_after_rate:.0%}"
+        + (", ACCESS DENIED to every call" if config.access_denied else ""),
+        f"  ledger:             {config.ledger_path or 'none'}",
+        f"  inspect:            curl {url}/_sandbox/counters   curl {url}/_sandbox/tasks",
+        "",
+        "Any credentials work (nothing leaves this machine), e.g.:",
+        "  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
+        f"AWS_DEFAULT_REGION={defaults.REGION}",
+        "Importer:",
+        f"  AWS_ENDPOINT_URL_CONNECT={url} task-importer run tasks.csv "
+        f"--instance-id {instance} {routing} {flow}",
+        f"  (or pass --endpoint-url {url})",
+        "AWS CLI:",
+        f"  aws connect start-task-contact --endpoint-url {url} --region {defaults.REGION} "
+        f"--instance-id {instance} {routing} {flow} --name 'Sandbox task'",
+        "Ctrl-C stops the sandbox.",
+    ]
+    return "\n".join(lines)
+
+
+def _listed(ids: tuple[str, ...]) -> str:
+    return ", ".join(ids) if ids else "(none)"
+
+
+def _bind_problem(port: int, error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return f"port {port} is already in use on 127.0.0.1; pick another with --port (0: any)"
+    return f"cannot listen on 127.0.0.1:{port}: {error.strerror or error}"
+
+
+@contextlib.contextmanager
+def _stopped_by_signals(stop: threading.Event) -> Iterator[list[str]]:
+    """Turn SIGINT and SIGTERM into ``stop.set()``; yields the names of signals received."""
+    received: list[str] = []
+
+    def on_signal(number: int, _frame: Any) -> None:
+        received.append(signal.Signals(number).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for sig, handler_before in previous.items():
+            signal.signal(sig, handler_before)

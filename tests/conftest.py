@@ -1,0 +1,69 @@
+"""Shared fixtures: dummy AWS credentials for every test, a sandbox factory, a boto3 factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from importer.sandbox import Sandbox, SandboxConfig
+
+FAST = {"rate": 100_000.0, "burst": 100_000}
+"""Quota for tests that do not test the quota: effectively unlimited."""
+
+
+@pytest.fixture(autouse=True)
+def aws_credentials(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Dummy credentials, no AWS config files, no proxies: no test can reach a real account."""
+    missing = tmp_path_factory.getbasetemp() / "no-aws-config"
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(missing / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(missing / "credentials"))
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_CONNECT",
+        *(f"{scheme}_proxy" for scheme in ("http", "https", "all", "HTTP", "HTTPS", "ALL")),
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Callable[..., Sandbox]]:
+    """Factory: ``sandbox(**config_overrides)`` starts a sandbox; all are stopped at teardown."""
+    started: list[Sandbox] = []
+
+    def start(**overrides: Any) -> Sandbox:
+        emulator = Sandbox(SandboxConfig(**{**FAST, **overrides}), port=0).start()
+        started.append(emulator)
+        return emulator
+
+    yield start
+    for emulator in started:
+        emulator.stop()
+
+
+def make_connect_client(url: str) -> Any:
+    """A boto3 Connect client for ``url`` with botocore's own retries off (one attempt)."""
+    return boto3.client(
+        "connect",
+        endpoint_url=url,
+        region_name="us-east-1",
+        config=Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5),
+    )
+
+
+@pytest.fixture
+def connect_client() -> Callable[[str], Any]:
+    """Factory: ``connect_client(url)`` builds a boto3 Connect client for that endpoint."""
+    return make_connect_client
