@@ -1,0 +1,195 @@
+"""The boto3 client, and the one place botocore exceptions become our own error kinds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import boto3
+import botocore.exceptions as bce
+from botocore.config import Config
+
+from importer import __version__
+from importer.errors import UsageError
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0
+
+
+class ErrorKind(StrEnum):
+    """What an error means for the row and for the run."""
+
+    THROTTLE = "throttle"
+    """Over the request-rate quota: slow down and retry."""
+    TRANSIENT = "transient"
+    """A service or network fault: retry with the same ClientToken."""
+    QUOTA = "quota"
+    """Too many active tasks (or 12 tasks on one PreviousContactId): pause, then stop."""
+    ACCESS_DENIED = "access_denied"
+    """Credentials or IAM refuse the call: stop the run, nothing else will pass."""
+    CONFIG_NOT_FOUND = "config_not_found"
+    """The instance, flow, template or quick connect does not exist."""
+    ROW_INVALID = "row_invalid"
+    """The service rejected this row's content: report it, never retry."""
+    MISMATCH = "mismatch"
+    """The ClientToken was used before with a different request body."""
+
+
+RETRYABLE = frozenset({ErrorKind.THROTTLE, ErrorKind.TRANSIENT})
+
+ERROR_KINDS: dict[str, ErrorKind] = {
+    # Declared by StartTaskContact in botocore's Connect model.
+    "ThrottlingException": ErrorKind.THROTTLE,
+    "InternalServiceException": ErrorKind.TRANSIENT,
+    "ServiceQuotaExceededException": ErrorKind.QUOTA,
+    "ResourceNotFoundException": ErrorKind.CONFIG_NOT_FOUND,
+    "InvalidParameterException": ErrorKind.ROW_INVALID,
+    "InvalidRequestException": ErrorKind.ROW_INVALID,
+    # Common to every AWS API, or declared by other Connect operations.
+    "AccessDeniedException": ErrorKind.ACCESS_DENIED,
+    "UnrecognizedClientException": ErrorKind.ACCESS_DENIED,
+    "InvalidSignatureException": ErrorKind.ACCESS_DENIED,
+    "SignatureDoesNotMatch": ErrorKind.ACCESS_DENIED,
+    "InvalidClientTokenId": ErrorKind.ACCESS_DENIED,
+    "MissingAuthenticationToken": ErrorKind.ACCESS_DENIED,
+    "MissingAuthenticationTokenException": ErrorKind.ACCESS_DENIED,
+    "ExpiredToken": ErrorKind.ACCESS_DENIED,
+    "ExpiredTokenException": ErrorKind.ACCESS_DENIED,
+    "RequestExpired": ErrorKind.ACCESS_DENIED,
+    "TooManyRequestsException": ErrorKind.THROTTLE,
+    "LimitExceededException": ErrorKind.THROTTLE,
+    "Throttling": ErrorKind.THROTTLE,
+    "RequestLimitExceeded": ErrorKind.THROTTLE,
+    "InternalServerException": ErrorKind.TRANSIENT,
+    "InternalFailure": ErrorKind.TRANSIENT,
+    "ServiceUnavailable": ErrorKind.TRANSIENT,
+    "ServiceUnavailableException": ErrorKind.TRANSIENT,
+    "RequestTimeout": ErrorKind.TRANSIENT,
+    "RequestTimeoutException": ErrorKind.TRANSIENT,
+    "ContactFlowNotPublishedException": ErrorKind.CONFIG_NOT_FOUND,
+    "IdempotentParameterMismatchException": ErrorKind.MISMATCH,
+    "IdempotentParameterMismatch": ErrorKind.MISMATCH,
+    "IdempotencyException": ErrorKind.MISMATCH,
+    "ValidationException": ErrorKind.ROW_INVALID,
+    "SerializationException": ErrorKind.ROW_INVALID,
+}
+"""Error codes by name; codes not listed fall back on their HTTP status."""
+
+_ACCESS_DENIED_STATUS = frozenset({401, 403})
+_TRANSIENT_STATUS = frozenset({500, 502, 503, 504})
+
+# Transport faults. Those raised before a connection exists cannot have created a task.
+_NOT_SENT = (bce.ConnectTimeoutError, bce.EndpointConnectionError, bce.ProxyConnectionError)
+_MAYBE_SENT = (bce.ConnectionClosedError, bce.ReadTimeoutError, bce.HTTPClientError)
+_NO_CREDENTIALS = (
+    bce.NoCredentialsError,
+    bce.PartialCredentialsError,
+    bce.CredentialRetrievalError,
+    bce.TokenRetrievalError,
+    bce.SSOError,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiError:
+    """A classified failure of one StartTaskContact call."""
+
+    kind: ErrorKind
+    code: str
+    message: str
+    http_status: int | None = None
+    maybe_created: bool = False
+    """True when the service may have created the task without us seeing the answer."""
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in RETRYABLE
+
+
+def kind_for(code: str, http_status: int | None) -> ErrorKind:
+    """The kind of an error answer: by its code, else by its HTTP status."""
+    if code in ERROR_KINDS:
+        return ERROR_KINDS[code]
+    if http_status == 429:
+        return ErrorKind.THROTTLE
+    if http_status in _ACCESS_DENIED_STATUS:
+        return ErrorKind.ACCESS_DENIED
+    if http_status == 402:
+        return ErrorKind.QUOTA
+    if http_status == 404:
+        return ErrorKind.CONFIG_NOT_FOUND
+    if http_status is None or http_status >= 500:
+        return ErrorKind.TRANSIENT
+    return ErrorKind.ROW_INVALID
+
+
+def classify(error: BaseException) -> ApiError | None:
+    """Classify an exception raised by ``start_task_contact``; None if it is not an AWS error."""
+    if isinstance(error, bce.ClientError):
+        details = error.response.get("Error", {})
+        metadata = error.response.get("ResponseMetadata", {})
+        code = str(details.get("Code") or "")
+        status = metadata.get("HTTPStatusCode")
+        message = str(details.get("Message") or details.get("message") or code)
+        kind = kind_for(code, status)
+        return ApiError(
+            kind,
+            code or f"HTTP{status}",
+            message,
+            status,
+            maybe_created=kind is ErrorKind.TRANSIENT,
+        )
+    if isinstance(error, _NOT_SENT):
+        return ApiError(ErrorKind.TRANSIENT, type(error).__name__, str(error))
+    if isinstance(error, _MAYBE_SENT):
+        return ApiError(ErrorKind.TRANSIENT, type(error).__name__, str(error), maybe_created=True)
+    if isinstance(error, _NO_CREDENTIALS):
+        return ApiError(ErrorKind.ACCESS_DENIED, type(error).__name__, str(error))
+    if isinstance(error, bce.ParamValidationError):
+        return ApiError(ErrorKind.ROW_INVALID, "ParamValidation", str(error))
+    if isinstance(error, bce.BotoCoreError):
+        return ApiError(ErrorKind.TRANSIENT, type(error).__name__, str(error))
+    return None
+
+
+def client_config(
+    concurrency: int,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    read_timeout: float = READ_TIMEOUT,
+) -> Config:
+    """botocore settings: its retries off (we count every attempt), a connection per worker."""
+    return Config(
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        max_pool_connections=max(10, concurrency),
+        user_agent_extra=f"connect-task-importer/{__version__}",
+    )
+
+
+def make_client(
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
+    concurrency: int = 4,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    read_timeout: float = READ_TIMEOUT,
+) -> Any:
+    """A Connect client for one run, shared by all worker threads (boto3 clients are)."""
+    try:
+        session = boto3.session.Session(profile_name=profile, region_name=region)
+        return session.client(
+            "connect",
+            endpoint_url=endpoint_url,
+            config=client_config(concurrency, connect_timeout, read_timeout),
+        )
+    except bce.ProfileNotFound as error:
+        raise UsageError(f"AWS profile '{profile}' not found in your AWS config") from error
+    except bce.NoRegionError as error:
+        raise UsageError(
+            "no AWS region: pass --region or set AWS_REGION (the instance's region)"
+        ) from error
+    except ValueError as error:
+        raise UsageError(f"cannot create the Amazon Connect client: {error}") from error

@@ -1,0 +1,117 @@
+"""Progress reporting: a tqdm bar on a terminal, periodic log lines otherwise, or nothing.
+
+The executor calls ``update`` once per row outcome, from the thread that called ``run``.
+Nothing here ever shows a task's content: only counts and rates.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Literal, Protocol, TextIO
+
+from tqdm import tqdm
+
+from importer.model import Outcome, Status
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["auto", "bar", "log", "none"]
+LOG_INTERVAL = 30.0
+
+
+class Progress(Protocol):
+    def update(self, outcome: Outcome, rate: float) -> None:
+        """One more row is done; ``rate`` is the request rate the limiter allows now."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class NullProgress:
+    """Reports nothing: the library's default."""
+
+    def update(self, outcome: Outcome, rate: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class BarProgress:
+    """A tqdm bar: rows done, created, failed and the current request rate."""
+
+    def __init__(self, total: int | None = None, stream: TextIO | None = None) -> None:
+        self._counts: Counter[Status] = Counter()
+        self._bar = tqdm(
+            total=total,
+            unit="row",
+            desc="tasks",
+            file=stream if stream is not None else sys.stderr,
+            dynamic_ncols=True,
+        )
+
+    def update(self, outcome: Outcome, rate: float) -> None:
+        self._counts[outcome.status] += 1
+        self._bar.set_postfix_str(_summary(self._counts, rate), refresh=False)
+        self._bar.update(1)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+class LogProgress:
+    """A log line at INFO every ``interval`` seconds, and one at the end."""
+
+    def __init__(
+        self,
+        total: int | None = None,
+        interval: float = LOG_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._total = total
+        self._interval = interval
+        self._clock = clock
+        self._counts: Counter[Status] = Counter()
+        self._rate = 0.0
+        self._last = clock()
+
+    def update(self, outcome: Outcome, rate: float) -> None:
+        self._counts[outcome.status] += 1
+        self._rate = rate
+        now = self._clock()
+        if now - self._last >= self._interval:
+            self._last = now
+            self._emit()
+
+    def close(self) -> None:
+        self._emit()
+
+    def _emit(self) -> None:
+        done = sum(self._counts.values())
+        of = f" of {self._total:,}" if self._total is not None else ""
+        log.info(
+            "progress: %s%s rows done (%s)", f"{done:,}", of, _summary(self._counts, self._rate)
+        )
+
+
+def _summary(counts: Counter[Status], rate: float) -> str:
+    created = counts[Status.CREATED] + counts[Status.ALREADY_CREATED]
+    return f"created {created:,}, failed {counts[Status.FAILED]:,}, rate {rate:.2f}/s"
+
+
+def make_progress(
+    mode: Mode = "auto", *, total: int | None = None, stream: TextIO | None = None
+) -> Progress:
+    """``auto``: a bar if ``stream`` (stderr) is a terminal, else log lines."""
+    stream = stream if stream is not None else sys.stderr
+    if mode == "none":
+        return NullProgress()
+    if mode == "bar" or (mode == "auto" and stream.isatty()):
+        return BarProgress(total, stream)
+    if mode in ("log", "auto"):
+        return LogProgress(total)
+    raise ValueError(f"unknown progress mode '{mode}'; use auto, bar, log or none")

@@ -1,0 +1,205 @@
+"""One rate limiter shared by every worker: a token bucket whose rate adapts to throttling.
+
+The bucket never sends faster than the rate it was told (the *ceiling*). When the service
+throttles, the rate drops to ``beta`` times the rate we were really sending at, the bucket is
+emptied (the service's bucket is empty too), and the rate then climbs back: CUBIC (the
+default, as botocore's adaptive retry mode does) or AIMD (a straight line).
+
+Unlike botocore, one throttling episode counts once: an answer to a request sent before the
+last cut says nothing about the new rate, so it does not cut again. And the climb is scaled
+to the rate: it takes ``calls_to_recover`` requests' worth of time to get back to the rate of
+the last throttle, so a throttle costs the same small share of calls at 2 requests a second
+as at 200, instead of botocore's fixed-in-seconds curve that overshoots a low quota every
+couple of calls.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Literal, Protocol
+
+Algorithm = Literal["cubic", "aimd"]
+
+BETA = 0.7
+"""Multiplicative decrease on a throttle (botocore's CUBIC uses 0.7)."""
+CALLS_TO_RECOVER = 40
+"""Requests' worth of time the climb takes to get back to the rate of the last throttle."""
+MIN_RATE = 0.1
+"""Floor of the adapted rate in requests a second (lower if the ceiling is lower)."""
+MAX_NAP = 0.25
+"""Longest single sleep while waiting for a token, so cancellation is noticed quickly."""
+_RATE_WINDOW = 16
+"""Send times kept to measure the rate we really send at."""
+_EPSILON = 1e-9
+"""Token fraction treated as whole, so float rounding cannot leave a wait too short to pass."""
+
+
+class Controller(Protocol):
+    """How the rate falls on a throttle and climbs back afterwards."""
+
+    def throttled(self, rate: float, now: float) -> float:
+        """Note a throttle while sending at ``rate``; return the new rate."""
+        ...
+
+    def rate_at(self, now: float) -> float:
+        """The rate the climb has reached at ``now``."""
+        ...
+
+
+class Cubic:
+    """CUBIC: back to the last throttle's rate along a concave curve, then probe convexly."""
+
+    def __init__(self, beta: float = BETA, calls_to_recover: float = CALLS_TO_RECOVER) -> None:
+        self.beta = beta
+        self.calls_to_recover = calls_to_recover
+        self._w_max = 0.0
+        self._k = 0.0
+        self._scale = 0.0
+        self._last_throttle = 0.0
+
+    def throttled(self, rate: float, now: float) -> float:
+        self._w_max = rate
+        self._k = self.calls_to_recover / rate
+        self._scale = rate * (1 - self.beta) / self._k**3
+        self._last_throttle = now
+        return rate * self.beta
+
+    def rate_at(self, now: float) -> float:
+        return self._scale * (now - self._last_throttle - self._k) ** 3 + self._w_max
+
+
+class Aimd:
+    """AIMD: back to the last throttle's rate along a straight line, and on up at that slope."""
+
+    def __init__(self, beta: float = BETA, calls_to_recover: float = CALLS_TO_RECOVER) -> None:
+        self.beta = beta
+        self.calls_to_recover = calls_to_recover
+        self._start = 0.0
+        self._slope = 0.0
+        self._last_throttle = 0.0
+
+    def throttled(self, rate: float, now: float) -> float:
+        self._start = rate * self.beta
+        self._slope = rate * (1 - self.beta) / (self.calls_to_recover / rate)
+        self._last_throttle = now
+        return self._start
+
+    def rate_at(self, now: float) -> float:
+        return self._start + self._slope * (now - self._last_throttle)
+
+
+def make_controller(algorithm: Algorithm) -> Controller:
+    if algorithm == "cubic":
+        return Cubic()
+    if algorithm == "aimd":
+        return Aimd()
+    raise ValueError(f"unknown rate algorithm '{algorithm}'; use 'cubic' or 'aimd'")
+
+
+class RateLimiter:
+    """Thread-safe token bucket: ``rate`` tokens a second up to ``burst - 1``; starts full.
+
+    One token of the burst is held in reserve: the service's bucket starts refilling only
+    when our first request reaches it, a little after ours did, so a bucket exactly like the
+    service's runs slightly ahead of it and gets throttled; one spare token absorbs that.
+
+    Callers take a token with :meth:`acquire` before each request and report the answer with
+    :meth:`succeeded` or :meth:`throttled`, passing back the time ``acquire`` returned.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        *,
+        adaptive: bool = True,
+        controller: Controller | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not rate > 0:
+            raise ValueError(f"rate must be > 0 requests a second, not {rate}")
+        if burst < 1:
+            raise ValueError(f"burst must be at least 1, not {burst}")
+        self.ceiling = float(rate)
+        self.burst = burst
+        self.capacity = max(1, burst - 1)
+        self.adaptive = adaptive
+        self.floor = min(self.ceiling, MIN_RATE)
+        self._controller = controller if controller is not None else Cubic()
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._rate = self.ceiling
+        self._tokens = float(self.capacity)
+        self._updated = clock()
+        self._throttled_at: float | None = None
+        self._sent: deque[float] = deque(maxlen=_RATE_WINDOW)
+        self.cuts = 0
+
+    @property
+    def rate(self) -> float:
+        """The rate the bucket refills at now, in requests a second."""
+        with self._lock:
+            return self._rate
+
+    def acquire(self, cancelled: Callable[[], bool] | None = None) -> float | None:
+        """Block until a token is free and take it; return the send time (None: cancelled)."""
+        while True:
+            if cancelled is not None and cancelled():
+                return None
+            with self._lock:
+                now = self._clock()
+                self._refill(now)
+                if self._tokens >= 1 - _EPSILON:
+                    self._tokens = max(0.0, self._tokens - 1)
+                    self._sent.append(now)
+                    return now
+                wait = (1 - self._tokens) / self._rate
+            self._sleep(min(wait, MAX_NAP))
+
+    def succeeded(self, sent_at: float) -> None:
+        """The request sent at ``sent_at`` was not throttled: let the rate climb."""
+        if not self.adaptive:
+            return
+        with self._lock:
+            if self._throttled_at is None:
+                return
+            now = self._clock()
+            self._refill(now)
+            self._rate = self._bounded(self._controller.rate_at(now))
+
+    def throttled(self, sent_at: float) -> None:
+        """The request sent at ``sent_at`` was throttled: cut the rate, once per episode."""
+        if not self.adaptive:
+            return
+        with self._lock:
+            if self._throttled_at is not None and sent_at <= self._throttled_at:
+                return
+            now = self._clock()
+            self._refill(now)
+            sending = min(self._rate, self._measured_rate())
+            self._rate = self._bounded(self._controller.throttled(sending, now))
+            self._tokens = 0.0
+            self._throttled_at = now
+            self.cuts += 1
+
+    def _bounded(self, rate: float) -> float:
+        return min(self.ceiling, max(self.floor, rate))
+
+    def _measured_rate(self) -> float:
+        """Requests a second over the last sends (the ceiling when there are too few)."""
+        if len(self._sent) < 2:
+            return self.ceiling
+        span = self._sent[-1] - self._sent[0]
+        if span <= 0:
+            return self.ceiling
+        return (len(self._sent) - 1) / span
+
+    def _refill(self, now: float) -> None:
+        elapsed = max(0.0, now - self._updated)
+        self._tokens = min(float(self.capacity), self._tokens + elapsed * self._rate)
+        self._updated = now

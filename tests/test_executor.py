@@ -1,0 +1,674 @@
+"""The executor: exactly-once creation through retries, faults, stops and re-runs.
+
+Logic tests use a scripted fake client; the rest run real boto3 against the sandbox. Nothing
+here asserts on time: counts only.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import botocore.exceptions as bce
+import pytest
+
+from importer.aws import make_client
+from importer.executor import Executor, ExecutorSettings, RunReport
+from importer.journal import Journal, JournalStatus
+from importer.model import Outcome, PreparedRow, RowError, SourceRow, Status
+from importer.sandbox import Sandbox, defaults
+
+QUICK = ExecutorSettings(
+    concurrency=4,
+    rate=10_000.0,
+    burst=1_000,
+    backoff_base=0.001,
+    backoff_max=0.01,
+    quota_pause_seconds=0.2,
+)
+"""Settings for tests that are not about pacing: no rate limit to speak of, tiny backoffs."""
+
+
+def make_rows(n: int, prefix: str = "row", **fields: Any) -> list[PreparedRow]:
+    rows = []
+    for index in range(n):
+        request = {
+            "InstanceId": defaults.INSTANCE_ID,
+            "ContactFlowId": defaults.CONTACT_FLOW_IDS[0],
+            "Name": f"Task {index}",
+            "ClientToken": f"{prefix}-{index:04d}",
+            **fields,
+        }
+        source = SourceRow(index + 2, {"Name": f"Task {index}"})
+        rows.append(PreparedRow(source, request, request["ClientToken"]))
+    return rows
+
+
+def run(
+    client: Any,
+    journal: Path,
+    rows: Iterator[PreparedRow] | list[PreparedRow],
+    settings: ExecutorSettings = QUICK,
+    on_outcome: Callable[[Executor, Outcome], None] | None = None,
+) -> tuple[RunReport, list[Outcome]]:
+    outcomes: list[Outcome] = []
+    with Journal(journal) as opened:
+        executor = Executor(client, opened, settings, batch_id="batch-1")
+
+        def collect(outcome: Outcome) -> None:
+            outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(executor, outcome)
+
+        report = executor.run(rows, collect)
+    reported = [outcome.row for outcome in outcomes]
+    assert len(reported) == len(set(reported)), "a row was reported twice"
+    return report, outcomes
+
+
+def statuses(outcomes: list[Outcome]) -> Counter[Status]:
+    return Counter(outcome.status for outcome in outcomes)
+
+
+def client_error(code: str, status: int, message: str = "message") -> bce.ClientError:
+    response = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return bce.ClientError(response, "StartTaskContact")  # type: ignore[arg-type]
+
+
+class FakeClient:
+    """Answers StartTaskContact by a script: ``script(request, call_number)`` returns or raises."""
+
+    def __init__(self, script: Callable[[dict[str, Any], int], Any] | None = None) -> None:
+        self.script = script
+        self.calls: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def start_task_contact(self, **request: Any) -> dict[str, Any]:
+        with self._lock:
+            self.calls.append(dict(request))
+            number = len(self.calls)
+        if self.script is not None:
+            answer = self.script(request, number)
+            if answer is not None:
+                return answer
+        return {"ContactId": f"contact-{request['ClientToken']}"}
+
+    def calls_for(self, token: str) -> list[dict[str, Any]]:
+        return [call for call in self.calls if call["ClientToken"] == token]
+
+
+# --- logic, against a fake client --------------------------------------------------------
+
+
+def test_retries_resend_the_same_token_and_body(tmp_path: Path) -> None:
+    failures: Counter[str] = Counter()
+
+    def flaky(request: dict[str, Any], _: int) -> None:
+        token = request["ClientToken"]
+        failures[token] += 1
+        if failures[token] == 1:
+            raise client_error("InternalServiceException", 500)
+        if failures[token] == 2:
+            raise bce.ReadTimeoutError(endpoint_url="http://sandbox")
+
+    client = FakeClient(flaky)
+    rows = make_rows(5)
+    report, outcomes = run(client, tmp_path / "j.db", rows)
+    assert statuses(outcomes) == {Status.CREATED: 5}
+    assert all(outcome.attempts == 3 for outcome in outcomes)
+    for row in rows:
+        assert client.calls_for(row.client_token) == [row.request] * 3
+    assert report.calls == 15
+    assert not report.stopped_early
+
+
+def test_validation_errors_are_never_retried(tmp_path: Path) -> None:
+    def reject(request: dict[str, Any], _: int) -> None:
+        if request["ClientToken"].endswith("3"):
+            raise client_error("InvalidParameterException", 400, "Name is too long")
+
+    client = FakeClient(reject)
+    report, outcomes = run(client, tmp_path / "j.db", make_rows(10))
+    (failed,) = [o for o in outcomes if o.status is Status.FAILED]
+    assert (failed.error_code, failed.error_message, failed.attempts) == (
+        "InvalidParameterException",
+        "Name is too long",
+        1,
+    )
+    assert len(client.calls) == 10
+    assert not report.stopped_early
+
+
+def test_throttling_that_never_ends_fails_the_row_after_max_attempts(tmp_path: Path) -> None:
+    def throttle(_: dict[str, Any], __: int) -> None:
+        raise client_error("ThrottlingException", 429, "Rate exceeded")
+
+    settings = replace(QUICK, max_attempts=3, concurrency=1)
+    report, outcomes = run(FakeClient(throttle), tmp_path / "j.db", make_rows(2), settings)
+    assert [(o.status, o.attempts) for o in outcomes] == [(Status.FAILED, 3)] * 2
+    assert outcomes[0].error_code == "ThrottlingException"
+    assert "gave up after 3 attempts" in outcomes[0].error_message
+    assert (report.calls, report.throttles) == (6, 6)
+
+
+def test_token_reused_with_a_different_body_fails_without_retry(tmp_path: Path) -> None:
+    def mismatch(_: dict[str, Any], __: int) -> None:
+        raise client_error("IdempotentParameterMismatchException", 400, "used before")
+
+    client = FakeClient(mismatch)
+    _, (outcome,) = run(client, tmp_path / "j.db", make_rows(1))
+    assert (outcome.status, outcome.attempts) == (Status.FAILED, 1)
+    assert outcome.error_code == "IdempotentParameterMismatchException"
+    assert "already exists with different content" in outcome.error_message
+    assert len(client.calls) == 1
+
+
+def test_outcomes_come_once_per_row_on_the_calling_thread(tmp_path: Path) -> None:
+    threads = set()
+    rows = make_rows(30)
+    rows[4] = PreparedRow(rows[4].source, None, "", [RowError("Name", "is empty")])
+
+    def note(_: Executor, __: Outcome) -> None:
+        threads.add(threading.get_ident())
+
+    _, outcomes = run(FakeClient(), tmp_path / "j.db", rows, on_outcome=note)
+    assert threads == {threading.get_ident()}
+    assert sorted(o.row for o in outcomes) == [row.number for row in rows]
+    assert statuses(outcomes) == {Status.CREATED: 29, Status.INVALID: 1}
+    (invalid,) = [o for o in outcomes if o.status is Status.INVALID]
+    assert invalid.error_message == "Name: is empty"
+    assert invalid.values == {"Name": "Task 4"}
+
+
+def test_rows_are_read_through_a_bounded_window(tmp_path: Path) -> None:
+    read = 0
+    widest = 0
+    done = 0
+
+    def rows() -> Iterator[PreparedRow]:
+        nonlocal read
+        for row in make_rows(300):
+            read += 1
+            yield row
+
+    def count(_: Executor, __: Outcome) -> None:
+        nonlocal done, widest
+        done += 1
+        widest = max(widest, read - done)
+
+    settings = replace(QUICK, concurrency=2)
+    run(FakeClient(), tmp_path / "j.db", rows(), settings, on_outcome=count)
+    assert done == 300
+    assert widest <= 2 * settings.concurrency + 8 + 1
+
+
+def test_a_token_repeated_in_the_input_is_sent_once(tmp_path: Path) -> None:
+    rows = make_rows(3)
+    rows.append(PreparedRow(SourceRow(99, {}), dict(rows[0].request or {}), rows[0].client_token))
+    client = FakeClient()
+    _, outcomes = run(client, tmp_path / "j.db", rows)
+    assert len(client.calls_for(rows[0].client_token)) == 1
+    assert statuses(outcomes) == {Status.CREATED: 3, Status.ALREADY_CREATED: 1}
+
+
+def test_request_stop_finishes_in_flight_rows_and_sends_nothing_new(tmp_path: Path) -> None:
+    calls_when_stopped = []
+
+    def stop_after_five(executor: Executor, _: Outcome) -> None:
+        if len(client.calls) >= 5 and not calls_when_stopped:
+            executor.request_stop()
+            calls_when_stopped.append(len(client.calls))
+
+    client = FakeClient()
+    settings = replace(QUICK, concurrency=2)
+    report, outcomes = run(client, tmp_path / "j.db", make_rows(100), settings, stop_after_five)
+    counts = statuses(outcomes)
+    assert counts[Status.CREATED] == len(client.calls)
+    assert len(client.calls) <= calls_when_stopped[0] + settings.concurrency
+    assert counts[Status.NOT_ATTEMPTED] == 100 - len(client.calls)
+    assert report.stopped_early
+    assert report.stop_reason is not None and "interrupted" in report.stop_reason
+    not_attempted = next(o for o in outcomes if o.status is Status.NOT_ATTEMPTED)
+    assert not_attempted.error_message.startswith("not sent: the run stopped")
+
+
+def test_max_failures_stops_a_run_whose_rows_keep_failing(tmp_path: Path) -> None:
+    def every_other(request: dict[str, Any], _: int) -> None:
+        if int(request["ClientToken"][-4:]) % 2:
+            raise client_error("InvalidRequestException", 400, f"bad {request['ClientToken']}")
+
+    client = FakeClient(every_other)
+    settings = replace(QUICK, concurrency=1, max_failures=3)
+    report, outcomes = run(client, tmp_path / "j.db", make_rows(50), settings)
+    window = 2 * settings.concurrency + 8
+    assert 4 <= statuses(outcomes)[Status.FAILED] <= 4 + window
+    assert report.stopped_early
+    assert "4 rows failed, more than the 3 allowed" in (report.stop_reason or "")
+    assert len(client.calls) <= 8 + window
+
+
+def test_max_failure_fraction_waits_for_enough_rows(tmp_path: Path) -> None:
+    def every_other(request: dict[str, Any], _: int) -> None:
+        if int(request["ClientToken"][-4:]) % 2:
+            raise client_error("InvalidRequestException", 400, f"bad {request['ClientToken']}")
+
+    settings = replace(QUICK, concurrency=1, max_failure_fraction=0.25)
+    report, outcomes = run(FakeClient(every_other), tmp_path / "j.db", make_rows(100), settings)
+    counts = statuses(outcomes)
+    window = 2 * settings.concurrency + 8
+    assert report.stopped_early
+    assert 20 <= counts[Status.CREATED] + counts[Status.FAILED] <= 20 + window
+    assert counts[Status.NOT_ATTEMPTED] >= 80 - window
+    assert "more than 25%" in (report.stop_reason or "")
+
+
+def test_journal_marks_rows_in_flight_before_sending_and_records_each_answer(tmp_path: Path):
+    with Journal(tmp_path / "j.db") as journal:
+
+        def check_marked(request: dict[str, Any], _: int) -> None:
+            entry = journal.lookup(request["ClientToken"])
+            assert entry is not None and entry.status is JournalStatus.IN_FLIGHT
+
+        def check_recorded(outcome: Outcome) -> None:
+            entry = journal.lookup(outcome.client_token)
+            assert entry is not None
+            assert (entry.status, entry.contact_id) == ("created", outcome.contact_id)
+            assert (entry.batch_id, entry.row_number) == ("b7", outcome.row)
+            seen.append(outcome)
+
+        seen: list[Outcome] = []
+        client = FakeClient(check_marked)
+        Executor(client, journal, QUICK, batch_id="b7").run(make_rows(10), check_recorded)
+    assert len(seen) == len(client.calls) == 10
+
+
+def stop_during_backoff(tmp_path: Path, error: Exception) -> tuple[Outcome, JournalStatus]:
+    """One row: its first attempt fails with ``error`` and the run is stopped meanwhile."""
+    with Journal(tmp_path / "j.db") as journal:
+        executors: list[Executor] = []
+
+        def fail_and_stop(_: dict[str, Any], __: int) -> None:
+            executors[0].request_stop()
+            raise error
+
+        settings = replace(QUICK, backoff_base=5.0, backoff_max=5.0)
+        executors.append(Executor(FakeClient(fail_and_stop), journal, settings))
+        outcomes: list[Outcome] = []
+        report = executors[0].run(make_rows(1), outcomes.append)
+        assert report.stopped_early
+        (outcome,) = outcomes
+        entry = journal.lookup(outcome.client_token)
+        assert entry is not None
+        return outcome, entry.status
+
+
+def test_stop_after_an_unanswered_send_keeps_the_row_in_flight_for_reconciling(tmp_path: Path):
+    outcome, journaled = stop_during_backoff(tmp_path, bce.ReadTimeoutError(endpoint_url="x"))
+    assert (outcome.status, outcome.error_code, outcome.attempts) == (
+        Status.NOT_ATTEMPTED,
+        "ReadTimeoutError",
+        1,
+    )
+    assert "same ClientToken" in outcome.error_message
+    assert journaled is JournalStatus.IN_FLIGHT
+    _, (again,) = run(FakeClient(), tmp_path / "j.db", make_rows(1))
+    assert again.status is Status.ALREADY_CREATED
+    assert again.error_message.startswith("reconciled: ")
+
+
+def test_stop_after_a_throttle_leaves_the_row_known_not_created(tmp_path: Path):
+    outcome, journaled = stop_during_backoff(tmp_path, client_error("ThrottlingException", 429))
+    assert (outcome.status, outcome.error_code) == (Status.NOT_ATTEMPTED, "ThrottlingException")
+    assert journaled is JournalStatus.NOT_ATTEMPTED
+    _, (again,) = run(FakeClient(), tmp_path / "j.db", make_rows(1))
+    assert (again.status, again.error_message) == (Status.CREATED, "")
+
+
+class RecordingProgress:
+    def __init__(self) -> None:
+        self.updates: list[tuple[Status, float]] = []
+        self.closed = 0
+
+    def update(self, outcome: Outcome, rate: float) -> None:
+        self.updates.append((outcome.status, rate))
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_progress_hears_of_every_row_and_is_closed(tmp_path: Path):
+    progress = RecordingProgress()
+    with Journal(tmp_path / "j.db") as journal:
+        Executor(FakeClient(), journal, QUICK, progress).run(make_rows(12), lambda _: None)
+    assert [status for status, _ in progress.updates] == [Status.CREATED] * 12
+    assert all(rate == QUICK.rate for _, rate in progress.updates)
+    assert progress.closed == 1
+
+
+def test_progress_modes(caplog: pytest.LogCaptureFixture) -> None:
+    import io
+    import logging
+
+    from importer.progress import BarProgress, LogProgress, NullProgress, make_progress
+
+    outcome = Outcome(2, Status.CREATED, "t", {"Name": "secret name"}, contact_id="c")
+    assert isinstance(make_progress("none"), NullProgress)
+    assert isinstance(make_progress("auto", stream=io.StringIO()), LogProgress)
+    stream = io.StringIO()
+    bar = make_progress("bar", total=3, stream=stream)
+    assert isinstance(bar, BarProgress)
+    bar.update(outcome, 1.5)
+    bar.close()
+    assert "created 1, failed 0, rate 1.50/s" in stream.getvalue()
+    with caplog.at_level(logging.INFO, logger="importer.progress"):
+        ticks = iter([0.0, 10.0, 31.0])
+        lines = LogProgress(total=3, interval=30.0, clock=lambda: next(ticks))
+        lines.update(outcome, 2.0)
+        lines.update(outcome, 2.0)
+        lines.close()
+    assert [r.getMessage() for r in caplog.records] == [
+        "progress: 2 of 3 rows done (created 2, failed 0, rate 2.00/s)"
+    ] * 2
+    assert "secret" not in caplog.text + stream.getvalue()
+    with pytest.raises(ValueError, match="progress mode"):
+        make_progress("fancy")  # type: ignore[arg-type]
+
+
+def test_quota_refusal_of_a_row_with_previous_contact_fails_only_that_row(tmp_path: Path):
+    def full_contact(request: dict[str, Any], _: int) -> None:
+        if request.get("PreviousContactId") == "full":
+            raise client_error("ServiceQuotaExceededException", 402, "Quota exceeded")
+
+    rows = make_rows(6)
+    assert rows[2].request is not None
+    rows[2].request["PreviousContactId"] = "full"
+    client = FakeClient(full_contact)
+    settings = replace(QUICK, concurrency=1, quota_pause_seconds=0.05)
+    report, outcomes = run(client, tmp_path / "j.db", rows, settings)
+    assert statuses(outcomes) == {Status.CREATED: 5, Status.FAILED: 1}
+    (failed,) = [o for o in outcomes if o.status is Status.FAILED]
+    assert (failed.row, failed.attempts) == (rows[2].number, 2)
+    assert "12 tasks per previous contact" in failed.error_message
+    assert not report.stopped_early
+
+
+def test_an_unexpected_exception_is_not_swallowed(tmp_path: Path) -> None:
+    def bug(_: dict[str, Any], __: int) -> None:
+        raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        run(FakeClient(bug), tmp_path / "j.db", make_rows(3))
+
+
+def test_bad_settings_are_usage_errors() -> None:
+    from importer.errors import UsageError
+
+    with pytest.raises(UsageError, match="concurrency"):
+        ExecutorSettings(concurrency=0)
+    with pytest.raises(UsageError, match="fraction"):
+        ExecutorSettings(max_failure_fraction=1.5)
+
+
+# --- against the sandbox -----------------------------------------------------------------
+
+
+def connect(emulator: Sandbox, concurrency: int = 4) -> Any:
+    return make_client(
+        region=defaults.REGION,
+        endpoint_url=emulator.url,
+        concurrency=concurrency,
+        connect_timeout=2,
+        read_timeout=5,
+    )
+
+
+def test_every_row_is_created_exactly_once(sandbox: Callable[..., Sandbox], tmp_path: Path):
+    emulator = sandbox()
+    report, outcomes = run(connect(emulator), tmp_path / "j.db", make_rows(40))
+    counters = emulator.counters()
+    assert (counters["requests"], counters["created"]) == (40, 40)
+    assert statuses(outcomes) == {Status.CREATED: 40}
+    by_token = {task["ClientToken"]: task["ContactId"] for task in emulator.tasks()}
+    assert {o.client_token: o.contact_id for o in outcomes} == by_token
+    assert (report.calls, report.throttles) == (40, 0)
+    assert report.counts == {Status.CREATED: 40}
+
+
+def test_rerun_on_the_same_journal_calls_nothing(sandbox: Callable[..., Sandbox], tmp_path: Path):
+    emulator = sandbox()
+    client, journal, rows = connect(emulator), tmp_path / "j.db", make_rows(20)
+    _, first = run(client, journal, rows)
+    report, second = run(client, journal, rows)
+    assert emulator.counters()["requests"] == 20
+    assert report.calls == 0
+    assert statuses(second) == {Status.ALREADY_CREATED: 20}
+    assert {o.client_token: o.contact_id for o in second} == {
+        o.client_token: o.contact_id for o in first
+    }
+    assert all(o.error_message == "" for o in second)
+
+
+def test_rerun_without_the_journal_creates_nothing_new(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+):
+    emulator = sandbox()
+    client, rows = connect(emulator), make_rows(20)
+    _, first = run(client, tmp_path / "first.db", rows)
+    _, second = run(client, tmp_path / "lost-and-recreated.db", rows)
+    counters = emulator.counters()
+    assert (counters["created"], counters["replays"], counters["mismatches"]) == (20, 20, 0)
+    assert {o.contact_id for o in second} == {o.contact_id for o in first}
+
+
+def test_faults_still_create_every_row_exactly_once(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+):
+    emulator = sandbox(fail_rate=0.10, drop_before_rate=0.05, drop_after_rate=0.08, seed=7)
+    report, outcomes = run(connect(emulator), tmp_path / "j.db", make_rows(120))
+    counters = emulator.counters()
+    assert statuses(outcomes) == {Status.CREATED: 120}
+    assert counters["created"] == 120
+    assert counters["faults"] > 10
+    assert counters["replays"] >= counters["dropped_after"] > 0
+    tasks = emulator.tasks()
+    assert len({task["ClientToken"] for task in tasks}) == 120
+    assert {o.contact_id for o in outcomes} == {task["ContactId"] for task in tasks}
+    assert report.calls == counters["requests"]
+
+
+def test_access_denied_stops_within_a_handful_of_requests(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+):
+    emulator = sandbox(access_denied=True)
+    report, outcomes = run(connect(emulator), tmp_path / "j.db", make_rows(200))
+    requests = emulator.counters()["requests"]
+    assert requests <= QUICK.concurrency + 1
+    counts = statuses(outcomes)
+    assert counts[Status.FAILED] == requests
+    assert counts[Status.NOT_ATTEMPTED] == 200 - requests
+    assert report.stopped_early
+    assert "AccessDeniedException" in (report.stop_reason or "")
+
+
+def test_unknown_instance_stops_at_once(sandbox: Callable[..., Sandbox], tmp_path: Path):
+    emulator = sandbox()
+    rows = make_rows(100, InstanceId="00000000-0000-4000-8000-00000000dead")
+    report, outcomes = run(connect(emulator), tmp_path / "j.db", rows)
+    assert emulator.counters()["requests"] <= QUICK.concurrency + 1
+    assert statuses(outcomes)[Status.NOT_ATTEMPTED] >= 100 - QUICK.concurrency - 1
+    assert report.stopped_early
+    assert "instance was not found" in (report.stop_reason or "")
+
+
+def test_same_configuration_error_on_the_first_rows_stops_the_run(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+):
+    emulator = sandbox()
+    rows = make_rows(200, ContactFlowId="f10f10f1-0000-4000-8000-00000000dead")
+    settings = replace(QUICK, breaker_rows=5)
+    report, outcomes = run(connect(emulator), tmp_path / "j.db", rows, settings)
+    requests = emulator.counters()["requests"]
+    assert 5 <= requests <= 5 + 2 * settings.concurrency + 8
+    assert report.stopped_early
+    assert "the first 5 rows all failed with the same error" in (report.stop_reason or "")
+    assert statuses(outcomes)[Status.FAILED] == requests
+    assert all(o.attempts <= 1 for o in outcomes)
+
+
+def test_a_bad_row_among_good_ones_fails_alone(sandbox: Callable[..., Sandbox], tmp_path: Path):
+    emulator = sandbox()
+    rows = make_rows(20)
+    assert rows[3].request is not None
+    rows[3].request["ContactFlowId"] = "f10f10f1-0000-4000-8000-00000000dead"
+    report, outcomes = run(connect(emulator), tmp_path / "j.db", rows)
+    assert statuses(outcomes) == {Status.CREATED: 19, Status.FAILED: 1}
+    (failed,) = [o for o in outcomes if o.status is Status.FAILED]
+    assert (failed.row, failed.error_code, failed.attempts) == (5, "ResourceNotFoundException", 1)
+    assert not report.stopped_early
+
+
+def test_active_task_cap_stops_cleanly_and_a_rerun_finishes(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+):
+    emulator = sandbox(active_task_cap=10)
+    client, journal, rows = connect(emulator), tmp_path / "j.db", make_rows(30)
+    report, first = run(client, journal, rows)
+    counts = statuses(first)
+    assert counts[Status.CREATED] == 10
+    assert counts[Status.NOT_ATTEMPTED] == 20
+    assert Status.FAILED not in counts
+    assert report.stopped_early
+    assert "active tasks" in (report.stop_reason or "")
+    assert "continues where this run stopped" in (report.stop_reason or "")
+    assert emulator.counters()["quota_exceeded"] <= 2 * QUICK.concurrency + 8
+
+    emulator.close_tasks()
+    emulator.configure(active_task_cap=None)
+    report, second = run(client, journal, rows)
+    assert statuses(second) == {Status.ALREADY_CREATED: 10, Status.CREATED: 20}
+    assert emulator.counters()["created"] == 30
+    assert len({task["ClientToken"] for task in emulator.tasks()}) == 30
+    assert not report.stopped_early
+
+
+def test_quota_refusal_that_clears_during_the_pause_does_not_stop(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+):
+    emulator = sandbox(active_task_cap=5)
+    client, journal, rows = connect(emulator), tmp_path / "j.db", make_rows(8)
+    run(client, journal, rows[:5])
+    refused = threading.Event()
+
+    def close_tasks_when_refused() -> None:
+        while not refused.wait(0.01):
+            if emulator.counters()["quota_exceeded"]:
+                emulator.close_tasks()
+                refused.set()
+
+    closer = threading.Thread(target=close_tasks_when_refused)
+    closer.start()
+    try:
+        settings = replace(QUICK, concurrency=1, quota_pause_seconds=0.5)
+        report, outcomes = run(client, journal, rows, settings)
+    finally:
+        refused.set()
+        closer.join()
+    assert statuses(outcomes) == {Status.ALREADY_CREATED: 5, Status.CREATED: 3}
+    assert emulator.counters()["quota_exceeded"] == 1
+    assert not report.stopped_early
+
+
+def test_twelve_tasks_per_previous_contact_fails_the_extra_rows_only(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+):
+    emulator = sandbox()
+    previous = "aaaaaaaa-0000-4000-8000-000000000001"
+    rows = make_rows(14, PreviousContactId=previous)
+    settings = replace(QUICK, concurrency=1, quota_pause_seconds=0.05)
+    report, outcomes = run(connect(emulator), tmp_path / "j.db", rows, settings)
+    assert statuses(outcomes) == {Status.CREATED: 12, Status.FAILED: 2}
+    failed = [o for o in outcomes if o.status is Status.FAILED]
+    assert all("12 tasks per previous contact" in o.error_message for o in failed)
+    assert not report.stopped_early
+
+
+def test_crash_recovery_reconciles_rows_sent_without_an_answer(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+):
+    emulator = sandbox()
+    client, journal, rows = connect(emulator), tmp_path / "j.db", make_rows(6)
+    existing = client.start_task_contact(**(rows[0].request or {}))["ContactId"]
+    with Journal(journal) as opened:
+        for row in rows[:2]:
+            opened.mark_in_flight(
+                row.client_token, row_number=row.number, batch_id="b", request_sha256=""
+            )
+    report, outcomes = run(client, journal, rows)
+    assert not report.stopped_early
+    by_row = {o.row: o for o in outcomes}
+    reconciled = by_row[rows[0].number]
+    assert (reconciled.status, reconciled.contact_id) == (Status.ALREADY_CREATED, existing)
+    assert reconciled.error_code == ""
+    assert reconciled.error_message.startswith("reconciled: ")
+    assert existing in reconciled.error_message
+    assert by_row[rows[1].number].status is Status.ALREADY_CREATED
+    assert statuses(outcomes) == {Status.ALREADY_CREATED: 2, Status.CREATED: 4}
+    counters = emulator.counters()
+    assert (counters["created"], counters["replays"]) == (6, 1)
+    with Journal(journal) as opened:
+        assert opened.counts() == {JournalStatus.CREATED: 6}
+
+
+def test_changed_row_after_an_unanswered_send_is_a_mismatch(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+):
+    emulator = sandbox()
+    client, journal = connect(emulator), tmp_path / "j.db"
+    (row,) = make_rows(1)
+    client.start_task_contact(**(row.request or {}))
+    with Journal(journal) as opened:
+        opened.mark_in_flight(row.client_token, row_number=2, batch_id="b", request_sha256="")
+    assert row.request is not None
+    row.request["Name"] = "Edited since"
+    _, (outcome,) = run(client, journal, [row])
+    assert (outcome.status, outcome.attempts) == (Status.FAILED, 1)
+    assert outcome.error_code == "IdempotentParameterMismatchException"
+    assert emulator.counters()["mismatches"] == 1
+
+
+def test_rerun_notes_a_created_row_that_changed_since(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+):
+    emulator = sandbox()
+    client, journal, rows = connect(emulator), tmp_path / "j.db", make_rows(2)
+    run(client, journal, rows)
+    assert rows[1].request is not None
+    rows[1].request["Name"] = "Edited since"
+    _, outcomes = run(client, journal, rows)
+    assert statuses(outcomes) == {Status.ALREADY_CREATED: 2}
+    edited = next(o for o in outcomes if o.row == rows[1].number)
+    assert "not updated" in edited.error_message
+    assert emulator.counters()["requests"] == 2
+
+
+def test_told_rate_above_the_quota_still_fails_no_row(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+):
+    emulator = sandbox(rate=25.0, burst=5)
+    settings = replace(
+        QUICK, concurrency=6, rate=100.0, burst=5, backoff_base=0.05, backoff_max=0.5
+    )
+    report, outcomes = run(connect(emulator, 6), tmp_path / "j.db", make_rows(100), settings)
+    counters = emulator.counters()
+    assert statuses(outcomes) == {Status.CREATED: 100}
+    assert counters["created"] == 100
+    assert report.throttles == counters["throttled"] > 0
+    assert report.throttles < 25
+    assert report.final_rate < 100.0

@@ -1,0 +1,187 @@
+"""The journal: durable, WAL, one run at a time, and it remembers what was sent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from importer.errors import JournalLockedError, UsageError
+from importer.exitcodes import ExitCode
+from importer.journal import (
+    ENV_VAR,
+    Journal,
+    JournalStatus,
+    default_path,
+    request_digest,
+    resolve_path,
+)
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "journal.sqlite3"
+
+
+def send(journal: Journal, token: str, row: int = 2) -> None:
+    journal.mark_in_flight(token, row_number=row, batch_id="b1", request_sha256="abc")
+
+
+def test_wal_and_full_sync(path: Path) -> None:
+    with Journal(path) as journal:
+        assert journal._execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert journal._execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_unknown_token_has_no_entry(path: Path) -> None:
+    with Journal(path) as journal:
+        assert journal.lookup("never-sent") is None
+
+
+def test_in_flight_then_created(path: Path) -> None:
+    with Journal(path) as journal:
+        send(journal, "t1", row=7)
+        entry = journal.lookup("t1")
+        assert entry is not None
+        assert entry.status is JournalStatus.IN_FLIGHT
+        assert (entry.row_number, entry.batch_id, entry.request_sha256) == (7, "b1", "abc")
+        journal.record("t1", JournalStatus.CREATED, attempts=2, contact_id="c-1")
+        entry = journal.lookup("t1")
+        assert entry is not None
+        assert (entry.status, entry.contact_id, entry.attempts) == ("created", "c-1", 2)
+        assert entry.first_sent_at <= entry.updated_at
+
+
+def test_attempts_add_up_over_runs_and_errors_are_kept(path: Path) -> None:
+    with Journal(path) as journal:
+        send(journal, "t1")
+        journal.record(
+            "t1", JournalStatus.FAILED, attempts=8, error_code="Throttling", error_message="slow"
+        )
+    with Journal(path) as journal:
+        send(journal, "t1")
+        journal.record("t1", JournalStatus.CREATED, attempts=1, contact_id="c-1")
+        entry = journal.lookup("t1")
+        assert entry is not None
+        assert entry.attempts == 9
+        assert entry.status is JournalStatus.CREATED
+        assert journal.counts() == {JournalStatus.CREATED: 1}
+
+
+def test_record_needs_an_in_flight_mark(path: Path) -> None:
+    with Journal(path) as journal, pytest.raises(KeyError):
+        journal.record("t1", JournalStatus.CREATED, attempts=1)
+
+
+def test_everything_survives_close_and_reopen(path: Path) -> None:
+    with Journal(path) as journal:
+        run_id = journal.start_run({"rate": 2.0})
+        send(journal, "created")
+        journal.record("created", JournalStatus.CREATED, attempts=1, contact_id="c-1")
+        send(journal, "unanswered")
+        journal.finish_run(ExitCode.STOPPED)
+    with Journal(path) as journal:
+        assert journal.lookup("created").contact_id == "c-1"  # type: ignore[union-attr]
+        assert journal.lookup("unanswered").status is JournalStatus.IN_FLIGHT  # type: ignore[union-attr]
+        (run,) = journal.runs()
+        assert run["run_id"] == run_id
+        assert run["exit_code"] == ExitCode.STOPPED
+        assert run["finished_at"] >= run["started_at"]
+        assert '"rate": 2.0' in run["settings"]
+
+
+def test_second_journal_on_the_same_file_is_refused_with_the_holders_pid(path: Path) -> None:
+    with Journal(path):
+        with pytest.raises(JournalLockedError) as refused:
+            Journal(path)
+        assert f"pid {os.getpid()}" in str(refused.value)
+        assert "started" in str(refused.value)
+        assert refused.value.exit_code == ExitCode.LOCKED
+    Journal(path).close()
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from importer.journal import Journal, JournalStatus
+    journal = Journal(sys.argv[1])
+    journal.mark_in_flight("sent", row_number=2, batch_id="b", request_sha256="x")
+    journal.mark_in_flight("done", row_number=3, batch_id="b", request_sha256="y")
+    journal.record("done", JournalStatus.CREATED, attempts=1, contact_id="c-3")
+    print("ready", flush=True)
+    time.sleep(60)
+    """
+)
+
+
+def test_killed_run_leaves_in_flight_rows_and_its_lock_is_taken_over(path: Path) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
+        with pytest.raises(JournalLockedError, match=f"pid {child.pid}, started"):
+            Journal(path)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+        if child.stdout is not None:
+            child.stdout.close()
+    assert child.returncode == -signal.SIGKILL
+    with Journal(path) as journal:
+        sent, done = journal.lookup("sent"), journal.lookup("done")
+        assert sent is not None and sent.status is JournalStatus.IN_FLIGHT
+        assert done is not None and (done.status, done.contact_id) == ("created", "c-3")
+    assert f"pid {os.getpid()}" in path.with_name(path.name + ".lock").read_text()
+
+
+def test_a_file_that_is_not_a_journal_is_a_usage_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("this is not a database\n" * 100)
+    with pytest.raises(UsageError, match="cannot be used"):
+        Journal(bogus)
+    Journal(tmp_path / "fine.sqlite3").close()
+
+
+def test_newer_schema_is_refused(path: Path) -> None:
+    Journal(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version=99")
+    with pytest.raises(UsageError, match="newer"):
+        Journal(path)
+
+
+def test_finish_run_needs_start_run(path: Path) -> None:
+    with Journal(path) as journal, pytest.raises(RuntimeError):
+        journal.finish_run(0)
+
+
+def test_rows_name_their_run(path: Path) -> None:
+    with Journal(path) as journal:
+        run_id = journal.start_run({})
+        send(journal, "t1")
+        stored = journal._execute("SELECT run_id FROM tasks").fetchone()[0]
+        assert stored == run_id
+
+
+def test_default_location(tmp_path: Path) -> None:
+    home = Path.home()
+    assert default_path({}) == home / ".local/state/connect-task-importer/journal.sqlite3"
+    xdg = {"XDG_STATE_HOME": str(tmp_path)}
+    assert default_path(xdg) == tmp_path / "connect-task-importer/journal.sqlite3"
+    env = {**xdg, ENV_VAR: str(tmp_path / "mine.db")}
+    assert default_path(env) == tmp_path / "mine.db"
+    assert resolve_path(tmp_path / "explicit.db", env) == tmp_path / "explicit.db"
+    assert resolve_path(None, env) == tmp_path / "mine.db"
+
+
+def test_request_digest_ignores_key_order() -> None:
+    assert request_digest({"a": 1, "b": "x"}) == request_digest({"b": "x", "a": 1})
+    assert request_digest({"a": 1}) != request_digest({"a": 2})

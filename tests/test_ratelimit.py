@@ -1,0 +1,237 @@
+"""The shared rate limiter: token bucket pacing and adaptation to throttling, on a fake clock."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from importer.ratelimit import BETA, CALLS_TO_RECOVER, Aimd, Cubic, RateLimiter, make_controller
+
+
+class FakeClock:
+    """A clock that only moves when someone sleeps; thread-safe."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
+
+
+def limiter(rate: float = 2.0, burst: int = 5, **kwargs: object) -> tuple[RateLimiter, FakeClock]:
+    clock = FakeClock()
+    return RateLimiter(rate, burst, clock=clock, sleep=clock.sleep, **kwargs), clock
+
+
+def take(bucket: RateLimiter, n: int) -> list[float]:
+    times = [bucket.acquire() for _ in range(n)]
+    assert None not in times
+    return times  # type: ignore[return-value]
+
+
+def test_burst_goes_at_once_then_paces_at_the_rate() -> None:
+    bucket, clock = limiter(rate=2.0, burst=5)
+    start = clock()
+    times = take(bucket, 10)
+    burst = bucket.capacity
+    assert burst == 4
+    assert times[:burst] == [start] * burst
+    gaps = [b - a for a, b in zip(times[burst:], times[burst + 1 :], strict=False)]
+    assert all(gap == pytest.approx(0.5) for gap in gaps)
+
+
+def test_one_token_of_the_burst_is_held_back_but_never_below_one() -> None:
+    assert limiter(burst=5)[0].capacity == 4
+    assert limiter(burst=1)[0].capacity == 1
+
+
+def test_idle_bucket_refills_only_up_to_its_capacity() -> None:
+    bucket, clock = limiter(rate=2.0, burst=5)
+    take(bucket, 4)
+    clock.sleep(60)
+    start = clock()
+    times = take(bucket, 6)
+    assert times[:4] == [start] * 4
+    assert times[4] == pytest.approx(start + 0.5)
+
+
+def test_rate_never_exceeds_the_ceiling() -> None:
+    bucket, clock = limiter(rate=2.0)
+    for sent in take(bucket, 50):
+        bucket.succeeded(sent)
+    assert bucket.rate == 2.0
+    sent = bucket.acquire()
+    assert sent is not None
+    bucket.throttled(sent)
+    for _ in range(200):
+        clock.sleep(1)
+        bucket.succeeded(clock())
+    assert bucket.rate == 2.0
+
+
+@pytest.mark.parametrize("algorithm", ["cubic", "aimd"])
+def test_throttle_cuts_the_rate_by_beta_and_empties_the_bucket(algorithm: str) -> None:
+    bucket, clock = limiter(rate=10.0, controller=make_controller(algorithm))  # type: ignore[arg-type]
+    sent = take(bucket, 20)[-1]
+    bucket.throttled(sent)
+    assert bucket.rate == pytest.approx(10.0 * BETA)
+    assert bucket.cuts == 1
+    before = clock()
+    after = bucket.acquire()
+    assert after == pytest.approx(before + 1 / (10.0 * BETA))
+
+
+def test_answers_to_requests_sent_before_the_cut_do_not_cut_again() -> None:
+    bucket, _ = limiter(rate=10.0, burst=10)
+    in_flight = take(bucket, 9)
+    bucket.throttled(in_flight[0])
+    for sent in in_flight[1:]:
+        bucket.throttled(sent)
+    assert bucket.cuts == 1
+    assert bucket.rate == pytest.approx(7.0)
+    later = bucket.acquire()
+    assert later is not None
+    bucket.throttled(later)
+    assert bucket.cuts == 2
+    assert bucket.rate == pytest.approx(7.0 * BETA)
+
+
+def test_cut_is_from_the_rate_really_sent_at_when_below_the_ceiling() -> None:
+    bucket, clock = limiter(rate=10.0, burst=2)
+    sent = None
+    for _ in range(20):
+        clock.sleep(1.0)
+        sent = bucket.acquire()
+    assert sent is not None
+    bucket.throttled(sent)
+    assert bucket.rate == pytest.approx(1.0 * BETA)
+
+
+def test_repeated_throttles_stop_at_the_floor() -> None:
+    bucket, _ = limiter(rate=2.0)
+    for _ in range(40):
+        sent = bucket.acquire()
+        assert sent is not None
+        bucket.throttled(sent)
+    assert bucket.rate == pytest.approx(bucket.floor)
+    assert bucket.floor > 0
+
+
+def test_cubic_climbs_back_concavely_to_the_last_throttled_rate() -> None:
+    bucket, clock = limiter(rate=100.0, controller=Cubic())
+    sent = take(bucket, 30)[-1]
+    bucket.throttled(sent)
+    w_max = 100.0
+    k = CALLS_TO_RECOVER / w_max
+    rates = {}
+    for fraction in (0.25, 0.5, 1.0, 1.5):
+        clock.now = sent + fraction * k
+        bucket.succeeded(clock())
+        rates[fraction] = bucket.rate
+    assert rates[0.25] > w_max * BETA
+    assert rates[0.5] > w_max * (1 + BETA) / 2  # concave: above the straight line
+    assert rates[1.0] == pytest.approx(w_max)
+    assert rates[1.5] == pytest.approx(w_max)  # capped at the ceiling
+
+
+def test_cubic_probes_above_the_last_throttled_rate_below_the_ceiling() -> None:
+    bucket, clock = limiter(rate=400.0, controller=Cubic())
+    for _ in range(16):
+        clock.sleep(0.01)
+        sent = bucket.acquire()
+    assert sent is not None
+    bucket.throttled(sent)
+    measured = 100.0
+    assert bucket.rate == pytest.approx(measured * BETA, rel=0.01)
+    k = CALLS_TO_RECOVER / measured
+    clock.now = sent + 2.5 * k
+    bucket.succeeded(clock())
+    assert measured * 1.1 < bucket.rate < 400.0
+
+
+def test_aimd_climbs_back_linearly() -> None:
+    bucket, clock = limiter(rate=100.0, controller=Aimd())
+    sent = take(bucket, 30)[-1]
+    bucket.throttled(sent)
+    k = CALLS_TO_RECOVER / 100.0
+    clock.now = sent + k / 2
+    bucket.succeeded(clock())
+    assert bucket.rate == pytest.approx(100.0 * (1 + BETA) / 2)
+    clock.now = sent + k
+    bucket.succeeded(clock())
+    assert bucket.rate == pytest.approx(100.0)
+
+
+def test_recovery_takes_the_same_number_of_calls_at_any_rate() -> None:
+    recovered_after = []
+    for rate in (2.0, 200.0):
+        bucket, clock = limiter(rate=rate)
+        sent = take(bucket, 30)[-1]
+        bucket.throttled(sent)
+        calls = 0
+        while bucket.rate < rate * 0.99:
+            clock.sleep(1 / bucket.rate)
+            bucket.succeeded(clock())
+            calls += 1
+        recovered_after.append(calls)
+    assert recovered_after[0] == pytest.approx(recovered_after[1], rel=0.1)
+
+
+def test_not_adaptive_holds_the_rate() -> None:
+    bucket, _ = limiter(rate=2.0, adaptive=False)
+    sent = take(bucket, 5)[-1]
+    bucket.throttled(sent)
+    assert bucket.rate == 2.0
+    assert bucket.cuts == 0
+
+
+def test_acquire_returns_none_when_cancelled() -> None:
+    bucket, _ = limiter(rate=1.0, burst=2)
+    take(bucket, 1)
+    calls = []
+
+    def cancelled() -> bool:
+        calls.append(1)
+        return len(calls) > 2
+
+    assert bucket.acquire(cancelled) is None
+
+
+def test_threads_sharing_the_bucket_never_exceed_it() -> None:
+    bucket, clock = limiter(rate=50.0, burst=5)
+    start = clock()
+    granted: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(50):
+            sent = bucket.acquire()
+            assert sent is not None
+            with lock:
+                granted.append(sent)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    granted.sort()
+    assert len(granted) == 400
+    for index, sent in enumerate(granted):
+        assert index + 1 <= bucket.capacity + 50.0 * (sent - start) + 1e-6
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="rate"):
+        RateLimiter(0, 5)
+    with pytest.raises(ValueError, match="burst"):
+        RateLimiter(2, 0)
+    with pytest.raises(ValueError, match="algorithm"):
+        make_controller("vegas")  # type: ignore[arg-type]
