@@ -193,7 +193,15 @@ def _open_excel(path: Path, sheet: str | None) -> Table:
         raise InputFileError(f"{path}: no sheet named '{sheet}'; the sheets are {names}")
     label = f"{path}, sheet '{sheet}'"
     try:
-        frame = pd.read_excel(path, sheet_name=sheet, engine="calamine", header=None, dtype=object)
+        frame = pd.read_excel(
+            path,
+            sheet_name=sheet,
+            engine="calamine",
+            header=None,
+            dtype=object,
+            keep_default_na=False,
+            na_filter=False,
+        )
     except Exception as error:
         raise InputFileError(f"{label}: cannot be read ({_reason(error)})") from error
     records = (
@@ -219,27 +227,47 @@ def _reason(error: Exception) -> str:
 
 def _detect_encoding(path: Path, head: bytes) -> tuple[str, list[str]]:
     """Pick the encoding: BOMs first, then UTF-8 if the whole file decodes, else cp1252."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig", []
     if head.startswith(_UTF16_BOMS):
         return "utf-16", []
-    if b"\x00" in head:
+    if head.startswith(codecs.BOM_UTF8):
+        encoding, warnings, expected = "utf-8-sig", [], "UTF-8"
+    elif b"\x00" in head:
         raise InputFileError(
             f"{path}: looks like a binary file, not CSV text; export the sheet as CSV UTF-8"
         )
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    elif _undecodable(path, "utf-8") is None:
+        return "utf-8", []
+    else:
+        encoding, expected = "cp1252", "UTF-8 or Windows-1252"
+        warnings = [
+            f"{path}: not valid UTF-8; read as Windows-1252 (cp1252). "
+            "Check accented characters in the results, or save the file as 'CSV UTF-8'"
+        ]
+    # Check the whole file now: a decode error met while reading rows cannot say where it is.
+    problem = _undecodable(path, encoding)
+    if problem:
+        line, byte = problem
+        raise InputFileError(
+            f"{path}: line {line}: byte 0x{byte:02X} is not {expected} text; "
+            "save the file as 'CSV UTF-8'"
+        )
+    return encoding, warnings
+
+
+def _undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
+    """The line number and value of the first byte that does not decode, or None."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
     with path.open("rb") as stream:
         try:
             while chunk := stream.read(_CHUNK_BYTES):
                 decoder.decode(chunk)
+                line += chunk.count(b"\n")
             decoder.decode(b"", final=True)
-            return "utf-8", []
-        except UnicodeDecodeError:
-            pass
-    return "cp1252", [
-        f"{path}: not valid UTF-8; read as Windows-1252 (cp1252). "
-        "Check accented characters in the results, or save the file as 'CSV UTF-8'"
-    ]
+        except UnicodeDecodeError as error:
+            # error.object: the bytes decoded (a carried-over partial character has no b"\n")
+            return line + error.object[: error.start].count(b"\n"), error.object[error.start]
+    return None
 
 
 def _sniff_delimiter(sample: str) -> str:

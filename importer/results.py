@@ -9,6 +9,7 @@ formula are prefixed with ``'`` (OWASP's advice), which ``unprotect`` undoes whe
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import tempfile
@@ -39,6 +40,19 @@ def default_results_path(input_path: str | os.PathLike[str]) -> Path:
     """``<input stem>.results.csv`` beside the input."""
     path = Path(input_path)
     return path.with_name(f"{path.stem}.results.csv")
+
+
+def results_path_for(
+    input_path: str | os.PathLike[str], option: str | os.PathLike[str] | None
+) -> Path:
+    """The results file for an input: ``option`` or the default; never the input itself."""
+    path = Path(option) if option else default_results_path(input_path)
+    if path.resolve() == Path(input_path).resolve():
+        raise UsageError(
+            f"results file {path} is the input file; the results would replace it. "
+            "Pick another --results path"
+        )
+    return path
 
 
 def protect(value: str) -> str:
@@ -174,6 +188,16 @@ class _XlsxSink:
         self._workbook.save(self._path)
 
     def discard(self) -> None:
+        # End openpyxl's streaming writer now and remove its scratch file; left to the
+        # garbage collector, the open row generator writes to a closed file and prints
+        # "Exception ignored in ..." tracebacks.
+        with contextlib.suppress(Exception):
+            if not self._sheet.closed:
+                self._sheet.close()
+        writer = getattr(self._sheet, "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(OSError, ValueError):
+                writer.cleanup()
         self._workbook.close()
 
 

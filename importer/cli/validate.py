@@ -10,7 +10,7 @@ from importer.cli.report import print_batch_header, print_first_errors
 from importer.exitcodes import ExitCode
 from importer.model import Status
 from importer.pipeline import open_batch
-from importer.results import ResultsWriter, default_results_path
+from importer.results import ResultsWriter, results_path_for
 
 FIRST_ERRORS_SHOWN = 10
 
@@ -32,10 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_validate(args: argparse.Namespace) -> ExitCode:
     batch = open_batch(args.input, prepare_options(args))
+    results_path = results_path_for(args.input, args.results)
     print_batch_header(batch)
     counts: Counter[Status] = Counter()
     invalid = []
-    results_path = args.results or default_results_path(args.input)
     with ResultsWriter(results_path, batch.table.columns) as writer:
         for row in batch.rows():
             status = Status.VALID if row.ok else Status.INVALID

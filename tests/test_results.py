@@ -1,0 +1,214 @@
+"""The results file: fixed columns, input columns as read, text only, written atomically."""
+
+from __future__ import annotations
+
+import gc
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from spreadsheets import read_csv, read_results
+
+from importer.errors import UsageError
+from importer.model import Outcome, Status
+from importer.results import (
+    RESULT_COLUMNS,
+    ResultsWriter,
+    default_results_path,
+    protect,
+    results_path_for,
+    unprotect,
+)
+
+INPUT_COLUMNS = ["Name", "Zip", "Notes"]
+RISKY = ["=1+2", "+44 20 7946 0000", "-5", "@SUM(A1:A2)", '=HYPERLINK("http://x")', "'quoted"]
+
+
+def outcomes() -> list[Outcome]:
+    return [
+        Outcome(
+            2,
+            Status.CREATED,
+            "tok-2",
+            {"Name": "a", "Zip": "00042", "Notes": ""},
+            "cid-1",
+            attempts=1,
+        ),
+        Outcome(
+            4,
+            Status.INVALID,
+            "tok-4",
+            {"Name": "=1+2", "Zip": "-5", "Notes": "@x"},
+            error_code="Validation",
+            error_message="Name: too long",
+        ),
+    ]
+
+
+def write(path: Path, items: list[Outcome], columns: list[str] = INPUT_COLUMNS) -> Path:
+    with ResultsWriter(path, columns) as writer:
+        for item in items:
+            writer.write(item)
+    return path
+
+
+def test_result_columns_then_input_columns() -> None:
+    assert RESULT_COLUMNS == (
+        "row",
+        "status",
+        "contact_id",
+        "error_code",
+        "error_message",
+        "attempts",
+        "client_token",
+    )
+
+
+def test_csv_results_content(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.results.csv", outcomes())
+    header, *lines = read_csv(path)
+    assert header == [*RESULT_COLUMNS, *INPUT_COLUMNS]
+    assert lines[0] == ["2", "created", "cid-1", "", "", "1", "tok-2", "a", "00042", ""]
+    assert lines[1] == [
+        "4",
+        "invalid",
+        "",
+        "Validation",
+        "Name: too long",
+        "",
+        "tok-4",
+        "'=1+2",
+        "'-5",
+        "'@x",
+    ]
+    restored = read_results(path)
+    assert [unprotect(restored[1][c]) for c in INPUT_COLUMNS] == ["=1+2", "-5", "@x"]
+
+
+def test_input_columns_keep_their_order_and_names(tmp_path: Path) -> None:
+    columns = ["Zeta", "alpha", "Column C", "Attributes.x"]
+    item = Outcome(2, Status.VALID, "t", dict(zip(columns, "1234", strict=True)))
+    header, line = read_csv(write(tmp_path / "r.csv", [item], columns))
+    assert header[len(RESULT_COLUMNS) :] == columns
+    assert line[len(RESULT_COLUMNS) :] == ["1", "2", "3", "4"]
+
+
+@pytest.mark.parametrize("value", RISKY)
+def test_csv_protection_round_trips(value: str) -> None:
+    protected = protect(value)
+    assert protected.startswith("'")
+    assert unprotect(protected) == value
+
+
+@pytest.mark.parametrize("value", ["plain", "00042", "", "a=b", "1-2", "café"])
+def test_csv_protection_leaves_ordinary_text_alone(value: str) -> None:
+    assert protect(value) == value
+    assert unprotect(protect(value)) == value
+
+
+def test_default_results_path_is_beside_the_input(tmp_path: Path) -> None:
+    assert (
+        default_results_path(tmp_path / "in" / "tasks.xlsx")
+        == tmp_path / "in" / "tasks.results.csv"
+    )
+    assert default_results_path("march.tasks.csv") == Path("march.tasks.results.csv")
+
+
+def test_xlsx_results_are_all_text_and_never_formulas(tmp_path: Path) -> None:
+    risky = Outcome(2, Status.VALID, "tok", {"Name": RISKY[0], "Zip": "00042", "Notes": RISKY[4]})
+    risky.error_message = "=cmd|' /C calc'!A0"
+    path = write(tmp_path / "r.xlsx", [risky, *outcomes()])
+    sheet = load_workbook(path).active
+    rows = list(sheet.iter_rows())
+    assert [cell.value for cell in rows[0]] == [*RESULT_COLUMNS, *INPUT_COLUMNS]
+    for row in rows:
+        for cell in row:
+            assert cell.data_type in ("s", "inlineStr"), (cell.coordinate, cell.data_type)
+            assert cell.data_type != "f"
+    values = [[cell.value or "" for cell in row] for row in rows[1:]]
+    # in xlsx the values are stored verbatim (text cells need no ' prefix)
+    assert values[0][:7] == ["2", "valid", "", "", "=cmd|' /C calc'!A0", "", "tok"]
+    assert values[0][7:] == ["=1+2", "00042", '=HYPERLINK("http://x")']
+    assert values[2][7:] == ["=1+2", "-5", "@x"]
+
+
+def test_results_commit_replaces_the_previous_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("old results\n", encoding="utf-8")
+    write(path, outcomes())
+    assert len(read_results(path)) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_aborted_writer_leaves_the_previous_file_and_no_temp_files(
+    tmp_path: Path, suffix: str
+) -> None:
+    path = tmp_path / f"r{suffix}"
+    path.write_bytes(b"previous results")
+    with pytest.raises(RuntimeError, match="crash"), ResultsWriter(path, INPUT_COLUMNS) as writer:
+        writer.write(outcomes()[0])
+        raise RuntimeError("crash")
+    assert path.read_bytes() == b"previous results"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_explicit_abort_leaves_nothing_behind(tmp_path: Path) -> None:
+    writer = ResultsWriter(tmp_path / "new.csv", INPUT_COLUMNS)
+    writer.write(outcomes()[0])
+    assert len(list(tmp_path.iterdir())) == 1  # only the temporary file, under another name
+    assert not (tmp_path / "new.csv").exists()
+    writer.abort()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_results_directory_is_created(tmp_path: Path) -> None:
+    path = write(tmp_path / "out" / "deeper" / "r.csv", outcomes())
+    assert path.exists()
+
+
+@pytest.mark.parametrize("name", ["r.txt", "r.xls", "r"])
+def test_unsupported_results_suffix_is_a_usage_error(tmp_path: Path, name: str) -> None:
+    with pytest.raises(UsageError, match=r"\.csv or \.xlsx"):
+        ResultsWriter(tmp_path / name, INPUT_COLUMNS)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_csv_results_open_in_excel_as_utf8(tmp_path: Path) -> None:
+    item = Outcome(2, Status.VALID, "t", {"Name": "café 日本", "Zip": "", "Notes": ""})
+    data = write(tmp_path / "r.csv", [item]).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # the BOM makes Excel read UTF-8
+    assert "café 日本".encode() in data
+
+
+def test_aborted_xlsx_writer_cleans_up_quietly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An abort must not leave openpyxl's streaming writer to the garbage collector: that
+    # prints "Exception ignored in ..." tracebacks and keeps a scratch file until exit.
+    from openpyxl.worksheet import _writer
+
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    before = set(_writer.ALL_TEMP_FILES)
+    writer = ResultsWriter(tmp_path / "r.xlsx", INPUT_COLUMNS)
+    writer.write(outcomes()[0])
+    writer.abort()
+    del writer
+    gc.collect()
+    assert unraisable == []
+    leftovers = [p for p in _writer.ALL_TEMP_FILES if p not in before and Path(p).exists()]
+    assert leftovers == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_results_path_never_replaces_the_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "tasks.csv"
+    assert results_path_for(source, None) == tmp_path / "tasks.results.csv"
+    assert results_path_for(source, tmp_path / "out.xlsx") == tmp_path / "out.xlsx"
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError, match="is the input file"):
+        results_path_for(source, "tasks.csv")  # the same file, named relatively

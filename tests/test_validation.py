@@ -1,0 +1,415 @@
+"""One test per StartTaskContact rule (shared/connect-api-facts.md); each error names row+column."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from spreadsheets import (
+    FLOW,
+    INSTANCE,
+    NOW,
+    QUICK_CONNECT,
+    TASK_TEMPLATE,
+    prepare,
+    task_rows,
+    write_csv,
+    write_xlsx,
+)
+
+from importer.limits import (
+    ATTRIBUTES_MAX_BYTES,
+    SCHEDULE_MAX_DAYS,
+    TASKS_PER_PREVIOUS_CONTACT,
+    limits,
+)
+from importer.mapping import MappingSpec, RowMapper
+from importer.model import PreparedRow, SourceRow, Status
+from importer.validation import RowValidator
+
+BERLIN = MappingSpec(timezone="Europe/Berlin")
+NOW_EPOCH = int(NOW.timestamp())
+
+
+def only_error(row: PreparedRow) -> tuple[str, str]:
+    """The row's single error as (column, message); the row must be invalid."""
+    assert row.request is None
+    assert len(row.errors) == 1, row.errors
+    return row.errors[0].column, row.errors[0].message
+
+
+def maximum(field: str) -> int:
+    length = limits().fields[field].maximum
+    assert length is not None
+    return length
+
+
+# --- required fields ------------------------------------------------------------------------
+
+
+def test_valid_row_builds_the_request(tmp_path: Path) -> None:
+    (row,) = task_rows(tmp_path / "t.csv", ["Name", "Description"], ["Task", "Details"])
+    assert row.errors == []
+    assert row.request == {
+        "InstanceId": INSTANCE,
+        "ContactFlowId": FLOW,
+        "Name": "Task",
+        "Description": "Details",
+        "ClientToken": row.client_token,
+    }
+
+
+def test_name_is_required(tmp_path: Path) -> None:
+    rows = task_rows(tmp_path / "t.csv", ["Name", "Description"], ["ok", ""], ["  ", "no name"])
+    assert rows[0].ok
+    assert rows[1].number == 3
+    column, message = only_error(rows[1])
+    assert column == "Name"
+    assert "required" in message
+
+
+def test_instance_id_is_required(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", [["Name", "ContactFlowId"], ["Task", FLOW]])
+    _, (row,) = prepare(path)
+    column, message = only_error(row)
+    assert column == "InstanceId"
+    assert "--instance-id" in message
+
+
+# --- routing: exactly one of flow / quick connect / task template ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("ContactFlowId", FLOW), ("QuickConnectId", QUICK_CONNECT), ("TaskTemplateId", TASK_TEMPLATE)],
+)
+def test_any_one_route_is_enough(tmp_path: Path, column: str, value: str) -> None:
+    (row,) = task_rows(tmp_path / "t.csv", ["Name", column], ["Task", value], routed=False)
+    assert row.errors == []
+    assert row.request[column] == value
+
+
+def test_no_route_is_an_error(tmp_path: Path) -> None:
+    (row,) = task_rows(
+        tmp_path / "t.csv",
+        ["Name", "ContactFlowId", "QuickConnectId", "TaskTemplateId"],
+        ["Task", "", "", ""],
+        routed=False,
+    )
+    column, message = only_error(row)
+    assert column == "ContactFlowId"
+    assert "QuickConnectId" in message and "TaskTemplateId" in message
+
+
+def test_two_routes_is_an_error(tmp_path: Path) -> None:
+    (row,) = task_rows(
+        tmp_path / "t.csv",
+        ["Name", "QuickConnectId"],
+        ["Task", QUICK_CONNECT],
+    )
+    column, message = only_error(row)
+    assert column == "QuickConnectId"
+    assert "exactly one" in message
+    assert "ContactFlowId" in message
+
+
+# --- lengths (from botocore's model) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["Name", "Description", "InstanceId", "PreviousContactId", "RelatedContactId", "ClientToken"],
+)
+def test_length_limits(tmp_path: Path, field: str) -> None:
+    limit = maximum(field)
+    base = {"InstanceId": INSTANCE, "ContactFlowId": FLOW, "Name": "Task"}
+    header = [*(name for name in base if name != field), field]
+    rows = [
+        [base[name] for name in header[:-1]] + [text] for text in ("a" * limit, "b" * (limit + 1))
+    ]
+    _, (at_limit, over) = prepare(write_csv(tmp_path / "t.csv", [header, *rows]))
+    assert at_limit.errors == []
+    assert over.number == 3
+    column, message = only_error(over)
+    assert column == field
+    assert f"{limit + 1:,} characters" in message
+    assert f"{limit:,} allowed" in message
+
+
+def test_known_limits_match_the_api_facts() -> None:
+    # the facts the project was designed against; a botocore update that moves them shows here
+    assert [maximum(f) for f in ("Name", "Description", "InstanceId", "ClientToken")] == [
+        1024,
+        4096,
+        100,
+        500,
+    ]
+    assert maximum("PreviousContactId") == 256
+
+
+# --- attributes -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["customer id", "kéy", "a.b", "x/y"])
+def test_attribute_key_characters(tmp_path: Path, key: str) -> None:
+    header = f"Attributes.{key}"
+    rows = task_rows(tmp_path / "t.csv", ["Name", header], ["Task", "v"], ["Empty", ""])
+    column, message = only_error(rows[0])
+    assert column == header
+    assert "letters, digits" in message
+    # an empty cell sends no attribute, so nothing to object to
+    assert rows[1].ok
+
+
+def test_attribute_key_letters_digits_dash_underscore_are_fine(tmp_path: Path) -> None:
+    (row,) = task_rows(tmp_path / "t.csv", ["Name", "Attributes.Ab-9_z"], ["Task", "v"])
+    assert row.request["Attributes"] == {"Ab-9_z": "v"}
+
+
+def test_attributes_total_utf8_bytes(tmp_path: Path) -> None:
+    # key "k" (1 byte) + 32,767 ASCII characters: exactly 32,768 bytes, allowed
+    fits = "x" * (ATTRIBUTES_MAX_BYTES - 1)
+    # 'é' is 2 bytes in UTF-8: 16,384 characters are 32,768 bytes, plus the key: one too many
+    multibyte = "é" * (ATTRIBUTES_MAX_BYTES // 2)
+    assert len("k" + multibyte) < ATTRIBUTES_MAX_BYTES  # fewer characters than the limit
+    rows = task_rows(
+        tmp_path / "t.csv", ["Name", "Attributes.k"], ["fits", fits], ["over", multibyte]
+    )
+    assert rows[0].errors == []
+    column, message = only_error(rows[1])
+    assert column == "Attributes.k"
+    assert f"{ATTRIBUTES_MAX_BYTES + 1:,} UTF-8 bytes" in message
+
+
+def test_attributes_total_counts_every_key_and_value(tmp_path: Path) -> None:
+    half = "y" * (ATTRIBUTES_MAX_BYTES // 2)
+    (row,) = task_rows(
+        tmp_path / "t.csv", ["Name", "Attributes.a", "Attributes.b"], ["T", half, half]
+    )
+    column, message = only_error(row)
+    assert column == "Attributes.a"
+    assert "32,770 UTF-8 bytes" in message
+
+
+# --- references -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("URL", "https://orders.example.com/42"),
+        ("URL", "http://orders.example.com/42"),
+        ("NUMBER", "42"),
+        ("STRING", "text"),
+        ("DATE", "2026-03-28"),
+        ("EMAIL", "a@example.com"),
+    ],
+)
+def test_reference_types_allowed_at_creation(tmp_path: Path, kind: str, value: str) -> None:
+    (row,) = task_rows(tmp_path / "t.csv", ["Name", f"References.{kind}.Ref"], ["T", value])
+    assert row.errors == []
+    assert row.request["References"] == {"Ref": {"Type": kind, "Value": value}}
+
+
+@pytest.mark.parametrize("kind", ["ATTACHMENT", "FOO"])
+def test_reference_types_rejected_at_creation(tmp_path: Path, kind: str) -> None:
+    header = f"References.{kind}.Photo"
+    (row,) = task_rows(tmp_path / "t.csv", ["Name", header], ["T", "something"])
+    column, message = only_error(row)
+    assert column == header
+    assert f"'{kind}'" in message
+    assert "URL, NUMBER, STRING, DATE, EMAIL" in message
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://orders.example.com/1", "orders.example.com/1", "javascript:alert(1)", "https://"]
+)
+def test_url_references_must_be_http(tmp_path: Path, url: str) -> None:
+    (row,) = task_rows(tmp_path / "t.csv", ["Name", "References.URL.Order page"], ["T", url])
+    column, message = only_error(row)
+    assert column == "References.URL.Order page"
+    assert "http" in message
+
+
+def test_references_total_bytes(tmp_path: Path) -> None:
+    value = "z" * 2100
+    (row,) = task_rows(
+        tmp_path / "t.csv",
+        ["Name", "References.STRING.a", "References.STRING.b"],
+        ["T", value, value],
+    )
+    column, message = only_error(row)
+    assert column == "References.STRING.a"
+    assert "bytes" in message
+
+
+# --- ScheduledTime --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-28T10:30:00+01:00", dt.datetime(2026, 3, 28, 9, 30, tzinfo=dt.UTC)),
+        ("2026-03-28T09:30:00Z", dt.datetime(2026, 3, 28, 9, 30, tzinfo=dt.UTC)),
+        # naive times are read in the configured zone: CET (UTC+1) before the change...
+        ("2026-03-28 09:30", dt.datetime(2026, 3, 28, 8, 30, tzinfo=dt.UTC)),
+        ("2026-03-28T09:30:15", dt.datetime(2026, 3, 28, 8, 30, 15, tzinfo=dt.UTC)),
+        # ...and CEST (UTC+2) after it
+        ("2026-03-30 09:30", dt.datetime(2026, 3, 30, 7, 30, tzinfo=dt.UTC)),
+        ("1774690200", dt.datetime(2026, 3, 28, 9, 30, tzinfo=dt.UTC)),
+    ],
+)
+def test_scheduled_time_formats(tmp_path: Path, text: str, expected: dt.datetime) -> None:
+    (row,) = task_rows(tmp_path / "t.csv", ["Name", "ScheduledTime"], ["T", text], mapping=BERLIN)
+    assert row.errors == []
+    assert row.request["ScheduledTime"] == int(expected.timestamp())
+
+
+def test_scheduled_time_from_an_excel_date_cell(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "t.xlsx",
+        [
+            ["InstanceId", "ContactFlowId", "Name", "ScheduledTime"],
+            [INSTANCE, FLOW, "T", dt.datetime(2026, 3, 28, 9, 30)],
+        ],
+    )
+    _, (row,) = prepare(path, mapping=BERLIN)
+    assert row.errors == []
+    expected = dt.datetime(2026, 3, 28, 8, 30, tzinfo=dt.UTC)
+    assert row.request["ScheduledTime"] == int(expected.timestamp())
+
+
+def test_scheduled_time_in_the_past(tmp_path: Path) -> None:
+    rows = task_rows(
+        tmp_path / "t.csv",
+        ["Name", "ScheduledTime"],
+        ["T", str(NOW_EPOCH - 60)],
+        ["T", str(NOW_EPOCH)],
+    )
+    column, message = only_error(rows[0])
+    assert column == "ScheduledTime"
+    assert "past" in message
+    assert rows[1].ok
+
+
+def test_scheduled_time_at_most_six_days_ahead(tmp_path: Path) -> None:
+    latest = NOW_EPOCH + SCHEDULE_MAX_DAYS * 86_400
+    rows = task_rows(
+        tmp_path / "t.csv",
+        ["Name", "ScheduledTime"],
+        ["T", str(latest)],
+        ["T", str(latest + 1)],
+        ["T", "2099-01-01T00:00:00Z"],
+    )
+    assert rows[0].ok
+    for row in rows[1:]:
+        column, message = only_error(row)
+        assert column == "ScheduledTime"
+        assert f"more than {SCHEDULE_MAX_DAYS} days ahead" in message
+
+
+@pytest.mark.parametrize("text", ["next tuesday", "28/03/2026 09:30", "2026-13-01 09:00", "12345"])
+def test_scheduled_time_garbage_lists_the_accepted_formats(tmp_path: Path, text: str) -> None:
+    (row,) = task_rows(tmp_path / "t.csv", ["Name", "ScheduledTime"], ["T", text])
+    column, message = only_error(row)
+    assert column == "ScheduledTime"
+    assert f"'{text}'" in message
+    assert "ISO 8601" in message
+    assert "epoch seconds" in message
+
+
+def test_scheduled_time_that_does_not_exist_on_a_dst_day(tmp_path: Path) -> None:
+    # Europe/Berlin jumps from 02:00 to 03:00 on 2026-03-29: 02:30 never happens
+    (row,) = task_rows(
+        tmp_path / "t.csv", ["Name", "ScheduledTime"], ["T", "2026-03-29 02:30"], mapping=BERLIN
+    )
+    column, message = only_error(row)
+    assert column == "ScheduledTime"
+    assert "does not exist" in message
+
+
+def test_validator_uses_its_own_clock() -> None:
+    mapper = RowMapper(MappingSpec(), ["InstanceId", "Name", "ContactFlowId", "ScheduledTime"])
+    row = mapper.map(
+        SourceRow(
+            2,
+            {
+                "InstanceId": INSTANCE,
+                "Name": "T",
+                "ContactFlowId": FLOW,
+                "ScheduledTime": "2030-01-02T00:00:00Z",
+            },
+        )
+    )
+    early = RowValidator(dt.UTC, now=dt.datetime(2029, 12, 30, tzinfo=dt.UTC))
+    late = RowValidator(dt.UTC, now=dt.datetime(2030, 1, 3, tzinfo=dt.UTC))
+    assert early.build(row)[1] == []
+    assert [e.column for e in late.build(row)[1]] == ["ScheduledTime"]
+
+
+# --- PreviousContactId: at most 12 tasks per previous contact -------------------------------
+
+
+def test_thirteenth_row_sharing_a_previous_contact_is_invalid(tmp_path: Path) -> None:
+    shared = [["T", "prev-1"] for _ in range(TASKS_PER_PREVIOUS_CONTACT + 1)]
+    others = [["T", "prev-2"] for _ in range(3)]
+    rows = task_rows(tmp_path / "t.csv", ["Name", "PreviousContactId"], *shared, *others)
+    assert all(row.ok for row in rows[:TASKS_PER_PREVIOUS_CONTACT])
+    thirteenth = rows[TASKS_PER_PREVIOUS_CONTACT]
+    assert thirteenth.number == TASKS_PER_PREVIOUS_CONTACT + 2
+    column, message = only_error(thirteenth)
+    assert column == "PreviousContactId"
+    assert "prev-1" in message
+    assert all(row.ok for row in rows[TASKS_PER_PREVIOUS_CONTACT + 1 :])
+
+
+# --- row-level problems and how they are reported -------------------------------------------
+
+
+def test_stray_value_without_a_header_is_a_row_error(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(
+        f"InstanceId,ContactFlowId,Name\n{INSTANCE},{FLOW},ok\n{INSTANCE},{FLOW},Smith, John\n",
+        encoding="utf-8",
+    )
+    _, (ok, ragged) = prepare(path)
+    assert ok.ok
+    assert ragged.number == 3
+    column, message = only_error(ragged)
+    assert column == "Column D"
+    assert "delimiter" in message
+
+
+def test_every_error_of_a_row_is_reported(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "t.csv",
+        [
+            ["Name", "Attributes.bad key", "ScheduledTime"],
+            ["", "v", "soon"],
+        ],
+    )
+    _, (row,) = prepare(path)
+    assert row.request is None
+    assert sorted(error.column for error in row.errors) == [
+        "Attributes.bad key",
+        "ContactFlowId",
+        "InstanceId",
+        "Name",
+        "ScheduledTime",
+    ]
+    outcome = row.outcome(Status.INVALID)
+    assert outcome.status == Status.INVALID
+    assert outcome.row == 2
+    assert "Name:" in outcome.error_message
+    assert "ScheduledTime:" in outcome.error_message
+
+
+def test_errors_from_a_format_string_name_the_source_columns(tmp_path: Path) -> None:
+    spec = MappingSpec.from_dict({"timezone": "UTC", "fields": {"ScheduledTime": "{Day} {Time}"}})
+    (row,) = task_rows(
+        tmp_path / "t.csv", ["Name", "Day", "Time"], ["T", "someday", "09:00"], mapping=spec
+    )
+    column, message = only_error(row)
+    assert column == "Day, Time"
+    assert message.startswith("ScheduledTime: ")
