@@ -84,3 +84,11 @@ class TokenAssigner:
             "of the rows or change its key",
             code="DuplicateKey",
         )
+
+
+def edited_token(previous: str, request: dict[str, Any]) -> str:
+    """The token for a row edited after it was sent with ``previous`` (retry of a results file).
+
+    Deterministic, so retrying the same edit twice sends the same token again.
+    """
+    return _token(b"edit", previous.encode("utf-8"), canonical_body(request))

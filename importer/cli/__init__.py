@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 
 from importer import __version__
-from importer.cli import sandbox, template, validate
+from importer.cli import retry, run, sandbox, template, validate
 from importer.errors import ImporterError
 from importer.exitcodes import ExitCode
 
-COMMANDS = (validate, template, sandbox)
+COMMANDS = (validate, run, retry, template, sandbox)
 
 EXIT_CODES_HELP = """exit codes:
   0  every row valid (validate) / created or already created (run)

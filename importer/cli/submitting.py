@@ -1,0 +1,233 @@
+"""What `run` and `retry` share: options, the client (or sandbox), the journal, signals, results."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from importer.aws import make_client
+from importer.errors import UsageError
+from importer.executor import Executor, ExecutorSettings, RunReport
+from importer.exitcodes import ExitCode
+from importer.journal import Journal, resolve_path
+from importer.model import Outcome, PreparedRow, Status
+from importer.progress import make_progress
+from importer.results import ResultsWriter
+from importer.sandbox import Sandbox, SandboxConfig
+from importer.sandbox import defaults as sandbox_defaults
+
+_SUMMARY_ORDER = (
+    Status.CREATED,
+    Status.ALREADY_CREATED,
+    Status.INVALID,
+    Status.FAILED,
+    Status.NOT_ATTEMPTED,
+)
+
+
+def add_submit_options(parser: argparse.ArgumentParser) -> None:
+    """Options for sending rows: rate, retries, stop rules, journal, AWS target."""
+    group = parser.add_argument_group("sending")
+    group.add_argument("--rate", type=float, default=2.0, help="requests/second (default 2)")
+    group.add_argument("--burst", type=int, default=5, help="burst size (default 5)")
+    group.add_argument(
+        "--concurrency", type=int, default=4, help="requests in flight at once (default 4)"
+    )
+    group.add_argument(
+        "--max-attempts", type=int, default=8, help="attempts per row, first included (default 8)"
+    )
+    group.add_argument(
+        "--max-failures",
+        metavar="N|N%",
+        type=parse_max_failures,
+        help="stop the run once more than N rows (or N%% of rows) failed",
+    )
+    group.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="journal of what was sent (default: $TASK_IMPORTER_JOURNAL, else "
+        "$XDG_STATE_HOME/connect-task-importer/journal.sqlite3)",
+    )
+    group.add_argument("--no-progress", action="store_true", help="no progress bar or lines")
+    aws = parser.add_argument_group("AWS")
+    aws.add_argument("--region", help="AWS region of the instance (default: AWS config)")
+    aws.add_argument("--profile", help="AWS profile (default: AWS config)")
+    aws.add_argument("--endpoint-url", metavar="URL", help="Amazon Connect endpoint override")
+    aws.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="send to a local Amazon Connect emulator started for this run; nothing goes to AWS",
+    )
+
+
+def parse_max_failures(text: str) -> tuple[int | None, float | None]:
+    """``N`` -> (N, None); ``N%`` -> (None, N/100)."""
+    try:
+        if text.endswith("%"):
+            percent = float(text[:-1])
+            if not 0 < percent <= 100:
+                raise ValueError
+            return None, percent / 100
+        count = int(text)
+        if count < 0:
+            raise ValueError
+        return count, None
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a count or a percentage (e.g. 50 or 5%)"
+        ) from None
+
+
+def executor_settings(args: argparse.Namespace) -> ExecutorSettings:
+    max_failures, fraction = args.max_failures or (None, None)
+    return ExecutorSettings(
+        concurrency=args.concurrency,
+        rate=args.rate,
+        burst=args.burst,
+        max_attempts=args.max_attempts,
+        max_failures=max_failures,
+        max_failure_fraction=fraction,
+    )
+
+
+@dataclass
+class Submission:
+    """An open connection to Amazon Connect (or the sandbox) and the journal."""
+
+    args: argparse.Namespace
+    client: Any
+    journal: Journal
+    settings: ExecutorSettings
+    batch_id: str
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
+
+    def send(self, rows: Iterable[PreparedRow]) -> RunReport:
+        """Send the valid rows; record every row's outcome. SIGINT/SIGTERM stop cleanly."""
+        valid = []
+        for row in rows:
+            if row.ok:
+                valid.append(row)
+            else:
+                self.keep(row.outcome(Status.INVALID))
+        progress = make_progress("none" if self.args.no_progress else "auto", total=len(valid))
+        executor = Executor(self.client, self.journal, self.settings, progress, self.batch_id)
+        with _stop_on_signals(executor):
+            return executor.run(valid, self.keep)
+
+    def keep(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.row] = outcome
+
+
+@contextlib.contextmanager
+def _stop_on_signals(executor: Executor) -> Iterator[None]:
+    """Ctrl-C or SIGTERM: finish requests in flight, send nothing new, then write results."""
+
+    def stop(number: int, _frame: object) -> None:
+        name = signal.Signals(number).name
+        print(f"\n{name}: finishing requests in flight, then writing results", file=sys.stderr)
+        executor.request_stop(f"interrupted by {name}")
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def open_submission(args: argparse.Namespace, batch_id: str) -> Iterator[Submission]:
+    """Start the sandbox if asked, build the client, lock the journal, record the run."""
+    settings = executor_settings(args)
+    with contextlib.ExitStack() as stack:
+        journal_path = args.journal
+        if args.sandbox:
+            if args.endpoint_url:
+                raise UsageError("--sandbox and --endpoint-url cannot be combined")
+            sandbox = stack.enter_context(Sandbox(SandboxConfig()))
+            print(
+                f"SANDBOX: sending to the local Amazon Connect emulator at {sandbox.url} "
+                f"(quota {sandbox.config.rate:g}/s, burst {sandbox.config.burst}); "
+                "nothing is sent to AWS."
+            )
+            if journal_path is None:
+                scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="importer-"))
+                journal_path = Path(scratch) / "sandbox-journal.sqlite3"
+            client = _sandbox_client(sandbox.url, settings.concurrency)
+        else:
+            client = make_client(
+                region=args.region,
+                profile=args.profile,
+                endpoint_url=args.endpoint_url,
+                concurrency=settings.concurrency,
+            )
+        journal = stack.enter_context(Journal(resolve_path(journal_path)))
+        journal.start_run(_audit_settings(args, batch_id))
+        yield Submission(args, client, journal, settings, batch_id)
+
+
+def _sandbox_client(url: str, concurrency: int) -> Any:
+    """A real boto3 client with dummy credentials, pointed at the in-process sandbox."""
+    import boto3
+
+    from importer.aws import client_config
+
+    return boto3.session.Session(
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+        region_name=sandbox_defaults.REGION,
+    ).client("connect", endpoint_url=url, config=client_config(concurrency))
+
+
+def _audit_settings(args: argparse.Namespace, batch_id: str) -> dict[str, Any]:
+    """The run's effective settings for the journal (no secrets: there are none in args)."""
+    settings = {key: value for key, value in vars(args).items() if key != "func"}
+    settings["batch_id"] = batch_id
+    return settings
+
+
+def finish(
+    submission: Submission,
+    report: RunReport,
+    results_path: Path,
+    input_columns: list[str],
+) -> ExitCode:
+    """Write the results in row order, print the summary, record the run, pick the exit code."""
+    with ResultsWriter(results_path, input_columns) as writer:
+        for row in sorted(submission.outcomes):
+            writer.write(submission.outcomes[row])
+    counts = {status: 0 for status in _SUMMARY_ORDER}
+    for outcome in submission.outcomes.values():
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    print_summary(counts, report, results_path)
+    if report.stopped_early:
+        code = ExitCode.STOPPED
+    elif counts[Status.INVALID] or counts[Status.FAILED] or counts[Status.NOT_ATTEMPTED]:
+        code = ExitCode.ROWS_FAILED
+    else:
+        code = ExitCode.OK
+    submission.journal.finish_run(code)
+    return code
+
+
+def print_summary(counts: dict[Status, int], report: RunReport, results_path: Path) -> None:
+    total = sum(counts.values())
+    parts = ", ".join(f"{status} {counts[status]:,}" for status in _SUMMARY_ORDER)
+    print(f"{total:,} rows: {parts}")
+    print(
+        f"{report.calls:,} API calls in {report.elapsed:.1f} s, "
+        f"achieved {report.achieved_rate:.2f} requests/s, {report.throttles:,} throttled"
+    )
+    if report.stopped_early:
+        print(
+            f"STOPPED EARLY: {report.stop_reason}. Rows not sent are 'not_attempted'; "
+            "run the same command again to continue where it stopped (nothing is sent twice)."
+        )
+    print(f"Results: {results_path}")
