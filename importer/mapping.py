@@ -13,12 +13,13 @@ non-empty cell of the column named after the field; otherwise the constant. Rout
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import tomllib
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from importer.errors import UsageError
 from importer.limits import ROUTING_FIELDS
@@ -66,13 +67,20 @@ class Template:
         parts.append(text[position:])
         return cls(text, tuple(part for part in parts if part != ""))
 
-    @property
+    @functools.cached_property
     def columns(self) -> list[str]:
         return [part[0] for part in self.parts if isinstance(part, tuple)]
 
     @property
     def is_constant(self) -> bool:
         return not self.columns
+
+    def bind(self, columns: MappingABC[str, str]) -> Template:
+        """The same template with each column name replaced by ``columns[name]``."""
+        parts = tuple(
+            (columns[part[0]],) if isinstance(part, tuple) else part for part in self.parts
+        )
+        return Template(self.text, parts)
 
     def render(self, values: MappingABC[str, str]) -> str:
         """The text for one row; empty when every column it names is empty on the row."""
@@ -174,6 +182,16 @@ class MappedRow:
         return self.origin.get(path, path)
 
 
+class _FieldPlan(NamedTuple):
+    """Where one request field's text comes from: the same on every row of a file."""
+
+    name: str
+    template: Template | None  # a format string over columns: wins, with no fallback
+    column: str | None  # otherwise the field's own column, when its cell is not empty
+    constant: str | None  # otherwise this constant
+    where: str  # the origin of the format string's or the constant's text
+
+
 class RowMapper:
     """A mapping bound to one file's header: maps each row to request fields."""
 
@@ -182,8 +200,8 @@ class RowMapper:
         self.columns = columns
         folded = {name.casefold(): name for name in columns}
         self._field_columns: dict[str, str] = {}
-        self._attribute_columns: dict[str, str] = {}
-        self._reference_columns: dict[str, tuple[str, str]] = {}
+        attribute_columns: dict[str, str] = {}
+        reference_columns: dict[str, tuple[str, str]] = {}
         used: set[str] = set()
         for column in columns:
             name = _FIELD_BY_FOLDED.get(column.casefold())
@@ -191,13 +209,21 @@ class RowMapper:
                 self._field_columns[name] = column
             elif column.casefold().startswith(ATTRIBUTE_PREFIX.casefold()):
                 key = column[len(ATTRIBUTE_PREFIX) :].strip()
-                self._attribute_columns[key] = column
+                attribute_columns[key] = column
             elif column.casefold().startswith(REFERENCE_PREFIX.casefold()):
                 kind, _, name = column[len(REFERENCE_PREFIX) :].partition(".")
-                self._reference_columns[name.strip()] = (kind.strip().upper(), column)
+                reference_columns[name.strip()] = (kind.strip().upper(), column)
             else:
                 continue
             used.add(column)
+        # (key, origin path, column) and (name, origin path, type, column): paths built once
+        self._attribute_columns = [
+            (key, f"{ATTRIBUTE_PREFIX}{key}", column) for key, column in attribute_columns.items()
+        ]
+        self._reference_columns = [
+            (name, f"{REFERENCE_PREFIX}{name}", kind, column)
+            for name, (kind, column) in reference_columns.items()
+        ]
         templates = [
             *spec.fields.values(),
             *spec.attributes.values(),
@@ -212,6 +238,33 @@ class RowMapper:
         if self.key_column:
             used.add(self.key_column)
         self.unmapped = [column for column in columns if column not in used]
+        self._fields = [plan for name in FIELDS if (plan := self._field_plan(name))]
+        # like the column lists, with the bound template and the origin of its text
+        self._attribute_templates = [
+            (key, f"{ATTRIBUTE_PREFIX}{key}", *self._bound(template, key))
+            for key, template in spec.attributes.items()
+        ]
+        self._reference_templates = [
+            (name, f"{REFERENCE_PREFIX}{name}", kind, *self._bound(template, name))
+            for name, (kind, template) in spec.references.items()
+        ]
+
+    def _field_plan(self, name: str) -> _FieldPlan | None:
+        """Where a field's text comes from on every row; None when it has no source."""
+        template = self.spec.fields.get(name)
+        if template is not None and not template.is_constant:
+            bound, where = self._bound(template, name)
+            return _FieldPlan(name, bound, None, None, where)
+        column = self._field_columns.get(name)
+        constant = template.text.strip() if template is not None and template.text else None
+        if column is None and constant is None:
+            return None
+        origin = f"{name} (from {self.spec.origins.get(name, self.spec.source)})"
+        return _FieldPlan(name, None, column, constant, origin)
+
+    def _bound(self, template: Template, fallback: str) -> tuple[Template, str]:
+        """The template over the header's own column names, and the origin of its text."""
+        return template.bind(self._resolved), _origin(template, self._resolved, fallback)
 
     def _column(self, name: str, folded: dict[str, str]) -> str:
         found = folded.get(name.casefold())
@@ -244,59 +297,63 @@ class RowMapper:
         return row.values.get(self.key_column, "").strip() if self.key_column else None
 
     def map(self, row: SourceRow) -> MappedRow:
-        values = row.values
-        if self._resolved:
-            values = {
-                **values,
-                **{name: values.get(col, "") for name, col in self._resolved.items()},
-            }
-        fields: dict[str, str] = {}
         origin: dict[str, str] = {}
-        constants: dict[str, str] = {}
-        for name in FIELDS:
-            template = self.spec.fields.get(name)
-            column = self._field_columns.get(name)
-            if template is not None and not template.is_constant:
-                text = template.render(values)
-                where = ", ".join(self._resolved[c] for c in template.columns)
-            elif column is not None and values[column].strip():
-                text, where = values[column].strip(), column
+        fields = self._map_fields(row.values, origin)
+        attributes = self._map_attributes(row.values, origin)
+        references = self._map_references(row.values, origin)
+        return MappedRow(fields, attributes, references, origin)
+
+    def _map_fields(self, values: dict[str, str], origin: dict[str, str]) -> dict[str, str]:
+        fields: dict[str, str] = {}
+        constants: list[tuple[str, str, str]] = []
+        for name, template, column, constant, where in self._fields:
+            if template is not None:
+                text, source = template.render(values), where
+            elif column is not None and (text := values[column].strip()):
+                source = column
             else:
-                if template is not None and template.text:
-                    constants[name] = template.text.strip()
+                if constant is not None:
+                    constants.append((name, constant, where))
                 continue
             if text:
                 fields[name] = text
-                origin[name] = where
+                origin[name] = source
         routed = any(name in fields for name in ROUTING_FIELDS)
-        for name, text in constants.items():
-            if name in ROUTING_FIELDS and routed:
-                continue
-            fields[name] = text
-            origin[name] = f"{name} (from {self.spec.origins.get(name, self.spec.source)})"
+        for name, text, where in constants:
+            if not (routed and name in ROUTING_FIELDS):
+                fields[name] = text
+                origin[name] = where
+        return fields
+
+    def _map_attributes(self, values: dict[str, str], origin: dict[str, str]) -> dict[str, str]:
         attributes: dict[str, str] = {}
-        for key, column in self._attribute_columns.items():
-            if values[column].strip():
-                attributes[key] = values[column].strip()
-                origin[f"{ATTRIBUTE_PREFIX}{key}"] = column
-        for key, template in self.spec.attributes.items():
+        for key, path, column in self._attribute_columns:
+            if text := values[column].strip():
+                attributes[key] = text
+                origin[path] = column
+        for key, path, template, where in self._attribute_templates:
             text = template.render(values)
             attributes.pop(key, None)
             if text:
                 attributes[key] = text
-                origin[f"{ATTRIBUTE_PREFIX}{key}"] = _origin(template, self._resolved, key)
+                origin[path] = where
+        return attributes
+
+    def _map_references(
+        self, values: dict[str, str], origin: dict[str, str]
+    ) -> dict[str, tuple[str, str]]:
         references: dict[str, tuple[str, str]] = {}
-        for name, (kind, column) in self._reference_columns.items():
-            if values[column].strip():
-                references[name] = (kind, values[column].strip())
-                origin[f"{REFERENCE_PREFIX}{name}"] = column
-        for name, (kind, template) in self.spec.references.items():
+        for name, path, kind, column in self._reference_columns:
+            if text := values[column].strip():
+                references[name] = (kind, text)
+                origin[path] = column
+        for name, path, kind, template, where in self._reference_templates:
             text = template.render(values)
             references.pop(name, None)
             if text:
                 references[name] = (kind, text)
-                origin[f"{REFERENCE_PREFIX}{name}"] = _origin(template, self._resolved, name)
-        return MappedRow(fields, attributes, references, origin)
+                origin[path] = where
+        return references
 
 
 def _origin(template: Template, resolved: dict[str, str], fallback: str) -> str:

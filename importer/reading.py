@@ -1,4 +1,4 @@
-"""Read CSV and Excel files into rows of text. The only module that imports pandas or calamine.
+"""Read CSV and Excel files into rows of text. The only module that imports calamine.
 
 Every cell comes out as the text a person typed: leading zeros kept, whole numbers without
 ``.0``, empty cells as ``""``. Each row keeps the row number Excel shows (header = row 1 when
@@ -16,9 +16,13 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from importer.errors import InputFileError
 from importer.model import SourceRow
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +89,8 @@ def open_table(path: str | os.PathLike[str], sheet: str | None = None) -> Table:
 # --- header -----------------------------------------------------------------------------------
 
 
-def _is_blank(cells: Sequence[str]) -> bool:
-    return all(not cell.strip() for cell in cells)
+def _is_blank(cells: Iterable[str]) -> bool:
+    return not any(map(str.strip, cells))
 
 
 def _header_columns(label: str, header: Sequence[str], row_number: int) -> list[str]:
@@ -112,21 +116,27 @@ def _header_columns(label: str, header: Sequence[str], row_number: int) -> list[
 
 
 def _rows_from_cells(
-    label: str, columns: list[str], records: Iterable[tuple[int, list[str]]]
+    columns: list[str], records: Iterable[tuple[int, list[str]]]
 ) -> Iterator[SourceRow]:
     """Turn (row number, cells) records into SourceRows; blank records are skipped."""
     width = len(columns)
     for number, cells in records:
         if _is_blank(cells):
             continue
-        extra = [i for i in range(width, len(cells)) if cells[i].strip()]
-        values = dict(zip(columns, cells, strict=False))
-        if len(cells) < width:
-            values.update(dict.fromkeys(columns[len(cells) :], ""))
-        row = SourceRow(number, values)
-        if extra:
-            row.overflow = [column_letter(i) for i in extra]
+        row = SourceRow(number, dict(zip(columns, cells, strict=False)))
+        if len(cells) != width:
+            _fit_to_header(row, columns, cells)
         yield row
+
+
+def _fit_to_header(row: SourceRow, columns: list[str], cells: list[str]) -> None:
+    """Give a short row empty cells; name the non-blank cells beyond the header."""
+    width = len(columns)
+    if len(cells) < width:
+        row.values.update(dict.fromkeys(columns[len(cells) :], ""))
+    extra = [i for i in range(width, len(cells)) if cells[i].strip()]
+    if extra:
+        row.overflow = [column_letter(i) for i in extra]
 
 
 # --- Excel ------------------------------------------------------------------------------------
@@ -145,9 +155,7 @@ def cell_text(value: object) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return ""
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return repr(value)
+        return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, dt.datetime):
         if value.hour == value.minute == value.second == value.microsecond == 0:
             return value.date().isoformat()
@@ -158,23 +166,54 @@ def cell_text(value: object) -> str:
 
 
 def _open_excel(path: Path, sheet: str | None) -> Table:
-    import pandas as pd
+    workbook, sheets, visible = _open_workbook(path)
+    try:
+        sheet = _pick_sheet(path, sheet, sheets, visible)
+        label = f"{path}, sheet '{sheet}'"
+        try:
+            # From A1 (skip_empty_area=False): list index + 1 is the Excel row number.
+            rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except Exception as error:
+            raise InputFileError(f"{label}: cannot be read ({_reason(error)})") from error
+    finally:
+        workbook.close()
+    # Most cells are text already: cell_text only for numbers, dates and booleans.
+    records = (
+        (number, [cell if type(cell) is str else cell_text(cell) for cell in cells])
+        for number, cells in enumerate(rows, start=1)
+    )
+    for number, cells in records:
+        if not _is_blank(cells):
+            columns = _header_columns(label, cells, number)
+            break
+    else:
+        raise InputFileError(f"{label}: the sheet is empty; the first row must hold the headers")
+    return Table(path, columns, _rows_from_cells(columns, records), sheet=sheet)
+
+
+def _pick_sheet(path: Path, sheet: str | None, sheets: list[str], visible: list[str]) -> str:
+    """The sheet asked for, or the first visible one."""
+    if sheet is None:
+        if not visible:
+            raise InputFileError(f"{path}: the workbook has no visible worksheet")
+        return visible[0]
+    if sheet not in sheets:
+        names = ", ".join(f"'{name}'" for name in sheets)
+        raise InputFileError(f"{path}: no sheet named '{sheet}'; the sheets are {names}")
+    return sheet
+
+
+def _open_workbook(path: Path) -> tuple[CalamineWorkbook, list[str], list[str]]:
+    """The open workbook, its worksheets and its visible worksheets, by name."""
     import python_calamine
 
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        sheets = [
-            meta.name
+        worksheets = [
+            meta
             for meta in workbook.sheets_metadata
             if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
         ]
-        visible = [
-            meta.name
-            for meta in workbook.sheets_metadata
-            if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
-            and meta.visible == python_calamine.SheetVisibleEnum.Visible
-        ]
-        workbook.close()
     except python_calamine.PasswordError as error:
         raise InputFileError(
             f"{path}: the workbook is password-protected; save an unprotected copy"
@@ -184,37 +223,10 @@ def _open_excel(path: Path, sheet: str | None) -> Table:
             f"{path}: cannot be read as an Excel workbook ({_reason(error)}); "
             "open it in Excel and save it again as .xlsx"
         ) from error
-    if sheet is None:
-        if not visible:
-            raise InputFileError(f"{path}: the workbook has no visible worksheet")
-        sheet = visible[0]
-    elif sheet not in sheets:
-        names = ", ".join(f"'{name}'" for name in sheets)
-        raise InputFileError(f"{path}: no sheet named '{sheet}'; the sheets are {names}")
-    label = f"{path}, sheet '{sheet}'"
-    try:
-        frame = pd.read_excel(
-            path,
-            sheet_name=sheet,
-            engine="calamine",
-            header=None,
-            dtype=object,
-            keep_default_na=False,
-            na_filter=False,
-        )
-    except Exception as error:
-        raise InputFileError(f"{label}: cannot be read ({_reason(error)})") from error
-    records = (
-        (index + 1, [cell_text(value) for value in values])
-        for index, values in enumerate(frame.itertuples(index=False, name=None))
-    )
-    for number, cells in records:
-        if not _is_blank(cells):
-            columns = _header_columns(label, cells, number)
-            break
-    else:
-        raise InputFileError(f"{label}: the sheet is empty; the first row must hold the headers")
-    return Table(path, columns, _rows_from_cells(label, columns, records), sheet=sheet)
+    visible = [
+        meta.name for meta in worksheets if meta.visible == python_calamine.SheetVisibleEnum.Visible
+    ]
+    return workbook, [meta.name for meta in worksheets], visible
 
 
 def _reason(error: Exception) -> str:
@@ -316,7 +328,7 @@ def _open_csv(path: Path) -> Table:
     return Table(
         path,
         columns,
-        _rows_from_cells(label, columns, iterator),
+        _rows_from_cells(columns, iterator),
         encoding=encoding,
         delimiter=delimiter,
         warnings=warnings,

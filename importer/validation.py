@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
+from collections.abc import Iterable
+from itertools import chain
 from typing import Any
 from urllib.parse import urlparse
 
@@ -25,6 +28,10 @@ from importer.model import RowError
 from importer.scheduled_time import describe, parse_scheduled_time
 
 _ATTRIBUTE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+# An http(s) URL whose host is plain printable ASCII (no '[', ']') and which has no space:
+# urllib.parse accepts every such value, so only the others need parsing.
+_PLAIN_WEB_URL = re.compile(r"https?://[!-\"$-.0->@-Z\\^-~]+(?:[/?#][^ ]*)?", re.ASCII | re.I)
+_UTF8_MAX_BYTES_PER_CHAR = 4  # so text of n characters is at most 4n bytes
 _HINTS = {
     "InstanceId": "add an InstanceId column or pass --instance-id",
     "Name": "give every row a Name (the task title agents see)",
@@ -38,6 +45,12 @@ class RowValidator:
         self.tz = tz
         self.now = now or dt.datetime.now(dt.UTC)
         self.limits = limits()
+        self._field_lengths = {
+            name: _allowed(length) for name, length in self.limits.fields.items()
+        }
+        self._attribute_value = _allowed(self.limits.attribute_value)
+        self._reference_name = _allowed(self.limits.reference_name)
+        self._reference_value = _allowed(self.limits.reference_value)
 
     def build(self, mapped: MappedRow) -> tuple[dict[str, Any], list[RowError]]:
         """The request keyword arguments (without ClientToken) and the row's errors."""
@@ -56,7 +69,9 @@ class RowValidator:
             if name == "ScheduledTime":
                 self._scheduled_time(text, request, error)
                 continue
-            self._length(name, text, self.limits.fields.get(name), error)
+            allowed = self._field_lengths.get(name)
+            if allowed is not None and len(text) not in allowed:
+                _length_error(name, text, allowed, error)
             request[name] = text
         routing = [name for name in ROUTING_FIELDS if name in mapped.fields]
         if not routing:
@@ -83,14 +98,6 @@ class RowValidator:
         _check_encodable(request, mapped, errors)
         return request, errors
 
-    def _length(self, path: str, text: str, length: Length | None, error: Any) -> None:
-        if length is None:
-            return
-        if length.maximum is not None and len(text) > length.maximum:
-            error(path, f"{len(text):,} characters, more than the {length.maximum:,} allowed")
-        if length.minimum and len(text) < length.minimum:
-            error(path, f"must be at least {length.minimum} characters")
-
     def _scheduled_time(self, text: str, request: dict[str, Any], error: Any) -> None:
         try:
             epoch = parse_scheduled_time(text, self.tz)
@@ -115,7 +122,7 @@ class RowValidator:
             request["ScheduledTime"] = epoch
 
     def _attributes(self, attributes: dict[str, str], error: Any) -> dict[str, str]:
-        size = 0
+        characters = 0
         for key, value in attributes.items():
             path = f"{ATTRIBUTE_PREFIX}{key}"
             if not _ATTRIBUTE_KEY.fullmatch(key):
@@ -124,21 +131,17 @@ class RowValidator:
                     f"attribute key '{key}' may hold only letters, digits, '-' and '_'; "
                     "rename the column",
                 )
-            self._length(path, value, self.limits.attribute_value, error)
-            size += _utf8_len(key) + _utf8_len(value)
-        if size > ATTRIBUTES_MAX_BYTES:
-            first = next(iter(attributes))
-            error(
-                f"{ATTRIBUTE_PREFIX}{first}",
-                f"attributes total {size:,} UTF-8 bytes (keys and values), more than the "
-                f"{ATTRIBUTES_MAX_BYTES:,} allowed per task; shorten or drop some attributes",
-            )
+            if len(value) not in self._attribute_value:
+                _length_error(path, value, self._attribute_value, error)
+            characters += len(key) + len(value)
+        if characters * _UTF8_MAX_BYTES_PER_CHAR > ATTRIBUTES_MAX_BYTES:  # else they fit
+            _check_attributes_bytes(attributes, error)
         return dict(attributes)
 
     def _references(
         self, references: dict[str, tuple[str, str]], error: Any
     ) -> dict[str, dict[str, str]]:
-        size = 0
+        characters = 0
         built: dict[str, dict[str, str]] = {}
         for name, (kind, value) in references.items():
             path = f"{REFERENCE_PREFIX}{name}"
@@ -150,18 +153,48 @@ class RowValidator:
                 )
             elif kind == "URL" and not _is_web_url(value):
                 error(path, f"'{value[:80]}' is not an http:// or https:// URL")
-            self._length(path, name, self.limits.reference_name, error)
-            self._length(path, value, self.limits.reference_value, error)
-            size += _utf8_len(name) + _utf8_len(value)
+            if len(name) not in self._reference_name:
+                _length_error(path, name, self._reference_name, error)
+            if len(value) not in self._reference_value:
+                _length_error(path, value, self._reference_value, error)
+            characters += len(name) + len(value)
             built[name] = {"Type": kind, "Value": value}
-        if size > REFERENCES_MAX_BYTES:
-            first = next(iter(references))
-            error(
-                f"{REFERENCE_PREFIX}{first}",
-                f"references total {size:,} UTF-8 bytes, more than the about "
-                f"{REFERENCES_MAX_BYTES:,} allowed per task; shorten them",
-            )
+        if characters * _UTF8_MAX_BYTES_PER_CHAR > REFERENCES_MAX_BYTES:  # else they fit
+            _check_references_bytes(references, error)
         return built
+
+
+def _allowed(length: Length) -> range:
+    """The allowed numbers of characters (``len(text) in allowed`` is one quick test)."""
+    maximum = sys.maxsize if length.maximum is None else length.maximum
+    return range(length.minimum or 0, maximum + 1)
+
+
+def _length_error(path: str, text: str, allowed: range, error: Any) -> None:
+    if len(text) >= allowed.stop:
+        error(path, f"{len(text):,} characters, more than the {allowed.stop - 1:,} allowed")
+    else:
+        error(path, f"must be at least {allowed.start} characters")
+
+
+def _check_attributes_bytes(attributes: dict[str, str], error: Any) -> None:
+    size = sum(_utf8_len(key) + _utf8_len(value) for key, value in attributes.items())
+    if size > ATTRIBUTES_MAX_BYTES:
+        error(
+            f"{ATTRIBUTE_PREFIX}{next(iter(attributes))}",
+            f"attributes total {size:,} UTF-8 bytes (keys and values), more than the "
+            f"{ATTRIBUTES_MAX_BYTES:,} allowed per task; shorten or drop some attributes",
+        )
+
+
+def _check_references_bytes(references: dict[str, tuple[str, str]], error: Any) -> None:
+    size = sum(_utf8_len(name) + _utf8_len(value) for name, (_, value) in references.items())
+    if size > REFERENCES_MAX_BYTES:
+        error(
+            f"{REFERENCE_PREFIX}{next(iter(references))}",
+            f"references total {size:,} UTF-8 bytes, more than the about "
+            f"{REFERENCES_MAX_BYTES:,} allowed per task; shorten them",
+        )
 
 
 def _utf8_len(text: str) -> int:
@@ -169,6 +202,11 @@ def _utf8_len(text: str) -> int:
 
 
 def _is_web_url(value: str) -> bool:
+    """An http:// or https:// URL with a host and no space, as urllib.parse reads it."""
+    return _PLAIN_WEB_URL.fullmatch(value) is not None or _parses_as_web_url(value)
+
+
+def _parses_as_web_url(value: str) -> bool:
     try:
         parsed = urlparse(value)
     except ValueError:
@@ -178,10 +216,10 @@ def _is_web_url(value: str) -> bool:
 
 def _check_encodable(request: dict[str, Any], mapped: MappedRow, errors: list[RowError]) -> None:
     """Flag text that cannot travel as UTF-8 JSON (lone surrogates from a damaged file)."""
+    if _encodes(_mapped_texts(mapped)):  # the usual case: one check of the row's text
+        return
     for path, text in _texts(request):
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
+        if not _encodes([text]):
             errors.append(
                 RowError(
                     mapped.where(path),
@@ -189,6 +227,27 @@ def _check_encodable(request: dict[str, Any], mapped: MappedRow, errors: list[Ro
                     "retype the cell",
                 )
             )
+
+
+def _encodes(texts: Iterable[str]) -> bool:
+    """Whether the texts encode as UTF-8 (only lone surrogates fail)."""
+    try:
+        "".join(texts).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _mapped_texts(mapped: MappedRow) -> Iterable[str]:
+    """All the mapped row's text: more than the request holds (reference types, any time)."""
+    references = mapped.references
+    return chain(
+        mapped.fields.values(),
+        mapped.attributes,
+        mapped.attributes.values(),
+        references,
+        chain.from_iterable(references.values()),
+    )
 
 
 def _texts(request: dict[str, Any]) -> list[tuple[str, str]]:

@@ -329,3 +329,120 @@ def test_routing_constants_apply_only_to_rows_naming_no_route(tmp_path: Path) ->
         {"ContactFlowId": "f-own"},
     ]
     assert all(row.request["InstanceId"] == INSTANCE for row in rows)
+
+
+# --- the whole mapped row: field order and origins ------------------------------------------
+
+FULL_SPEC = {
+    "fields": {
+        "Name": "Call {customer} ({ORDER})",
+        "Description": "  default  ",
+        "ContactFlowId": "flow-from-template",
+        "ScheduledTime": "{Day} {Time}",
+    },
+    "attributes": {"order": "{Order}", "source": "bulk", "empty": "{Notes}"},
+    "references": {"Page": {"type": "url", "value": "https://x.example/{order}"}},
+}
+FULL_COLUMNS = [
+    "Customer",
+    "Order",
+    "Day",
+    "Time",
+    "Notes",
+    "Description",
+    "InstanceId",
+    "QuickConnectId",
+    "Attributes.order",
+    "Attributes.region",
+    "References.EMAIL.Mail",
+    "References.URL.Page",
+]
+
+
+def full_row(**cells: str) -> dict[str, str]:
+    return {column: cells.get(column.replace(".", "_"), "") for column in FULL_COLUMNS}
+
+
+def test_mapped_row_orders_fields_and_names_their_origins() -> None:
+    spec = MappingSpec.from_dict(FULL_SPEC, source="mapping file m.toml")
+    spec.set_constant("InstanceId", "i-option", "--instance-id")
+    mapper = RowMapper(spec, FULL_COLUMNS)
+    row = mapper.map(
+        SourceRow(
+            2,
+            full_row(
+                Customer=" Aisha ",
+                Order="42",
+                Day="2026-03-28",
+                Time="",
+                Description="  typed  ",
+                Attributes_order="column value",
+                Attributes_region=" north ",
+                References_EMAIL_Mail="a@example.com",
+                References_URL_Page="https://column.example/",
+            ),
+        )
+    )
+    assert list(row.fields.items()) == [
+        ("Name", "Call Aisha (42)"),
+        ("Description", "typed"),
+        ("ScheduledTime", "2026-03-28"),
+        ("InstanceId", "i-option"),
+        ("ContactFlowId", "flow-from-template"),
+    ]
+    assert list(row.attributes.items()) == [
+        ("region", "north"),
+        ("order", "42"),
+        ("source", "bulk"),
+    ]
+    assert list(row.references.items()) == [
+        ("Mail", ("EMAIL", "a@example.com")),
+        ("Page", ("URL", "https://x.example/42")),
+    ]
+    assert row.origin == {
+        "Name": "Customer, Order",
+        "Description": "Description",
+        "ScheduledTime": "Day, Time",
+        "InstanceId": "InstanceId (from --instance-id)",
+        "ContactFlowId": "ContactFlowId (from mapping file m.toml)",
+        "Attributes.region": "Attributes.region",
+        "Attributes.order": "Order",
+        "Attributes.source": "source",
+        "References.Mail": "References.EMAIL.Mail",
+        "References.Page": "Order",
+    }
+
+
+def test_mapped_row_of_empty_cells_falls_back_to_constants_only() -> None:
+    spec = MappingSpec.from_dict(FULL_SPEC)
+    row = RowMapper(spec, FULL_COLUMNS).map(SourceRow(2, full_row(QuickConnectId="qc")))
+    # a format string over empty cells sends nothing; a routing constant yields to the
+    # row's own route; a constant is stripped
+    assert list(row.fields.items()) == [("QuickConnectId", "qc"), ("Description", "default")]
+    assert row.attributes == {"source": "bulk"}
+    assert row.references == {}
+    assert row.where("Description") == "Description (from mapping)"
+    assert row.where("Name") == "Name"
+
+
+def test_blank_constant_is_sent_as_empty_text() -> None:
+    spec = MappingSpec()
+    spec.set_constant("Description", "   ", "--description")
+    row = RowMapper(spec, ["Name", "Description"]).map(
+        SourceRow(2, {"Name": "T", "Description": ""})
+    )
+    assert row.fields == {"Name": "T", "Description": ""}
+
+
+def test_whitespace_only_template_cells_count_as_empty() -> None:
+    spec = MappingSpec.from_dict({"fields": {"Name": "A{x}B{y}"}})
+    mapper = RowMapper(spec, ["x", "y"])
+    assert mapper.map(SourceRow(2, {"x": "  ", "y": " "})).fields == {}
+    assert mapper.map(SourceRow(2, {"x": " 1 ", "y": " "})).fields == {"Name": "A1B"}
+
+
+def test_key_value_is_stripped() -> None:
+    mapper = RowMapper(MappingSpec(key_column="ORDER"), ["Order", "Name"])
+    assert mapper.key_column == "Order"
+    assert mapper.key_value(SourceRow(2, {"Order": " 7 ", "Name": "T"})) == "7"
+    assert RowMapper(MappingSpec(), ["Order"]).key_value(SourceRow(2, {"Order": "7"})) is None

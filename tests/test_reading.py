@@ -160,6 +160,88 @@ def test_xlsx_header_below_row_1_keeps_true_row_numbers(tmp_path: Path) -> None:
     assert [(row.number, row.values["Name"]) for row in table.rows] == [(4, "a"), (6, "c")]
 
 
+def test_xlsx_header_on_row_3_from_column_b_keeps_rows_and_columns(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "offset.xlsx",
+        [
+            [],
+            [],
+            [None, "Name", "Description"],
+            [None, "a", 1.0],
+            [],
+            [None, "c", dt.date(2026, 3, 28)],
+            [None, None, None, "stray"],
+        ],
+    )
+    table = open_table(path)
+    assert table.columns == ["Column A", "Name", "Description"]
+    assert [(row.number, row.values, row.overflow) for row in table.rows] == [
+        (4, {"Column A": "", "Name": "a", "Description": "1"}, []),
+        (6, {"Column A": "", "Name": "c", "Description": "2026-03-28"}, []),
+        (7, {"Column A": "", "Name": "", "Description": ""}, ["D"]),
+    ]
+
+
+def test_xlsx_data_only_in_a_later_column_keeps_its_letter(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "late.xlsx", [[], [None, None, "Name"], [None, None, "x"]])
+    table = open_table(path)
+    assert table.columns == ["Column A", "Column B", "Name"]
+    assert [(row.number, row.values["Name"]) for row in table.rows] == [(3, "x")]
+
+
+def test_xlsx_numbers_dates_and_durations_as_before(tmp_path: Path) -> None:
+    values = [
+        1e20,
+        2.0**53,
+        -0.0,
+        1e16,
+        0.25,
+        -7.0,
+        dt.datetime(2026, 3, 28, 0, 0),
+        dt.datetime(2026, 3, 28, 9, 30, 15, 600000),
+        dt.time(9, 30, 15, 500000),
+        dt.timedelta(hours=30, minutes=5),
+        False,
+        " spaced ",
+    ]
+    header = [f"c{index}" for index in range(len(values))]
+    path = write_xlsx(tmp_path / "n.xlsx", [header, values])
+    (row,) = open_table(path).rows
+    assert list(row.values.values()) == [
+        "100000000000000000000",
+        "9007199254740992",
+        "0",
+        "10000000000000000",
+        "0.25",
+        "-7",
+        "2026-03-28",
+        "2026-03-28 09:30:15",
+        "09:30:15.500000",
+        "1 day, 6:05:00",
+        "FALSE",
+        " spaced ",
+    ]
+
+
+def test_xlsx_error_and_uncached_formula_cells_are_empty(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Name", "Error", "Formula"])
+    sheet.append(["a", None, "=1+2"])
+    sheet["B2"].value = "#DIV/0!"
+    sheet["B2"].data_type = "e"
+    path = tmp_path / "e.xlsx"
+    workbook.save(path)
+    assert rows_of(path) == [(2, {"Name": "a", "Error": "", "Formula": ""})]
+
+
+def test_xlsx_single_column_blank_rows_and_whitespace_cells(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "one.xlsx", [["Name"], [" "], [], ["x"], ["\t"]])
+    assert rows_of(path) == [(4, {"Name": "x"})]
+
+
 def test_xlsm_is_read(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "macro.xlsm", [["Name", "Zip"], ["Task", "00042"]])
     assert rows_of(path) == [(2, {"Name": "Task", "Zip": "00042"})]

@@ -212,3 +212,37 @@ def test_results_path_never_replaces_the_input(
     monkeypatch.chdir(tmp_path)
     with pytest.raises(UsageError, match="is the input file"):
         results_path_for(source, "tasks.csv")  # the same file, named relatively
+
+
+def test_csv_results_protect_every_formula_trigger_in_every_column(tmp_path: Path) -> None:
+    cells = ["=a", "+a", "-a", "@a", "\ta", "\ra", "'a", "a=", " =a", "", "é", "\n=a"]
+    columns = [f"c{index}" for index in range(len(cells))]
+    item = Outcome(
+        2,
+        Status.INVALID,
+        "-tok",
+        dict(zip(columns, cells, strict=True)),
+        contact_id="=cid",
+        error_code="@code",
+        error_message="+message",
+    )
+    header, line = read_csv(write(tmp_path / "r.csv", [item], columns))
+    assert header == [*RESULT_COLUMNS, *columns]
+    assert line == [
+        "2",
+        "invalid",
+        "'=cid",
+        "'@code",
+        "'+message",
+        "",
+        "'-tok",
+        *(protect(cell) for cell in cells),
+    ]
+    assert line[len(RESULT_COLUMNS) :][:7] == ["'=a", "'+a", "'-a", "'@a", "'\ta", "'\ra", "''a"]
+    assert line[len(RESULT_COLUMNS) :][7:] == ["a=", " =a", "", "é", "\n=a"]
+
+
+def test_csv_results_missing_input_value_is_empty(tmp_path: Path) -> None:
+    item = Outcome(3, Status.VALID, "t", {"Name": "a"}, attempts=2)
+    _, line = read_csv(write(tmp_path / "r.csv", [item]))
+    assert line == ["3", "valid", "", "", "", "2", "t", "a", "", ""]

@@ -8,7 +8,7 @@ from spreadsheets import FLOW, INSTANCE, prepare, write_csv
 
 from importer.limits import limits
 from importer.mapping import MappingSpec
-from importer.tokens import TokenAssigner, canonical_body
+from importer.tokens import TokenAssigner, body_digest, canonical_body, edited_token
 
 HEADER = ["InstanceId", "ContactFlowId", "Attributes.order", "Name", "Description"]
 KEY = "Attributes.order"
@@ -186,3 +186,60 @@ def test_canonical_body_ignores_key_order_and_the_token() -> None:
     assert canonical_body({"Name": "a", "InstanceId": "i", "ClientToken": "x"}) == canonical_body(
         {"InstanceId": "i", "Name": "a"}
     )
+
+
+# --- pinned values (a public contract: a changed value re-creates every task on re-run) ------
+
+PINNED_REQUEST = {
+    "InstanceId": INSTANCE,
+    "Name": "Call back: Élodie",
+    "ContactFlowId": FLOW,
+    "ScheduledTime": 1774958400,
+    "Attributes": {"order": "00042"},
+    "References": {"order": {"Type": "URL", "Value": "https://orders.example.com/42"}},
+}
+
+
+def test_token_values_are_pinned() -> None:
+    assigner = TokenAssigner("tasks.csv")
+    assert assigner.assign(dict(PINNED_REQUEST), 2, None) == (
+        "cti1-3402189310cdbb5e915a3aa588685c88dc4532a5",
+        None,
+    )
+    assert assigner.assign(dict(PINNED_REQUEST), 3, None) == (
+        "cti1-ecf1a6d6841dae541e21591dfe12296c5329b3e6",
+        None,
+    )
+    keyed = TokenAssigner("tasks.csv", "Attributes.order")
+    assert keyed.assign(dict(PINNED_REQUEST), 2, "00042") == (
+        "cti1-5c79fe074a2be74504a703dee74784b35c6f9628",
+        None,
+    )
+    assert body_digest(PINNED_REQUEST) == "50e2c9afc1273d6e4c05e18eececf2de"
+    assert edited_token("cti1-abc", PINNED_REQUEST) == (
+        "cti1-dd695a31d98e37507901b6c44125df3ea9b634d6"
+    )
+
+
+def test_token_of_a_file_row_is_pinned(tmp_path: Path) -> None:
+    # Reading, mapping and validation all shape the body the token hashes.
+    header = [
+        "InstanceId",
+        "ContactFlowId",
+        "Name",
+        "ScheduledTime",
+        "Attributes.order",
+        "References.URL.order",
+        "Notes",
+    ]
+    row = [
+        INSTANCE,
+        FLOW,
+        " Call back: Élodie ",
+        "2026-03-28 09:30",
+        "00042",
+        "https://orders.example.com/42",
+        "not sent",
+    ]
+    _, (prepared,) = prepare(write_csv(tmp_path / "tasks.csv", [header, row]))
+    assert prepared.client_token == "cti1-1f2d3ecb6fd218ff228b9f71fe6519e86db8db52"

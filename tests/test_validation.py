@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from spreadsheets import (
@@ -20,11 +21,12 @@ from spreadsheets import (
 
 from importer.limits import (
     ATTRIBUTES_MAX_BYTES,
+    REFERENCES_MAX_BYTES,
     SCHEDULE_MAX_DAYS,
     TASKS_PER_PREVIOUS_CONTACT,
     limits,
 )
-from importer.mapping import MappingSpec, RowMapper
+from importer.mapping import MappedRow, MappingSpec, RowMapper
 from importer.model import PreparedRow, SourceRow, Status
 from importer.validation import RowValidator
 
@@ -413,3 +415,207 @@ def test_errors_from_a_format_string_name_the_source_columns(tmp_path: Path) -> 
     column, message = only_error(row)
     assert column == "Day, Time"
     assert message.startswith("ScheduledTime: ")
+
+
+# --- URL references: edge cases -------------------------------------------------------------
+
+
+def url_is_accepted(url: str) -> bool:
+    """Whether the validator accepts ``url`` as a URL reference (no stripping, no CSV)."""
+    mapped = MappedRow(
+        fields={"InstanceId": INSTANCE, "Name": "T", "ContactFlowId": FLOW},
+        attributes={},
+        references={"Order": ("URL", url)},
+        origin={},
+    )
+    _, errors = RowValidator(dt.UTC, now=NOW).build(mapped)
+    return not any("is not an http:// or https:// URL" in error.message for error in errors)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://orders.example.com",
+        "HTTPS://Orders.Example.com/42",
+        "Http://orders.example.com/42",
+        "http://user:secret@orders.example.com:8080/a/b?c=d&e=f#g",
+        "https://orders.example.com?id=42",
+        "https://orders.example.com#top",
+        "https://orders.example.com/a%20b",
+        "https://127.0.0.1/x",
+        "https://[2001:db8::1]:8443/orders",
+        "https://bücher.example/straße?q=ü",
+        "https://orders.example.com/\u00a0nbsp",
+        "https://orders.example.com/[1]",
+        "https://a\\b/c",
+    ],
+)
+def test_url_reference_edge_cases_accepted(url: str) -> None:
+    assert url_is_accepted(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https:// orders.example.com",
+        "https://orders .example.com",
+        "https://orders.example.com/a b",
+        "https:///path",
+        "https://?q=1",
+        "https://#top",
+        "https:",
+        "https:orders.example.com",
+        "//orders.example.com",
+        "http//orders.example.com",
+        "httpx://orders.example.com",
+        "mailto:a@example.com",
+        "https://[2001:db8::1/x",
+        "https://orders]/x",
+        "https://[not-an-ip]/x",
+        "https://\u2100.example/x",
+        "1https://orders.example.com",
+    ],
+)
+def test_url_reference_edge_cases_rejected(url: str) -> None:
+    assert not url_is_accepted(url)
+
+
+def _urlparse_rule(value: str) -> bool:
+    """The rule URL references have always followed, written with urllib.parse."""
+    try:
+        parsed = urlparse(value)
+    except ValueError:
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc) and " " not in value
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "\x01https://orders.example.com",
+        "\x1fhttps://orders.example.com",
+        "https\n://orders.example.com",
+        "ht\ttp://orders.example.com",
+        "https://\torders.example.com",
+        "https://\n",
+        "https://orders.example.com/\r\n",
+        "https://orders.example.com\x7f/x",
+        "https://orders.example.com\x00/x",
+        "https://[::1]x/",
+        "https://[v1.x]/",
+        "https://exa\u2100mple/",
+        "https://\uff0fx/",
+        "https://orders.example.com\u3000/",
+        "h\u0131tps://orders.example.com",
+        "https://\ud800/",
+    ],
+)
+def test_url_reference_odd_input_follows_urllib_parse(url: str) -> None:
+    assert url_is_accepted(url) == _urlparse_rule(url)
+
+
+# --- text that cannot be sent as UTF-8 ------------------------------------------------------
+
+LONE = "\ud83d"  # half of a surrogate pair, as a damaged file or argv can produce
+
+
+def encoding_errors(mapped: MappedRow) -> list[tuple[str, str]]:
+    _, errors = RowValidator(dt.UTC, now=NOW).build(mapped)
+    return [(e.column, e.message) for e in errors if "not valid Unicode" in e.message]
+
+
+def test_lone_surrogates_are_reported_per_field_in_request_order() -> None:
+    mapped = MappedRow(
+        fields={"InstanceId": INSTANCE, "Name": f"T{LONE}", "ContactFlowId": FLOW},
+        attributes={"ok": "fine", f"k{LONE}": "v", "late": f"x{LONE}"},
+        references={"Page": ("URL", f"https://example.com/{LONE}")},
+        origin={"Name": "Title", "Attributes.late": "Late col"},
+    )
+    assert [column for column, _ in encoding_errors(mapped)] == [
+        "Title",
+        f"Attributes.k{LONE}",
+        "Late col",
+        "References.Page",
+    ]
+
+
+def test_lone_surrogate_in_a_constant_is_reported() -> None:
+    mapped = MappedRow(
+        fields={"InstanceId": f"i{LONE}", "Name": "T", "ContactFlowId": FLOW},
+        attributes={},
+        references={},
+        origin={"InstanceId": "InstanceId (from --instance-id)"},
+    )
+    assert [column for column, _ in encoding_errors(mapped)] == ["InstanceId (from --instance-id)"]
+
+
+def test_lone_surrogate_in_an_unparsed_scheduled_time_is_only_a_time_error() -> None:
+    mapped = MappedRow(
+        fields={
+            "InstanceId": INSTANCE,
+            "Name": "T",
+            "ContactFlowId": FLOW,
+            "ScheduledTime": f"soon{LONE}",
+        },
+        attributes={},
+        references={},
+        origin={},
+    )
+    _, errors = RowValidator(dt.UTC, now=NOW).build(mapped)
+    assert [error.column for error in errors] == ["ScheduledTime"]
+
+
+def test_paired_surrogates_as_emoji_are_valid_text() -> None:
+    mapped = MappedRow(
+        fields={"InstanceId": INSTANCE, "Name": "Call 😀", "ContactFlowId": FLOW},
+        attributes={"mood": "😀"},
+        references={},
+        origin={},
+    )
+    assert encoding_errors(mapped) == []
+
+
+# --- byte totals with multi-byte text -------------------------------------------------------
+
+
+def test_references_total_counts_utf8_bytes_not_characters(tmp_path: Path) -> None:
+    # '😀' is 4 bytes: name 'abcd' (4) + 1,023 of them (4,092) is exactly the limit
+    fits = "😀" * ((REFERENCES_MAX_BYTES - 4) // 4)
+    over = fits + "é"
+    rows = task_rows(
+        tmp_path / "t.csv", ["Name", "References.STRING.abcd"], ["a", fits], ["b", over]
+    )
+    assert rows[0].ok
+    column, message = only_error(rows[1])
+    assert column == "References.STRING.abcd"
+    assert f"{REFERENCES_MAX_BYTES + 2:,} UTF-8 bytes" in message
+
+
+def test_attributes_total_counts_four_byte_characters(tmp_path: Path) -> None:
+    fits = "😀" * ((ATTRIBUTES_MAX_BYTES - 4) // 4)
+    rows = task_rows(
+        tmp_path / "t.csv", ["Name", "Attributes.abcd"], ["a", fits], ["b", fits + "x"]
+    )
+    assert rows[0].ok
+    column, message = only_error(rows[1])
+    assert column == "Attributes.abcd"
+    assert f"{ATTRIBUTES_MAX_BYTES + 1:,} UTF-8 bytes" in message
+
+
+def test_length_minimums_and_maximums_of_each_part(tmp_path: Path) -> None:
+    spec = MappingSpec(timezone="UTC")
+    spec.set_constant("TaskTemplateId", "  ", "--task-template-id")
+    (row,) = task_rows(
+        tmp_path / "t.csv",
+        ["Name", "Attributes.a", "References.STRING.r"],
+        ["T", "v" * 32_768, "w" * 4097],
+        routed=False,
+        mapping=spec,
+    )
+    assert sorted(error.column for error in row.errors) == [
+        "Attributes.a",
+        "Attributes.a",
+        "References.STRING.r",
+        "References.STRING.r",
+        "TaskTemplateId (from --task-template-id)",
+    ]
