@@ -14,7 +14,12 @@ from pathlib import Path
 
 from importer.cli.options import add_mapping_options, prepare_options
 from importer.cli.report import print_batch_header
-from importer.cli.submitting import add_submit_options, finish, open_submission
+from importer.cli.submitting import (
+    add_submit_options,
+    check_results_path,
+    finish,
+    open_submission,
+)
 from importer.errors import InputFileError
 from importer.exitcodes import ExitCode
 from importer.journal import Journal, request_digest
@@ -44,7 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_retry(args: argparse.Namespace) -> ExitCode:
     path = Path(args.results_file)
+    results_path = Path(args.results or path)
     input_columns, lines = read_results(path)
+    check_results_path(results_path)
     _refuse_repeated_rows(path, lines)
     done = [line for line in lines if line.status in DONE]
     todo = {line.row: line for line in lines if line.status not in DONE}
@@ -64,7 +71,7 @@ def run_retry(args: argparse.Namespace) -> ExitCode:
         if not tokens_follow_rows:
             rows = _recorded_tokens(rows, todo, submission.journal)
         report = submission.send(rows)
-        return finish(submission, report, Path(args.results or path), input_columns)
+        return finish(submission, report, results_path, input_columns)
 
 
 def _refuse_repeated_rows(path: Path, lines: list[ResultLine]) -> None:

@@ -6,7 +6,12 @@ import argparse
 
 from importer.cli.options import add_input_options, prepare_options
 from importer.cli.report import print_batch_header
-from importer.cli.submitting import add_submit_options, finish, open_submission
+from importer.cli.submitting import (
+    add_submit_options,
+    check_results_path,
+    finish,
+    open_submission,
+)
 from importer.cli.validate import run_validate
 from importer.exitcodes import ExitCode
 from importer.pipeline import open_batch
@@ -39,6 +44,7 @@ def run_run(args: argparse.Namespace) -> ExitCode:
         return run_validate(args)
     results_path = results_path_for(args.input, args.results)
     batch = open_batch(args.input, prepare_options(args))
+    check_results_path(results_path)
     print_batch_header(batch)
     with open_submission(args, batch.batch_id) as submission:
         report = submission.send(batch.rows())

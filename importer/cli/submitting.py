@@ -50,6 +50,14 @@ def add_submit_options(parser: argparse.ArgumentParser) -> None:
         help="stop the run once more than N rows (or N%% of rows) failed",
     )
     group.add_argument(
+        "--quota-pause",
+        metavar="SECONDS",
+        type=float,
+        default=30.0,
+        help="when the active-task quota refuses a task, pause this long before trying once "
+        "more; still refused: the run stops (default 30)",
+    )
+    group.add_argument(
         "--journal",
         metavar="PATH",
         help="journal of what was sent (default: $TASK_IMPORTER_JOURNAL, else "
@@ -94,6 +102,7 @@ def executor_settings(args: argparse.Namespace) -> ExecutorSettings:
         max_attempts=args.max_attempts,
         max_failures=max_failures,
         max_failure_fraction=fraction,
+        quota_pause_seconds=args.quota_pause,
     )
 
 
@@ -191,6 +200,15 @@ def _audit_settings(args: argparse.Namespace, batch_id: str) -> dict[str, Any]:
     settings = {key: value for key, value in vars(args).items() if key != "func"}
     settings["batch_id"] = batch_id
     return settings
+
+
+def check_results_path(path: Path) -> None:
+    """Refuse a results path that cannot be written (suffix, directory) before sending.
+
+    Found only by ``finish``, it would end a run that sent every row with exit 2 ("nothing
+    was sent") and no results file.
+    """
+    ResultsWriter(path, []).abort()
 
 
 def finish(

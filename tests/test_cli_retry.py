@@ -1,0 +1,324 @@
+"""`task-importer retry` end to end: fix rows in the results file, re-send only those.
+
+Real CLI in-process, real boto3, the local Connect sandbox; its counters show what was sent.
+Nothing here asserts on time: counts only.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from spreadsheets import read_results, write_csv
+
+from importer.cli import main
+from importer.results import protect, unprotect
+from importer.sandbox import Sandbox, defaults
+
+INSTANCE = defaults.INSTANCE_ID
+FLOW = defaults.CONTACT_FLOW_IDS[0]
+OTHER_FLOW = defaults.CONTACT_FLOW_IDS[1]
+UNKNOWN_FLOW = "f10f10f1-0000-4000-8000-0000000dead0"
+DONE = {"created", "already_created"}
+
+
+@pytest.fixture(autouse=True)
+def _journal_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A run that forgot --journal must not write to the real ~/.local/state."""
+    monkeypatch.setenv("TASK_IMPORTER_JOURNAL", str(tmp_path / "default-journal.sqlite3"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+def cli_args(command: str, target: Path, sb: Sandbox, tmp_path: Path, *extra: str) -> list[str]:
+    return [
+        command,
+        str(target),
+        "--instance-id",
+        INSTANCE,
+        "--contact-flow-id",
+        FLOW,
+        "--endpoint-url",
+        sb.url,
+        "--region",
+        "us-east-1",
+        "--journal",
+        str(tmp_path / "j.sqlite3"),
+        "--no-progress",
+        "--rate",
+        "500",
+        "--burst",
+        "50",
+        "--concurrency",
+        "8",
+        *extra,
+    ]
+
+
+def statuses(lines: list[dict[str, str]]) -> Counter[str]:
+    return Counter(line["status"] for line in lines)
+
+
+def tasks_by_token(sb: Sandbox) -> dict[str, dict[str, Any]]:
+    """The sandbox's tasks by ClientToken; fails if any token created two tasks."""
+    tasks = sb.tasks()
+    by_token = {task["ClientToken"]: task for task in tasks}
+    assert len(by_token) == len(tasks), "a ClientToken created more than one task"
+    return by_token
+
+
+def edit_results(path: Path, edit: Callable[[dict[str, str]], dict[str, str] | None]) -> int:
+    """Rewrite a results CSV as ops would: ``edit(line)`` returns the cells to change.
+
+    Lines are given unprotected (as retry reads them); changed cells are written back
+    protected, untouched cells exactly as they were. Returns how many lines changed.
+    """
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        header, *raw = list(csv.reader(stream))
+    changed = 0
+    for cells in raw:
+        line = {name: unprotect(cell) for name, cell in zip(header, cells, strict=True)}
+        changes = edit(line)
+        if changes:
+            changed += 1
+            for name, value in changes.items():
+                cells[header.index(name)] = protect(value)
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        csv.writer(stream).writerows([header, *raw])
+    return changed
+
+
+def write_tasks(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Path:
+    return write_csv(path, [list(header), *rows])
+
+
+# --- fixing rows in place ------------------------------------------------------------------
+
+
+def test_invalid_rows_fixed_in_the_results_file_are_the_only_ones_sent(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    broken = {4, 9, 15}
+    rows = [["" if i in broken else f"Task {i}", f"Description {i}", f"{i:05d}"] for i in range(20)]
+    source = write_tasks(tmp_path / "tasks.csv", ["Name", "Description", "Attributes.x"], rows)
+    results = tmp_path / "tasks.results.csv"
+
+    assert main(cli_args("run", source, sb, tmp_path)) == 1
+    first = read_results(results)
+    assert statuses(first) == {"created": 17, "invalid": 3}
+    assert {int(line["row"]) - 2 for line in first if line["status"] == "invalid"} == broken
+    before = sb.counters()
+    assert before["created"] == 17
+    capsys.readouterr()
+
+    def fix(line: dict[str, str]) -> dict[str, str] | None:
+        if line["status"] != "invalid":
+            return None
+        return {"Name": f"- fixed task {line['row']}"}  # '-': written as '- ..., read back as -
+
+    assert edit_results(results, fix) == 3
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+
+    assert "Retrying 3 of 20 rows (17 already created)" in capsys.readouterr().out
+    after = sb.counters()
+    assert after["requests"] - before["requests"] == 3
+    assert after["created"] == 20
+    by_token = tasks_by_token(sb)
+    lines = read_results(results)
+    assert [line["row"] for line in lines] == [str(n) for n in range(2, 22)]
+    assert statuses(lines) == {"created": 20}
+    old = {line["row"]: line for line in first}
+    for line in lines:
+        task = by_token[line["client_token"]]
+        assert line["contact_id"] == task["ContactId"]
+        if old[line["row"]]["status"] == "created":
+            assert (line["client_token"], line["contact_id"]) == (
+                old[line["row"]]["client_token"],
+                old[line["row"]]["contact_id"],
+            )
+        else:
+            assert task["request"]["Name"] == f"- fixed task {line['row']}"
+            assert unprotect(line["Name"]) == task["request"]["Name"]
+            assert task["request"]["Attributes"] == {"x": line["Attributes.x"]}
+
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+    assert sb.counters()["requests"] == after["requests"]
+    assert statuses(read_results(results)) == {"created": 20}
+
+
+def test_failed_rows_fixed_in_the_results_file_get_created(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    header = ["Name", "Description", "ContactFlowId", "Attributes.customer_id"]
+    wrong = {3, 12}
+    rows = [
+        [
+            f"Task {i}",
+            f"-urgent: order {i}" if i in wrong else f"Order {i}",
+            UNKNOWN_FLOW if i in wrong else FLOW,
+            f"{i:05d}",
+        ]
+        for i in range(20)
+    ]
+    source = write_tasks(tmp_path / "tasks.csv", header, rows)
+    results = tmp_path / "tasks.results.csv"
+
+    assert main(cli_args("run", source, sb, tmp_path)) == 1
+    first = read_results(results)
+    assert statuses(first) == {"created": 18, "failed": 2}
+    failed = [line for line in first if line["status"] == "failed"]
+    assert {int(line["row"]) - 2 for line in failed} == wrong
+    for line in failed:
+        assert line["error_code"] == "ResourceNotFoundException"
+        assert UNKNOWN_FLOW in line["error_message"]
+    before = sb.counters()
+    assert before["created"] == 18
+
+    def fix(line: dict[str, str]) -> dict[str, str] | None:
+        return {"ContactFlowId": OTHER_FLOW} if line["status"] == "failed" else None
+
+    assert edit_results(results, fix) == 2
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+
+    after = sb.counters()
+    assert after["requests"] - before["requests"] == 2
+    assert after["created"] == 20
+    by_token = tasks_by_token(sb)
+    lines = read_results(results)
+    assert statuses(lines) == {"created": 20}
+    old_tokens = {line["row"]: line["client_token"] for line in first}
+    for line in lines:
+        task = by_token[line["client_token"]]
+        assert line["contact_id"] == task["ContactId"]
+        if int(line["row"]) - 2 in wrong:
+            assert line["client_token"] != old_tokens[line["row"]], "edited row kept its token"
+            assert task["request"]["ContactFlowId"] == OTHER_FLOW
+            assert task["request"]["Description"] == f"-urgent: order {int(line['row']) - 2}"
+        else:
+            assert line["client_token"] == old_tokens[line["row"]]
+
+
+def test_unchanged_rows_are_retried_with_the_tokens_they_were_sent_with(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox(access_denied=True)
+    rows = [[f"Task {i}", f"Description {i}"] for i in range(30)]
+    source = write_tasks(tmp_path / "tasks.csv", ["Name", "Description"], rows)
+    results = tmp_path / "tasks.results.csv"
+
+    assert main(cli_args("run", source, sb, tmp_path)) == 3
+    first = read_results(results)
+    assert set(statuses(first)) == {"failed", "not_attempted"}
+    sent_before = sb.counters()["requests"]
+
+    sb.configure(access_denied=False)
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+
+    assert sb.counters()["requests"] - sent_before == 30
+    by_token = tasks_by_token(sb)
+    assert set(by_token) == {line["client_token"] for line in first}
+    lines = read_results(results)
+    assert statuses(lines) == {"created": 30}
+    assert [line["client_token"] for line in lines] == [line["client_token"] for line in first]
+
+    # The input file itself now needs nothing: same tokens, all in the journal.
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    assert sb.counters()["created"] == 30
+    assert statuses(read_results(results)) == {"already_created": 30}
+
+
+def test_retrying_validate_results_sends_the_tokens_run_would_send(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    rows = [[f"Task {i}", f"Description {i}"] for i in range(12)]
+    source = write_tasks(tmp_path / "tasks.csv", ["Name", "Description"], rows)
+    results = tmp_path / "tasks.results.csv"
+    validate = cli_args("validate", source, sb, tmp_path)[:6]  # INPUT + mapping options only
+
+    assert main(validate) == 0
+    validated = read_results(results)
+    assert statuses(validated) == {"valid": 12}
+
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+    assert set(tasks_by_token(sb)) == {line["client_token"] for line in validated}
+    assert sb.counters()["created"] == 12
+
+    requests = sb.counters()["requests"]
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    assert sb.counters()["requests"] == requests
+    assert statuses(read_results(results)) == {"already_created": 12}
+
+
+def test_retry_of_an_xlsx_results_file(sandbox: Callable[..., Sandbox], tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    sb = sandbox()
+    rows = [["" if i == 2 else f"Task {i}", f"Description {i}"] for i in range(6)]
+    source = write_tasks(tmp_path / "tasks.csv", ["Name", "Description"], rows)
+    results = tmp_path / "out.xlsx"
+
+    assert main(cli_args("run", source, sb, tmp_path, "--results", str(results))) == 1
+    workbook = load_workbook(results)
+    sheet = workbook.active
+    header = [cell.value for cell in sheet[1]]
+    fixed = 0
+    for cells in sheet.iter_rows(min_row=2):
+        if cells[header.index("status")].value == "invalid":
+            cells[header.index("Name")].value = "'quoted name"
+            fixed += 1
+    workbook.save(results)
+    assert fixed == 1
+
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+
+    assert sb.counters()["requests"] == 6
+    names = {task["request"]["Name"] for task in tasks_by_token(sb).values()}
+    assert "'quoted name" in names  # xlsx cells are never unprotected
+    sheet = load_workbook(results).active
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("status")
+    assert [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["created"] * 6
+
+
+def test_a_results_file_with_a_repeated_row_number_is_refused(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    rows = [["A", "first"], ["", "no name"], ["C", "third"]]
+    source = write_tasks(tmp_path / "tasks.csv", ["Name", "Description"], rows)
+    results = tmp_path / "tasks.results.csv"
+    assert main(cli_args("run", source, sb, tmp_path)) == 1
+    with results.open(encoding="utf-8-sig", newline="") as stream:
+        header, *lines = list(csv.reader(stream))
+    with results.open("w", encoding="utf-8-sig", newline="") as stream:
+        csv.writer(stream).writerows([header, *lines, lines[1]])
+    requests = sb.counters()["requests"]
+
+    assert main(cli_args("retry", results, sb, tmp_path)) == 2
+
+    assert "appears twice" in capsys.readouterr().err
+    assert sb.counters()["requests"] == requests
+
+
+def test_retry_refuses_a_results_path_it_cannot_write_before_sending(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox(access_denied=True)
+    source = write_tasks(tmp_path / "tasks.csv", ["Name"], [["A"], ["B"]])
+    results = tmp_path / "tasks.results.csv"
+    assert main(cli_args("run", source, sb, tmp_path)) == 3
+    sb.configure(access_denied=False)
+    requests = sb.counters()["requests"]
+
+    args = cli_args("retry", results, sb, tmp_path, "--results", str(tmp_path / "merged.ods"))
+    assert main(args) == 2
+
+    assert "must end in .csv or .xlsx" in capsys.readouterr().err
+    assert sb.counters()["requests"] == requests
+    assert sb.counters()["created"] == 0

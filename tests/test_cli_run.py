@@ -1,0 +1,506 @@
+"""`task-importer run` end to end: the real CLI, real boto3, the local Connect sandbox.
+
+Each test starts a sandbox that stays up across every CLI invocation of the test, so its
+counters and tasks show what really reached "Amazon Connect". Most runs are in-process
+(``importer.cli.main``); the kill and SIGTERM tests run the CLI as a child process. Nothing
+here asserts on time: counts only.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from spreadsheets import read_results, write_csv, write_xlsx
+
+from importer.cli import main
+from importer.journal import Journal
+from importer.sandbox import Sandbox, defaults
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and flock")
+
+INSTANCE = defaults.INSTANCE_ID
+FLOW = defaults.CONTACT_FLOW_IDS[0]
+OTHER_FLOW = defaults.CONTACT_FLOW_IDS[1]
+REPO = Path(__file__).resolve().parent.parent
+HEADER = ["Name", "Description", "Attributes.customer_id", "Attributes.priority"]
+DONE = {"created", "already_created"}
+WAIT_S = 60
+"""Guard against a hung child process; never reached by a healthy run."""
+
+
+@pytest.fixture(autouse=True)
+def _journal_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A run that forgot --journal must not write to the real ~/.local/state."""
+    monkeypatch.setenv("TASK_IMPORTER_JOURNAL", str(tmp_path / "default-journal.sqlite3"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+def task_rows(n: int, start: int = 0) -> list[list[str]]:
+    return [
+        [f"Task {i}", f"Call back customer {i}", f"{i:05d}", ("high", "normal", "low")[i % 3]]
+        for i in range(start, start + n)
+    ]
+
+
+def write_input(path: Path, rows: Sequence[Sequence[str]], header: Sequence[str] = HEADER) -> Path:
+    return write_csv(path, [list(header), *rows])
+
+
+def cli_args(
+    command: str, target: Path, sb: Sandbox, tmp_path: Path, *extra: str, rate: str = "500"
+) -> list[str]:
+    return [
+        command,
+        str(target),
+        "--instance-id",
+        INSTANCE,
+        "--contact-flow-id",
+        FLOW,
+        "--endpoint-url",
+        sb.url,
+        "--region",
+        "us-east-1",
+        "--journal",
+        str(tmp_path / "j.sqlite3"),
+        "--no-progress",
+        "--rate",
+        rate,
+        "--burst",
+        "50",
+        "--concurrency",
+        "8",
+        *extra,
+    ]
+
+
+def results_of(input_path: Path) -> list[dict[str, str]]:
+    return read_results(input_path.with_name(f"{input_path.stem}.results.csv"))
+
+
+def statuses(lines: list[dict[str, str]]) -> Counter[str]:
+    return Counter(line["status"] for line in lines)
+
+
+def tasks_by_token(sb: Sandbox) -> dict[str, dict[str, Any]]:
+    """The sandbox's tasks by ClientToken; fails if any token created two tasks."""
+    tasks = sb.tasks()
+    by_token = {task["ClientToken"]: task for task in tasks}
+    assert len(by_token) == len(tasks), "a ClientToken created more than one task"
+    return by_token
+
+
+def journal_tokens(path: Path) -> dict[str, str]:
+    """Every token in a journal with its status (read directly, without taking the lock)."""
+    db = sqlite3.connect(path)
+    try:
+        return dict(db.execute("SELECT client_token, status FROM tasks").fetchall())
+    finally:
+        db.close()
+
+
+def start_child(args: list[str], tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """``python -m importer ARGS`` in tmp_path, output to a file; environment as the test's."""
+    log = tmp_path / "child-output.txt"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "importer", *args],
+            cwd=tmp_path,
+            env=dict(os.environ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return process, log
+
+
+def wait_until(condition: Callable[[], bool], process: subprocess.Popen[bytes], log: Path):
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        if process.poll() is not None:
+            pytest.fail(f"the run ended (exit {process.returncode}) too soon:\n{log.read_text()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the run never got there:\n{log.read_text()}")
+        time.sleep(0.005)
+
+
+# --- a clean run and re-runs ---------------------------------------------------------------
+
+
+def test_run_creates_every_row_once_with_its_fields(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    rows = task_rows(300)
+    source = write_input(tmp_path / "tasks.csv", rows)
+
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+
+    out = capsys.readouterr().out
+    assert "300 rows: created 300, already_created 0" in out
+    assert sb.counters()["created"] == 300
+    by_token = tasks_by_token(sb)
+    lines = results_of(source)
+    assert [line["row"] for line in lines] == [str(n) for n in range(2, 302)]
+    assert statuses(lines) == {"created": 300}
+    for line, (name, description, customer, priority) in zip(lines, rows, strict=True):
+        task = by_token[line["client_token"]]
+        assert line["contact_id"] == task["ContactId"]
+        assert (line["Name"], line["Attributes.customer_id"]) == (name, customer)
+        request = task["request"]
+        assert request["Name"] == name
+        assert request["Description"] == description
+        assert request["Attributes"] == {"customer_id": customer, "priority": priority}
+        assert request["ContactFlowId"] == FLOW
+        assert request["InstanceId"] == INSTANCE
+
+
+def test_rerun_on_the_same_journal_sends_nothing(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    source = write_input(tmp_path / "tasks.csv", task_rows(300))
+    args = cli_args("run", source, sb, tmp_path)
+    assert main(args) == 0
+    first = {line["row"]: line["contact_id"] for line in results_of(source)}
+    before = sb.counters()
+    capsys.readouterr()
+
+    assert main(args) == 0
+
+    assert sb.counters() == before, "the re-run made API calls"
+    assert "0 API calls" in capsys.readouterr().out
+    lines = results_of(source)
+    assert statuses(lines) == {"already_created": 300}
+    assert {line["row"]: line["contact_id"] for line in lines} == first
+
+
+def test_rerun_without_the_journal_creates_nothing_new(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    source = write_input(tmp_path / "tasks.csv", task_rows(300))
+    args = cli_args("run", source, sb, tmp_path)
+    assert main(args) == 0
+    first = {line["row"]: line["contact_id"] for line in results_of(source)}
+    for path in tmp_path.glob("j.sqlite3*"):
+        path.unlink()
+
+    assert main(args) == 0
+
+    counters = sb.counters()
+    assert counters["created"] == 300
+    assert counters["replays"] == 300
+    assert counters["mismatches"] == 0
+    tasks_by_token(sb)
+    lines = results_of(source)
+    assert set(statuses(lines)) <= DONE
+    assert {line["row"]: line["contact_id"] for line in lines} == first
+
+
+def test_identical_rows_are_distinct_tasks(sandbox: Callable[..., Sandbox], tmp_path: Path):
+    sb = sandbox()
+    row = ["Call the depot", "Same words on every row", "00042", "high"]
+    source = write_xlsx(tmp_path / "same.xlsx", [HEADER, *([row] * 5)])
+    args = cli_args("run", source, sb, tmp_path)
+
+    assert main(args) == 0
+    assert sb.counters()["created"] == 5
+    by_token = tasks_by_token(sb)
+    lines = results_of(source)
+    assert statuses(lines) == {"created": 5}
+    assert {line["client_token"] for line in lines} == set(by_token)
+    assert len({line["contact_id"] for line in lines}) == 5
+
+    assert main(args) == 0
+    assert sb.counters()["requests"] == 5
+    assert statuses(results_of(source)) == {"already_created": 5}
+
+
+# --- faults, crashes, interruptions --------------------------------------------------------
+
+
+def test_faults_still_create_every_row_exactly_once(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox(fail_rate=0.10, drop_before_rate=0.05, drop_after_rate=0.08, seed=11)
+    source = write_input(tmp_path / "tasks.csv", task_rows(200))
+
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+
+    counters = sb.counters()
+    assert counters["faults"] > 0, "no fault was injected: the test proves nothing"
+    assert counters["created"] == 200
+    by_token = tasks_by_token(sb)
+    lines = results_of(source)
+    assert statuses(lines) == {"created": 200}
+    assert {line["client_token"] for line in lines} == set(by_token)
+    for line in lines:
+        assert line["contact_id"] == by_token[line["client_token"]]["ContactId"]
+    assert sum(int(line["attempts"]) for line in lines) > 200, "no row was retried"
+
+
+def test_kill_9_mid_run_then_rerun_creates_every_row_exactly_once(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox(latency_ms=(30, 60), seed=3)
+    rows = 300
+    source = write_input(tmp_path / "tasks.csv", task_rows(rows))
+    journal = tmp_path / "j.sqlite3"
+    process, log = start_child(cli_args("run", source, sb, tmp_path, rate="150"), tmp_path)
+    wait_until(lambda: sb.counters()["created"] >= rows // 3, process, log)
+    os.kill(process.pid, signal.SIGKILL)
+    assert process.wait(timeout=WAIT_S) == -signal.SIGKILL
+    assert not source.with_name("tasks.results.csv").exists()
+
+    at_kill = journal_tokens(journal)
+    in_flight = {token for token, status in at_kill.items() if status == "in_flight"}
+    recorded = {token for token, status in at_kill.items() if status == "created"}
+    assert set(at_kill.values()) <= {"in_flight", "created"}
+    assert in_flight, "nothing was in flight at the kill: nothing to reconcile"
+    assert rows // 3 <= len(at_kill) < rows
+
+    sb.configure(latency_ms=(0, 0))
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+
+    assert sb.counters()["created"] == rows
+    by_token = tasks_by_token(sb)
+    lines = results_of(source)
+    assert len(lines) == rows
+    assert {line["client_token"] for line in lines} == set(by_token)
+    assert set(statuses(lines)) <= DONE
+    for line in lines:
+        assert line["contact_id"] == by_token[line["client_token"]]["ContactId"]
+    reconciled = {line["client_token"] for line in lines if "reconciled" in line["error_message"]}
+    assert reconciled == in_flight
+    assert all(
+        line["status"] == "already_created" for line in lines if line["client_token"] in reconciled
+    )
+    kept = {
+        line["client_token"]
+        for line in lines
+        if line["status"] == "already_created" and line["client_token"] not in reconciled
+    }
+    assert kept == recorded
+    fresh = [line for line in lines if line["status"] == "created"]
+    assert len(fresh) == rows - len(at_kill)
+
+
+def test_sigterm_stops_cleanly_with_complete_results_and_a_rerun_finishes(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox(latency_ms=(30, 60), seed=5)
+    rows = 240
+    source = write_input(tmp_path / "tasks.csv", task_rows(rows))
+    args = cli_args("run", source, sb, tmp_path, rate="150")
+    process, log = start_child(args, tmp_path)
+    wait_until(lambda: sb.counters()["created"] >= rows // 3, process, log)
+    process.send_signal(signal.SIGTERM)
+
+    assert process.wait(timeout=WAIT_S) == 3, log.read_text()
+    output = log.read_text()
+    assert "SIGTERM" in output
+    assert "STOPPED EARLY" in output
+    created_before = sb.counters()["created"]
+    assert created_before < rows
+    lines = results_of(source)
+    assert [line["row"] for line in lines] == [str(n) for n in range(2, rows + 2)]
+    counts = statuses(lines)
+    assert set(counts) == {"created", "not_attempted"}
+    assert counts["created"] == created_before
+    for line in lines:
+        if line["status"] == "not_attempted":
+            assert line["contact_id"] == ""
+            assert "SIGTERM" in line["error_message"]
+    requests_before = sb.counters()["requests"]
+
+    sb.configure(latency_ms=(0, 0))
+    assert main(args) == 0
+
+    counters = sb.counters()
+    assert counters["created"] == rows
+    assert counters["replays"] == 0
+    assert counters["requests"] - requests_before == rows - created_before
+    by_token = tasks_by_token(sb)
+    after = results_of(source)
+    assert statuses(after) == {"already_created": created_before, "created": rows - created_before}
+    assert {line["client_token"] for line in after} == set(by_token)
+
+
+# --- runs that must stop ---------------------------------------------------------------
+
+
+def test_access_denied_stops_at_once_and_a_rerun_continues(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox(access_denied=True)
+    source = write_input(tmp_path / "tasks.csv", task_rows(200))
+    args = cli_args("run", source, sb, tmp_path)
+
+    assert main(args) == 3
+
+    out = capsys.readouterr().out
+    assert "STOPPED EARLY" in out
+    assert "connect:StartTaskContact" in out
+    counters = sb.counters()
+    assert 1 <= counters["requests"] <= 10
+    assert counters["created"] == 0
+    lines = results_of(source)
+    assert len(lines) == 200
+    counts = statuses(lines)
+    assert set(counts) == {"failed", "not_attempted"}
+    assert counts["failed"] == counters["requests"]
+    for line in lines:
+        if line["status"] == "failed":
+            assert line["error_code"] == "AccessDeniedException"
+            assert "not authorized" in line["error_message"]
+        else:
+            assert "access denied" in line["error_message"]
+
+    sb.configure(access_denied=False)
+    assert main(args) == 0
+    assert sb.counters()["created"] == 200
+    tasks_by_token(sb)
+    assert statuses(results_of(source)) == {"created": 200}
+
+
+def test_active_task_cap_stops_and_a_rerun_after_closing_tasks_finishes(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox(active_task_cap=50)
+    source = write_input(tmp_path / "tasks.csv", task_rows(120))
+    args = cli_args("run", source, sb, tmp_path, "--quota-pause", "0.2")
+
+    assert main(args) == 3
+
+    out = capsys.readouterr().out
+    assert "active tasks" in out
+    assert "run the same command again to continue" in out
+    assert sb.counters()["created"] == 50
+    lines = results_of(source)
+    assert statuses(lines) == {"created": 50, "not_attempted": 70}
+    for line in lines:
+        if line["status"] == "not_attempted":
+            assert line["contact_id"] == ""
+            assert "active-task quota" in line["error_message"]
+
+    assert sb.close_tasks() == 50
+    assert main(args) == 3
+    assert sb.counters()["created"] == 100
+    assert statuses(results_of(source)) == {
+        "already_created": 50,
+        "created": 50,
+        "not_attempted": 20,
+    }
+
+    assert sb.close_tasks() == 50
+    assert main(args) == 0
+
+    assert sb.counters()["created"] == 120
+    by_token = tasks_by_token(sb)
+    after = results_of(source)
+    assert statuses(after) == {"already_created": 100, "created": 20}
+    assert {line["client_token"] for line in after} == set(by_token)
+
+
+def test_a_second_run_on_a_held_journal_exits_4_naming_the_holder(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    source = write_input(tmp_path / "tasks.csv", task_rows(10))
+    args = cli_args("run", source, sb, tmp_path)
+
+    with Journal(tmp_path / "j.sqlite3"):
+        assert main(args) == 4
+    err = capsys.readouterr().err
+    assert f"pid {os.getpid()}" in err
+    assert "in use by another run" in err
+    assert sb.counters()["requests"] == 0
+
+    assert main(args) == 0
+    assert sb.counters()["created"] == 10
+
+
+# --- sending nothing -----------------------------------------------------------------------
+
+
+def test_dry_run_prints_the_tokens_a_run_sends_and_sends_nothing(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    source = write_input(tmp_path / "tasks.csv", task_rows(10))
+    args = cli_args("run", source, sb, tmp_path)
+
+    assert main([*args, "--dry-run"]) == 0
+
+    out = capsys.readouterr().out
+    printed = dict(
+        line.strip().removeprefix("row ").split(": ")
+        for line in out.splitlines()
+        if line.strip().startswith("row ") and "cti1-" in line
+    )
+    assert sorted(printed, key=int) == [str(n) for n in range(2, 12)]
+    assert sb.counters()["requests"] == 0
+    assert not (tmp_path / "j.sqlite3").exists()
+
+    assert main(args) == 0
+    assert {line["row"]: line["client_token"] for line in results_of(source)} == printed
+    assert set(tasks_by_token(sb)) == set(printed.values())
+
+
+def test_run_sandbox_sends_the_sample_file_to_the_local_emulator(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = (REPO / "sample_data" / "tasks.csv").read_text(encoding="utf-8")
+    source = tmp_path / "tasks.csv"
+    source.write_text("".join(sample.splitlines(keepends=True)[:6]), encoding="utf-8")
+
+    assert main(["run", str(source), "--sandbox", "--no-progress"]) == 0
+
+    out = capsys.readouterr().out
+    assert "SANDBOX:" in out
+    assert "nothing is sent to AWS" in out
+    lines = results_of(source)
+    assert statuses(lines) == {"created": 5}
+    assert all(line["contact_id"] for line in lines)
+    assert not (tmp_path / "default-journal.sqlite3").exists()
+
+
+def test_sandbox_and_endpoint_url_together_are_a_usage_error(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    source = write_input(tmp_path / "tasks.csv", task_rows(3))
+
+    assert main([*cli_args("run", source, sb, tmp_path), "--sandbox"]) == 2
+
+    assert "--sandbox and --endpoint-url" in capsys.readouterr().err
+    assert sb.counters()["requests"] == 0
+
+
+@pytest.mark.parametrize("results", ["out.txt", "a-file/out.csv"])
+def test_an_unwritable_results_path_is_refused_before_anything_is_sent(
+    sandbox: Callable[..., Sandbox],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    results: str,
+) -> None:
+    sb = sandbox()
+    source = write_input(tmp_path / "tasks.csv", task_rows(10))
+    (tmp_path / "a-file").write_text("a file, not a directory")
+
+    args = cli_args("run", source, sb, tmp_path, "--results", str(tmp_path / results))
+    assert main(args) == 2
+
+    assert "results file" in capsys.readouterr().err
+    assert sb.counters()["requests"] == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file", "tasks.csv"]
