@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
-import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -140,7 +140,9 @@ def _stop_on_signals(executor: Executor) -> Iterator[None]:
 
     def stop(number: int, _frame: object) -> None:
         name = signal.Signals(number).name
-        print(f"\n{name}: finishing requests in flight, then writing results", file=sys.stderr)
+        # os.write, not print: a handler that prints while the progress bar writes to
+        # stderr can raise "reentrant call" and lose the results file.
+        os.write(2, f"\n{name}: finishing requests in flight, then writing results\n".encode())
         executor.request_stop(f"interrupted by {name}")
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
