@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -67,3 +68,10 @@ def make_connect_client(url: str) -> Any:
 def connect_client() -> Callable[[str], Any]:
     """Factory: ``connect_client(url)`` builds a boto3 Connect client for that endpoint."""
     return make_connect_client
+
+
+@pytest.fixture(autouse=True)
+def _journal_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A run that forgets --journal must not write to the real ~/.local/state."""
+    monkeypatch.setenv("TASK_IMPORTER_JOURNAL", str(tmp_path / "default-journal.sqlite3"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))

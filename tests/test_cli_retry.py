@@ -7,67 +7,18 @@ Nothing here asserts on time: counts only.
 from __future__ import annotations
 
 import csv
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
+from cli_runs import FLOW, OTHER_FLOW, cli_args, statuses, tasks_by_token
 from spreadsheets import read_results, write_csv
 
 from importer.cli import main
 from importer.results import protect, unprotect
-from importer.sandbox import Sandbox, defaults
+from importer.sandbox import Sandbox
 
-INSTANCE = defaults.INSTANCE_ID
-FLOW = defaults.CONTACT_FLOW_IDS[0]
-OTHER_FLOW = defaults.CONTACT_FLOW_IDS[1]
 UNKNOWN_FLOW = "f10f10f1-0000-4000-8000-0000000dead0"
-DONE = {"created", "already_created"}
-
-
-@pytest.fixture(autouse=True)
-def _journal_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A run that forgot --journal must not write to the real ~/.local/state."""
-    monkeypatch.setenv("TASK_IMPORTER_JOURNAL", str(tmp_path / "default-journal.sqlite3"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-
-
-def cli_args(command: str, target: Path, sb: Sandbox, tmp_path: Path, *extra: str) -> list[str]:
-    return [
-        command,
-        str(target),
-        "--instance-id",
-        INSTANCE,
-        "--contact-flow-id",
-        FLOW,
-        "--endpoint-url",
-        sb.url,
-        "--region",
-        "us-east-1",
-        "--journal",
-        str(tmp_path / "j.sqlite3"),
-        "--no-progress",
-        "--rate",
-        "500",
-        "--burst",
-        "50",
-        "--concurrency",
-        "8",
-        *extra,
-    ]
-
-
-def statuses(lines: list[dict[str, str]]) -> Counter[str]:
-    return Counter(line["status"] for line in lines)
-
-
-def tasks_by_token(sb: Sandbox) -> dict[str, dict[str, Any]]:
-    """The sandbox's tasks by ClientToken; fails if any token created two tasks."""
-    tasks = sb.tasks()
-    by_token = {task["ClientToken"]: task for task in tasks}
-    assert len(by_token) == len(tasks), "a ClientToken created more than one task"
-    return by_token
 
 
 def edit_results(path: Path, edit: Callable[[dict[str, str]], dict[str, str] | None]) -> int:

@@ -14,35 +14,23 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
+from cli_runs import DONE, FLOW, INSTANCE, cli_args, statuses, tasks_by_token
 from spreadsheets import read_results, write_csv, write_xlsx
 
 from importer.cli import main
 from importer.journal import Journal
-from importer.sandbox import Sandbox, defaults
+from importer.sandbox import Sandbox
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and flock")
 
-INSTANCE = defaults.INSTANCE_ID
-FLOW = defaults.CONTACT_FLOW_IDS[0]
-OTHER_FLOW = defaults.CONTACT_FLOW_IDS[1]
 REPO = Path(__file__).resolve().parent.parent
 HEADER = ["Name", "Description", "Attributes.customer_id", "Attributes.priority"]
-DONE = {"created", "already_created"}
 WAIT_S = 60
 """Guard against a hung child process; never reached by a healthy run."""
-
-
-@pytest.fixture(autouse=True)
-def _journal_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A run that forgot --journal must not write to the real ~/.local/state."""
-    monkeypatch.setenv("TASK_IMPORTER_JOURNAL", str(tmp_path / "default-journal.sqlite3"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 def task_rows(n: int, start: int = 0) -> list[list[str]]:
@@ -56,47 +44,8 @@ def write_input(path: Path, rows: Sequence[Sequence[str]], header: Sequence[str]
     return write_csv(path, [list(header), *rows])
 
 
-def cli_args(
-    command: str, target: Path, sb: Sandbox, tmp_path: Path, *extra: str, rate: str = "500"
-) -> list[str]:
-    return [
-        command,
-        str(target),
-        "--instance-id",
-        INSTANCE,
-        "--contact-flow-id",
-        FLOW,
-        "--endpoint-url",
-        sb.url,
-        "--region",
-        "us-east-1",
-        "--journal",
-        str(tmp_path / "j.sqlite3"),
-        "--no-progress",
-        "--rate",
-        rate,
-        "--burst",
-        "50",
-        "--concurrency",
-        "8",
-        *extra,
-    ]
-
-
 def results_of(input_path: Path) -> list[dict[str, str]]:
     return read_results(input_path.with_name(f"{input_path.stem}.results.csv"))
-
-
-def statuses(lines: list[dict[str, str]]) -> Counter[str]:
-    return Counter(line["status"] for line in lines)
-
-
-def tasks_by_token(sb: Sandbox) -> dict[str, dict[str, Any]]:
-    """The sandbox's tasks by ClientToken; fails if any token created two tasks."""
-    tasks = sb.tasks()
-    by_token = {task["ClientToken"]: task for task in tasks}
-    assert len(by_token) == len(tasks), "a ClientToken created more than one task"
-    return by_token
 
 
 def journal_tokens(path: Path) -> dict[str, str]:
