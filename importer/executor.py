@@ -380,7 +380,10 @@ class Executor:
 
     def _not_attempted(self, row: PreparedRow, state: _RowState | None = None) -> Outcome:
         error = state.last_error if state is not None else None
-        message = f"not sent: the run stopped ({self._stop_note})"
+        message = (
+            f"not sent: the run stopped ({self._stop_note}); run the same command again "
+            "to send it (nothing is sent twice)"
+        )
         if error is not None:
             message = (
                 f"the run stopped ({self._stop_note}) before this row was retried after "
