@@ -31,11 +31,6 @@ def canonical_body(request: dict[str, Any]) -> bytes:
     return _CANONICAL_JSON.encode(body).encode("utf-8", errors="surrogatepass")
 
 
-def body_digest(request: dict[str, Any]) -> str:
-    """A short fingerprint of the request body (journal and results use it to spot edits)."""
-    return hashlib.sha256(canonical_body(request)).hexdigest()[:32]
-
-
 def _token(*parts: bytes) -> str:
     digest = hashlib.sha256(b"\x00".join(parts)).hexdigest()
     return f"{TOKEN_PREFIX}{digest[:40]}"
