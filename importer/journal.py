@@ -36,7 +36,7 @@ from importer.errors import JournalLockedError, UsageError
 APP_DIR = "connect-task-importer"
 FILE_NAME = "journal.sqlite3"
 ENV_VAR = "TASK_IMPORTER_JOURNAL"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS runs (
     started_at TEXT NOT NULL,
     finished_at TEXT,
     exit_code INTEGER,
-    settings TEXT NOT NULL DEFAULT '{}'
+    settings TEXT NOT NULL DEFAULT '{}',
+    summary TEXT
 );
 CREATE TABLE IF NOT EXISTS tasks (
     client_token TEXT PRIMARY KEY,
@@ -172,6 +173,8 @@ class Journal:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.executescript(_SCHEMA)
+            if version == 1:
+                db.execute("ALTER TABLE runs ADD COLUMN summary TEXT")
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as error:
             db.close()
@@ -218,19 +221,24 @@ class Journal:
         assert self.run_id is not None
         return self.run_id
 
-    def finish_run(self, exit_code: int) -> None:
-        """Record the end of the run started by :meth:`start_run`."""
+    def finish_run(self, exit_code: int, summary: Mapping[str, Any] | None = None) -> None:
+        """Record the end of the run started by :meth:`start_run`, and its summary."""
         if self.run_id is None:
             raise RuntimeError("finish_run() without start_run()")
         self._execute(
-            "UPDATE runs SET finished_at = ?, exit_code = ? WHERE run_id = ?",
-            (_now(), int(exit_code), self.run_id),
+            "UPDATE runs SET finished_at = ?, exit_code = ?, summary = ? WHERE run_id = ?",
+            (
+                _now(),
+                int(exit_code),
+                None if summary is None else json.dumps(summary, default=str),
+                self.run_id,
+            ),
         )
 
     def runs(self) -> list[dict[str, Any]]:
         """Every run recorded, oldest first."""
         cursor = self._execute(
-            "SELECT run_id, pid, started_at, finished_at, exit_code, settings FROM runs "
+            "SELECT run_id, pid, started_at, finished_at, exit_code, settings, summary FROM runs "
             "ORDER BY run_id"
         )
         names = [column[0] for column in cursor.description]

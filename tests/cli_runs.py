@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -52,3 +53,14 @@ def tasks_by_token(sb: Sandbox) -> dict[str, dict[str, Any]]:
     by_token = {task["ClientToken"]: task for task in tasks}
     assert len(by_token) == len(tasks), "a ClientToken created more than one task"
     return by_token
+
+
+_LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (DEBUG|INFO|WARNING|ERROR) ")
+
+
+def log_messages(stderr: str) -> list[str]:
+    """stderr's log lines (timestamped, since tests do not run on a terminal) without the
+    timestamp and level; a line without that prefix fails the test."""
+    lines = stderr.strip().splitlines()
+    assert all(_LOG_PREFIX.match(line) for line in lines), stderr
+    return [_LOG_PREFIX.sub("", line) for line in lines]

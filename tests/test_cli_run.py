@@ -94,7 +94,7 @@ def test_run_creates_every_row_once_with_its_fields(
 
     assert main(cli_args("run", source, sb, tmp_path)) == 0
 
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert "300 rows: created 300, already_created 0" in out
     assert sb.counters()["created"] == 300
     by_token = tasks_by_token(sb)
@@ -127,7 +127,7 @@ def test_rerun_on_the_same_journal_sends_nothing(
     assert main(args) == 0
 
     assert sb.counters() == before, "the re-run made API calls"
-    assert "0 API calls" in capsys.readouterr().out
+    assert "0 API calls" in capsys.readouterr().err
     lines = results_of(source)
     assert statuses(lines) == {"already_created": 300}
     assert {line["row"]: line["contact_id"] for line in lines} == first
@@ -297,7 +297,7 @@ def test_access_denied_stops_at_once_and_a_rerun_continues(
 
     assert main(args) == 3
 
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert "STOPPED EARLY" in out
     assert "connect:StartTaskContact" in out
     counters = sb.counters()
@@ -331,7 +331,7 @@ def test_active_task_cap_stops_and_a_rerun_after_closing_tasks_finishes(
 
     assert main(args) == 3
 
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert "active tasks" in out
     assert "run the same command again to continue" in out
     assert sb.counters()["created"] == 50
@@ -415,7 +415,7 @@ def test_run_sandbox_sends_the_sample_file_to_the_local_emulator(
 
     assert main(["run", str(source), "--sandbox", "--no-progress"]) == 0
 
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert "SANDBOX:" in out
     assert "nothing is sent to AWS" in out
     lines = results_of(source)

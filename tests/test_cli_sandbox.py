@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cli_runs import log_messages
 
 from importer.cli import build_parser
 from importer.cli.sandbox import config_from_args
@@ -139,9 +140,8 @@ def test_a_port_in_use_is_one_error_line_and_exit_2():
         )
 
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        f"task-importer: error: port {port} is already in use on 127.0.0.1; "
-        "pick another with --port (0: any)"
+    assert log_messages(result.stderr) == [
+        f"port {port} is already in use on 127.0.0.1; pick another with --port (0: any)"
     ]
 
 

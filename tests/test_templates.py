@@ -40,7 +40,7 @@ def test_template_xlsx_has_headers_an_example_row_and_a_column_guide(
 ) -> None:
     out = tmp_path / "blank.xlsx"
     assert main(["template", str(out)]) == 0
-    assert str(out) in capsys.readouterr().out
+    assert str(out) in capsys.readouterr().err
     sheets = xlsx_values(out)
     assert list(sheets) == ["Tasks", "Columns"]
     header, example = sheets["Tasks"]
@@ -73,7 +73,7 @@ def test_blank_template_validates_clean(
     assert main(["template", str(out)]) == 0
     assert main(["validate", str(out), "--timezone", "UTC"]) == 0
     captured = capsys.readouterr()
-    assert "1 row: 1 valid, 0 invalid" in captured.out
+    assert "1 row: 1 valid, 0 invalid" in captured.err
     assert "warning" not in captured.err  # every template column maps to a field
 
 

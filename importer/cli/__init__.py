@@ -7,12 +7,10 @@ sets as ``func`` takes the parsed arguments and returns an ``ExitCode``.
 from __future__ import annotations
 
 import argparse
-import logging
-import sys
 from collections.abc import Sequence
 
 from importer import __version__
-from importer.cli import retry, run, sandbox, template, validate
+from importer.cli import config_file, console, retry, run, sandbox, template, validate
 from importer.errors import ImporterError
 from importer.exitcodes import ExitCode
 
@@ -36,32 +34,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--log-file", metavar="PATH", help="also write the log, with timestamps, to this file"
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(subparsers)
     return parser
 
 
-def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if not verbose:
-        for noisy in ("botocore", "boto3", "urllib3"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse the command line; with ``--config``, its values become the defaults first."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "config", None):
+        commands = _subparsers(parser).choices
+        config_file.apply(args.config, commands[args.command], commands["run"])
+        args = parser.parse_args(argv)
+    return args
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
+    console.configure()
     try:
+        args = parse(argv)
+        console.configure(args.verbose, args.log_file)
         return int(args.func(args))
-    except ImporterError as error:
-        print(f"task-importer: error: {error}", file=sys.stderr)
-        return int(error.exit_code)
+    except ImporterError as problem:
+        console.error(str(problem))
+        return int(problem.exit_code)
     except KeyboardInterrupt:
-        print("task-importer: interrupted", file=sys.stderr)
+        console.error("interrupted")
         return int(ExitCode.STOPPED)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from importer.errors import UsageError
 from importer.mapping import MappingSpec
 from importer.pipeline import PrepareOptions
 from importer.sandbox import defaults as sandbox_defaults
@@ -18,9 +19,20 @@ _CONSTANT_OPTIONS = {
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
     """INPUT plus the options that decide how its rows become requests."""
-    parser.add_argument("input", metavar="INPUT", help="a .csv, .xlsx or .xlsm file")
+    parser.add_argument(
+        "inputs",
+        metavar="INPUT",
+        nargs="*",
+        help="a .csv, .xlsx, .xlsm, .xls or .ods file; several files, globs, folders and "
+        "s3:// URLs are read one by one, each with its own results file",
+    )
     group = add_mapping_options(parser)
     group.add_argument("--sheet", metavar="NAME", help="Excel sheet (default: the first one)")
+    parser.add_argument(
+        "--results-dir",
+        metavar="DIR",
+        help="write each input's results file into this folder (or s3:// prefix)",
+    )
 
 
 def add_mapping_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
@@ -53,9 +65,44 @@ def add_mapping_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGr
     parser.add_argument(
         "--results",
         metavar="PATH",
-        help="results file, .csv or .xlsx (default: <input>.results.csv)",
+        help="results file, .csv or .xlsx, local or s3:// (default: beside the input, "
+        "<input>.results.csv, or .results.xlsx for Excel input)",
     )
+    add_common_options(parser)
     return group
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """--config, -v and --log-file, accepted after any command that reads input."""
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML file of options (keys: long option names without '--'); the command "
+        "line wins over it",
+    )
+    add_logging_options(parser)
+
+
+def add_logging_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("logging")
+    group.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging"
+    )
+    group.add_argument(
+        "--log-file",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="also write the log, with timestamps, to this file",
+    )
+
+
+def input_locations(args: argparse.Namespace) -> list[str]:
+    """The INPUTs given on the command line or as ``inputs`` in the config file."""
+    if not args.inputs:
+        raise UsageError(
+            "no INPUT given: name a file, glob, folder or s3:// URL, or set inputs in --config"
+        )
+    return list(args.inputs)
 
 
 def prepare_options(args: argparse.Namespace) -> PrepareOptions:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from importer.cli.options import add_mapping_options, prepare_options
 from importer.cli.report import print_batch_header
+from importer.cli.staging import check_results_path
 from importer.cli.submitting import (
     add_submit_options,
-    check_results_path,
     finish,
     open_submission,
 )

@@ -1,35 +1,66 @@
-"""`task-importer run INPUT`: send every valid row as a task, exactly once."""
+"""`task-importer run INPUT...`: send every valid row of each input as a task, exactly once.
+
+Each input file is its own batch with its own results file. One journal lock covers the
+whole run, so two runs never overlap. A file that cannot be read is reported and the others
+go on; a file that stops the run (access denied, quota, interrupted) ends it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import tempfile
+from pathlib import Path
 
+from importer.cli.console import error, say
 from importer.cli.options import add_input_options, prepare_options
 from importer.cli.report import print_batch_header
+from importer.cli.staging import StagedFile, Staging
 from importer.cli.submitting import (
+    Submission,
     add_submit_options,
-    check_results_path,
-    finish,
+    effective_settings,
+    finish_batch,
     open_submission,
+    write_summary,
 )
 from importer.cli.validate import run_validate
+from importer.errors import InputFileError
 from importer.exitcodes import ExitCode
-from importer.pipeline import open_batch
-from importer.results import results_path_for
+from importer.inbox import InputFile
+from importer.model import Status
+from importer.pipeline import PrepareOptions, open_batch
+from importer.run_summary import FileSummary, RunSummary, file_sha256
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "run",
-        help="send every valid row of INPUT to Amazon Connect as a task",
-        description="Validate INPUT, then send every valid row with StartTaskContact through a "
-        "shared rate limiter, retrying transient errors with the same ClientToken. Every "
-        "outcome is journaled, so running again never creates a task twice. Exit 0: all rows "
-        "created or already created; 1: some invalid or failed; 2: usage/input error, nothing "
-        "sent; 3: stopped early (a re-run continues); 4: another run holds the journal.",
+        help="send every valid row of each INPUT to Amazon Connect as a task",
+        description="Validate each INPUT, then send every valid row with StartTaskContact "
+        "through a shared rate limiter, retrying transient errors with the same ClientToken. "
+        "Every outcome is journaled, so running again never creates a task twice. INPUT may "
+        "be files, globs, folders (an inbox) or s3:// URLs; each file gets its own results "
+        "file. Exit 0: all rows created or already created; 1: some invalid or failed; "
+        "2: usage/input error, nothing sent; 3: stopped early (a re-run continues); "
+        "4: another run holds the journal.",
     )
     add_input_options(parser)
     add_submit_options(parser)
+    inbox = parser.add_argument_group("inbox")
+    inbox.add_argument(
+        "--archive-dir",
+        metavar="DIR",
+        help="move each input whose rows were all created (and its results file, when beside "
+        "it) into DIR, local or s3://; inputs with failures stay for the next run",
+    )
+    inbox.add_argument(
+        "--settle-seconds",
+        metavar="SECONDS",
+        type=float,
+        default=2.0,
+        help="watch files found in a folder or by a glob this long; one whose size changes is "
+        "still being written and is left for the next run (default 2)",
+    )
     parser.add_argument(
         "--dry-run",
         action="store_true",
@@ -42,10 +73,79 @@ def run_run(args: argparse.Namespace) -> ExitCode:
     if args.dry_run:
         args.show_tokens = True
         return run_validate(args)
-    results_path = results_path_for(args.input, args.results)
-    batch = open_batch(args.input, prepare_options(args))
-    check_results_path(results_path)
-    print_batch_header(batch)
-    with open_submission(args, batch.batch_id) as submission:
-        report = submission.send(batch.rows())
-        return finish(submission, report, results_path, batch.table.columns)
+    options = prepare_options(args)
+    summary = RunSummary("run", effective_settings(args))
+    with tempfile.TemporaryDirectory(prefix="task-importer-") as workdir:
+        staging = Staging(args, Path(workdir))
+        found = staging.find()
+        for location, why in found.skipped:
+            summary.skip(location, why)
+        with open_submission(args) as submission:
+            for number, item in enumerate(found.inputs):
+                file = _run_file(submission, staging, item, options, args)
+                summary.files.append(file)
+                if file.exit_code == ExitCode.STOPPED:
+                    for later in found.inputs[number + 1 :]:
+                        summary.skip(later.location, "not started: the run stopped early")
+                    break
+            if not found.inputs:
+                say("No input files to read.")
+            code = summary.finish()
+            submission.journal.finish_run(code, summary.as_dict())
+    write_summary(args, summary)
+    return code
+
+
+def _run_file(
+    submission: Submission,
+    staging: Staging,
+    item: InputFile,
+    options: PrepareOptions,
+    args: argparse.Namespace,
+) -> FileSummary:
+    """Send one input file; an unreadable file is reported in its summary, not raised."""
+    file = FileSummary(item.location)
+    try:
+        staged = staging.stage(item)
+        file.sha256 = file_sha256(staged.local)
+        batch = open_batch(staged.local, options)
+    except InputFileError as problem:
+        error(str(problem))
+        file.exit_code, file.reason = int(ExitCode.USAGE), str(problem)
+        return file
+    print_batch_header(batch, item.location)
+    per_batch = submission.for_batch(batch.batch_id)
+    report = per_batch.send(batch.rows())
+    code, counts = finish_batch(per_batch, report, staged.local_results, batch.table.columns)
+    staging.publish(staged)
+    file.batch_id, file.results = batch.batch_id, staged.results
+    file.counts = {str(status): count for status, count in counts.items()}
+    file.api_calls, file.throttles = report.calls, report.throttles
+    file.send_seconds, file.achieved_rate = report.elapsed, round(report.achieved_rate, 3)
+    file.exit_code, file.reason = int(code), _reason(code, counts, report.stop_reason)
+    if code == ExitCode.OK and args.archive_dir:
+        file.archived_to = _archive(staging, staged, args.archive_dir)
+    return file
+
+
+def _archive(staging: Staging, staged: StagedFile, archive_dir: str) -> str:
+    try:
+        target = staging.archive(staged, archive_dir)
+    except (InputFileError, OSError) as problem:
+        error(f"{staged.input.location}: all rows done, but archiving failed: {problem}")
+        return ""
+    say(f"Archived {staged.input.location} to {target}")
+    return target
+
+
+def _reason(code: ExitCode, counts: dict[Status, int], stop_reason: str | None) -> str:
+    if code == ExitCode.STOPPED:
+        return f"stopped early: {stop_reason}"
+    if code == ExitCode.ROWS_FAILED:
+        parts = [
+            f"{count} {status}"
+            for status, count in counts.items()
+            if count and status not in ("created", "already_created")
+        ]
+        return "rows not created: " + ", ".join(parts)
+    return "every row created or already created"

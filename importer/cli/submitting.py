@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import json
 import os
 import signal
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -13,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from importer.aws import make_client
+from importer.cli.console import say
 from importer.errors import UsageError
 from importer.executor import Executor, ExecutorSettings, RunReport
 from importer.exitcodes import ExitCode
@@ -20,16 +24,9 @@ from importer.journal import Journal, resolve_path
 from importer.model import Outcome, PreparedRow, Status
 from importer.progress import make_progress
 from importer.results import ResultsWriter
+from importer.run_summary import COUNTED, RunSummary, write_json
 from importer.sandbox import Sandbox, SandboxConfig
 from importer.sandbox import defaults as sandbox_defaults
-
-_SUMMARY_ORDER = (
-    Status.CREATED,
-    Status.ALREADY_CREATED,
-    Status.INVALID,
-    Status.FAILED,
-    Status.NOT_ATTEMPTED,
-)
 
 
 def add_submit_options(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +61,12 @@ def add_submit_options(parser: argparse.ArgumentParser) -> None:
         "$XDG_STATE_HOME/connect-task-importer/journal.sqlite3)",
     )
     group.add_argument("--no-progress", action="store_true", help="no progress bar or lines")
+    group.add_argument(
+        "--summary-json",
+        metavar="FILE",
+        help="write a JSON summary (counts, timings, exit code, audit record) to FILE, "
+        "or to stdout with '-'",
+    )
     aws = parser.add_argument_group("AWS")
     aws.add_argument("--region", help="AWS region of the instance (default: AWS config)")
     aws.add_argument("--profile", help="AWS profile (default: AWS config)")
@@ -133,6 +136,10 @@ class Submission:
     def keep(self, outcome: Outcome) -> None:
         self.outcomes[outcome.row] = outcome
 
+    def for_batch(self, batch_id: str) -> Submission:
+        """The same client, journal and settings for another input file's batch."""
+        return dataclasses.replace(self, batch_id=batch_id, outcomes={})
+
 
 @contextlib.contextmanager
 def _stop_on_signals(executor: Executor) -> Iterator[None]:
@@ -154,7 +161,7 @@ def _stop_on_signals(executor: Executor) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def open_submission(args: argparse.Namespace, batch_id: str) -> Iterator[Submission]:
+def open_submission(args: argparse.Namespace, batch_id: str = "") -> Iterator[Submission]:
     """Start the sandbox if asked, build the client, lock the journal, record the run."""
     settings = executor_settings(args)
     with contextlib.ExitStack() as stack:
@@ -163,7 +170,7 @@ def open_submission(args: argparse.Namespace, batch_id: str) -> Iterator[Submiss
             if args.endpoint_url:
                 raise UsageError("--sandbox and --endpoint-url cannot be combined")
             sandbox = stack.enter_context(Sandbox(SandboxConfig()))
-            print(
+            say(
                 f"SANDBOX: sending to the local Amazon Connect emulator at {sandbox.url} "
                 f"(quota {sandbox.config.rate:g}/s, burst {sandbox.config.burst}); "
                 "nothing is sent to AWS."
@@ -180,7 +187,10 @@ def open_submission(args: argparse.Namespace, batch_id: str) -> Iterator[Submiss
                 concurrency=settings.concurrency,
             )
         journal = stack.enter_context(Journal(resolve_path(journal_path)))
-        journal.start_run(_audit_settings(args, batch_id))
+        audit = effective_settings(args)
+        if batch_id:
+            audit["batch_id"] = batch_id
+        journal.start_run(audit)
         yield Submission(args, client, journal, settings, batch_id)
 
 
@@ -197,20 +207,28 @@ def _sandbox_client(url: str, concurrency: int) -> Any:
     ).client("connect", endpoint_url=url, config=client_config(concurrency))
 
 
-def _audit_settings(args: argparse.Namespace, batch_id: str) -> dict[str, Any]:
-    """The run's effective settings for the journal (no secrets: there are none in args)."""
-    settings = {key: value for key, value in vars(args).items() if key != "func"}
-    settings["batch_id"] = batch_id
-    return settings
+def effective_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The command's options after the config file and the command line (no secrets: the
+    options carry none; credentials come from the AWS configuration)."""
+    return {key: value for key, value in vars(args).items() if key != "func"}
 
 
-def check_results_path(path: Path) -> None:
-    """Refuse a results path that cannot be written (suffix, directory) before sending.
-
-    Found only by ``finish``, it would end a run that sent every row with exit 2 ("nothing
-    was sent") and no results file.
-    """
-    ResultsWriter(path, []).abort()
+def write_summary(args: argparse.Namespace, summary: RunSummary) -> None:
+    """``--summary-json FILE`` (atomically) or ``-`` (stdout, which nothing else uses)."""
+    if not args.summary_json:
+        return
+    data = summary.as_dict()
+    if args.summary_json == "-":
+        json.dump(data, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        return
+    try:
+        write_json(data, Path(args.summary_json))
+    except OSError as problem:
+        raise UsageError(
+            f"cannot write the summary {args.summary_json}: {problem.strerror}"
+        ) from None
 
 
 def finish(
@@ -219,11 +237,23 @@ def finish(
     results_path: Path,
     input_columns: list[str],
 ) -> ExitCode:
-    """Write the results in row order, print the summary, record the run, pick the exit code."""
+    """Write the results, print the summary, record the end of the run in the journal."""
+    code, _counts = finish_batch(submission, report, results_path, input_columns)
+    submission.journal.finish_run(code)
+    return code
+
+
+def finish_batch(
+    submission: Submission,
+    report: RunReport,
+    results_path: Path,
+    input_columns: list[str],
+) -> tuple[ExitCode, dict[Status, int]]:
+    """Write the results in row order, print the summary; the batch's exit code and counts."""
     with ResultsWriter(results_path, input_columns) as writer:
         for row in sorted(submission.outcomes):
             writer.write(submission.outcomes[row])
-    counts = {status: 0 for status in _SUMMARY_ORDER}
+    counts = {status: 0 for status in COUNTED}
     for outcome in submission.outcomes.values():
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
     print_summary(counts, report, results_path)
@@ -233,21 +263,20 @@ def finish(
         code = ExitCode.ROWS_FAILED
     else:
         code = ExitCode.OK
-    submission.journal.finish_run(code)
-    return code
+    return code, counts
 
 
 def print_summary(counts: dict[Status, int], report: RunReport, results_path: Path) -> None:
     total = sum(counts.values())
-    parts = ", ".join(f"{status} {counts[status]:,}" for status in _SUMMARY_ORDER)
-    print(f"{total:,} rows: {parts}")
-    print(
+    parts = ", ".join(f"{status} {counts[status]:,}" for status in COUNTED)
+    say(f"{total:,} rows: {parts}")
+    say(
         f"{report.calls:,} API calls in {report.elapsed:.1f} s, "
         f"achieved {report.achieved_rate:.2f} requests/s, {report.throttles:,} throttled"
     )
     if report.stopped_early:
-        print(
+        say(
             f"STOPPED EARLY: {report.stop_reason}. Rows not sent are 'not_attempted'; "
             "run the same command again to continue where it stopped (nothing is sent twice)."
         )
-    print(f"Results: {results_path}")
+    say(f"Results: {results_path}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from importer.blank_template import write_blank_template
+from importer.cli.console import say
 from importer.exitcodes import ExitCode
 
 
@@ -19,5 +20,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_template(args: argparse.Namespace) -> ExitCode:
     path = write_blank_template(args.output)
-    print(f"Wrote {path}: fill in one row per task, then run 'task-importer validate {path}'.")
+    say(f"Wrote {path}: fill in one row per task, then run 'task-importer validate {path}'.")
     return ExitCode.OK

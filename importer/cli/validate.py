@@ -1,16 +1,21 @@
-"""`task-importer validate INPUT`: check every row before anything is sent."""
+"""`task-importer validate INPUT...`: check every row before anything is sent."""
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 from collections import Counter
+from pathlib import Path
 
+from importer.cli.console import error, say
 from importer.cli.options import add_input_options, prepare_options
 from importer.cli.report import print_batch_header, print_first_errors
+from importer.cli.staging import StagedFile, Staging
+from importer.errors import InputFileError
 from importer.exitcodes import ExitCode
 from importer.model import Status
-from importer.pipeline import open_batch
-from importer.results import ResultsWriter, results_path_for
+from importer.pipeline import PrepareOptions, open_batch
+from importer.results import ResultsWriter
 
 FIRST_ERRORS_SHOWN = 10
 
@@ -18,36 +23,53 @@ FIRST_ERRORS_SHOWN = 10
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "validate",
-        help="check an input file; write a results file of valid/invalid rows",
-        description="Read INPUT, map and validate every row, and write a results file with "
-        "status valid or invalid per row. Nothing is sent to Amazon Connect. "
-        "Exit 0: all rows valid; 1: some invalid; 2: the file or options are wrong.",
+        help="check input files; write a results file of valid/invalid rows for each",
+        description="Read each INPUT, map and validate every row, and write a results file "
+        "with status valid or invalid per row. Nothing is sent to Amazon Connect. "
+        "Exit 0: all rows valid; 1: some invalid; 2: the files or options are wrong.",
     )
     add_input_options(parser)
     parser.add_argument(
-        "--show-tokens", action="store_true", help="print each valid row's ClientToken"
+        "--show-tokens", action="store_true", help="print each valid row's ClientToken (stdout)"
     )
     parser.set_defaults(func=run_validate)
 
 
 def run_validate(args: argparse.Namespace) -> ExitCode:
-    batch = open_batch(args.input, prepare_options(args))
-    results_path = results_path_for(args.input, args.results)
-    print_batch_header(batch)
+    options = prepare_options(args)
+    codes = []
+    with tempfile.TemporaryDirectory(prefix="task-importer-") as workdir:
+        staging = Staging(args, Path(workdir))
+        for item in staging.find().inputs:
+            try:
+                staged = staging.stage(item)
+                codes.append(_validate_file(staged, options, args.show_tokens))
+                staging.publish(staged)
+            except InputFileError as problem:
+                error(str(problem))
+                codes.append(ExitCode.USAGE)
+    if codes and all(code == ExitCode.USAGE for code in codes):
+        return ExitCode.USAGE
+    return ExitCode.ROWS_FAILED if any(code != ExitCode.OK for code in codes) else ExitCode.OK
+
+
+def _validate_file(staged: StagedFile, options: PrepareOptions, show_tokens: bool) -> ExitCode:
+    batch = open_batch(staged.local, options)
+    print_batch_header(batch, staged.input.location)
     counts: Counter[Status] = Counter()
     invalid = []
-    with ResultsWriter(results_path, batch.table.columns) as writer:
+    with ResultsWriter(staged.local_results, batch.table.columns) as writer:
         for row in batch.rows():
             status = Status.VALID if row.ok else Status.INVALID
             counts[status] += 1
             if not row.ok and len(invalid) < FIRST_ERRORS_SHOWN:
                 invalid.append(row)
-            if row.ok and args.show_tokens:
+            if row.ok and show_tokens:
                 print(f"  row {row.number}: {row.client_token}")
             writer.write(row.outcome(status))
     total = sum(counts.values())
     valid, bad = counts[Status.VALID], counts[Status.INVALID]
-    print(f"{total} row{'' if total == 1 else 's'}: {valid} valid, {bad} invalid")
+    say(f"{total} row{'' if total == 1 else 's'}: {valid} valid, {bad} invalid")
     print_first_errors(invalid, bad)
-    print(f"Results: {results_path}")
+    say(f"Results: {staged.results}")
     return ExitCode.ROWS_FAILED if bad else ExitCode.OK

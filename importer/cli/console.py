@@ -1,0 +1,78 @@
+"""What the CLI tells its user: log lines on stderr, timestamped unless stderr is a terminal.
+
+Human messages go through the ``importer.cli`` logger at INFO, so ``--log-file`` gets them
+too; stdout is kept for machine output (``--summary-json -``, ``validate --show-tokens``).
+The library's own loggers stay silent at INFO about task content: only counts, rates, row
+numbers and column names. botocore and urllib3 are held at WARNING even with ``-v``: their
+debug output carries request bodies and signed headers.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+from importer.errors import UsageError
+
+log = logging.getLogger("importer.cli")
+
+TIMESTAMPED = "%(asctime)s %(levelname)s %(message)s"
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_HANDLER_NAME = "task-importer"
+"""Marks the handlers ``configure`` installed, so calling it again replaces them."""
+_QUIET_LIBRARIES = ("botocore", "boto3", "urllib3", "s3transfer")
+
+
+def say(message: str) -> None:
+    log.info(message)
+
+
+def warn(message: str) -> None:
+    log.warning(message)
+
+
+def error(message: str) -> None:
+    log.error(message)
+
+
+class _TerminalFormatter(logging.Formatter):
+    """Plain messages on a terminal; warnings and errors say what they are."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = super().format(record)
+        if record.levelno >= logging.ERROR:
+            return f"task-importer: error: {message}"
+        if record.levelno >= logging.WARNING:
+            return f"warning: {message}"
+        return message
+
+
+def _timestamped() -> logging.Formatter:
+    formatter = logging.Formatter(TIMESTAMPED, DATE_FORMAT)
+    formatter.converter = time.gmtime
+    return formatter
+
+
+def configure(verbose: bool = False, log_file: str | None = None) -> None:
+    """stderr at INFO (DEBUG with ``verbose``), timestamped when not a terminal; and a file."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(handler)
+        handler.close()
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setFormatter(_TerminalFormatter() if sys.stderr.isatty() else _timestamped())
+    handlers: list[logging.Handler] = [stream]
+    if log_file:
+        try:
+            to_file = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as problem:
+            raise UsageError(f"cannot write the log file {log_file}: {problem.strerror}") from None
+        to_file.setFormatter(_timestamped())
+        handlers.append(to_file)
+    for handler in handlers:
+        handler.set_name(_HANDLER_NAME)
+        root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for name in _QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -1,0 +1,135 @@
+"""Each input file of a command, made local: found, downloaded if on S3, and its results
+file's place decided; afterwards the results are uploaded and the input archived."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from importer.cli.console import say, warn
+from importer.cli.options import input_locations
+from importer.errors import UsageError
+from importer.inbox import Found, InputFile, excel_owner_file, find_inputs
+from importer.locations import Locations, inside, is_s3, location_name, make_s3_client, sibling
+from importer.results import ResultsWriter, default_results_path
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    input: InputFile
+    local: Path
+    """The file to read: the input itself, or its downloaded copy."""
+    results: str
+    """Where the results file belongs: a local path or an s3:// URL."""
+    local_results: Path
+    """Where the results file is written first (the same path unless on S3)."""
+
+    @property
+    def results_beside_input(self) -> bool:
+        return self.results == sibling(self.input.location, location_name(self.results))
+
+
+class Staging:
+    """Finds a command's inputs and moves files between S3, the work folder and archives."""
+
+    def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
+        self._args = args
+        self._workdir = workdir
+        region, profile = getattr(args, "region", None), getattr(args, "profile", None)
+        self.locations = Locations(lambda: make_s3_client(region, profile))
+
+    def find(self) -> Found:
+        """Every input named, globbed or in an inbox (files still being written are left),
+        with its results path checked, so a bad path stops the run before anything is sent."""
+        found = find_inputs(
+            input_locations(self._args),
+            lambda: self.locations.s3,
+            settle_seconds=getattr(self._args, "settle_seconds", 0.0),
+        )
+        if self._args.results and len(found.inputs) > 1:
+            raise UsageError(
+                f"--results names one file but {len(found.inputs)} inputs were found; "
+                "use --results-dir DIR to put each input's results file in a folder"
+            )
+        for item in found.inputs:
+            results = self._results_location(item.location)
+            if not is_s3(results):
+                check_results_path(Path(results))
+        for location, why in found.skipped:
+            say(f"Skipped {location}: {why}")
+        return found
+
+    def stage(self, item: InputFile) -> StagedFile:
+        """Download an S3 input; decide the results file. Errors are InputFileErrors."""
+        results = self._results_location(item.location)
+        local = self.locations.fetch(item.location, self._workdir)
+        if not item.from_inbox and not is_s3(item.location):
+            owner = excel_owner_file(local)
+            if owner is not None:
+                warn(
+                    f"{item.location} is open in Excel ({owner.name} beside it): "
+                    "unsaved changes there are not read"
+                )
+        local_results = (
+            self._workdir / f"results-{len(list(self._workdir.iterdir()))}" / location_name(results)
+            if is_s3(results)
+            else Path(results)
+        )
+        local_results.parent.mkdir(parents=True, exist_ok=True)
+        check_results_path(local_results)
+        return StagedFile(item, local, results, local_results)
+
+    def publish(self, staged: StagedFile) -> None:
+        """Upload the results file if it belongs on S3."""
+        self.locations.publish(staged.local_results, staged.results)
+
+    def archive(self, staged: StagedFile, archive_dir: str) -> str:
+        """Move the input, and its results when they sit beside it, into ``archive_dir``."""
+        target = self._free_name(archive_dir, location_name(staged.input.location))
+        self.locations.move(staged.input.location, staged.local, target)
+        if staged.results_beside_input:
+            stem = location_name(target).rpartition(".")[0]
+            results_target = inside(archive_dir, f"{stem}{_results_suffix(staged.results)}")
+            self.locations.move(staged.results, staged.local_results, results_target)
+        return target
+
+    def _results_location(self, location: str) -> str:
+        if self._args.results:
+            results = str(self._args.results)
+            if results == location or (
+                not is_s3(results) and Path(results).resolve() == Path(location).resolve()
+            ):
+                raise UsageError(
+                    f"results file {results} is the input file; the results would replace "
+                    "it. Pick another --results path"
+                )
+            return results
+        name = default_results_path(location_name(location)).name
+        results_dir = getattr(self._args, "results_dir", None)
+        return inside(results_dir, name) if results_dir else sibling(location, name)
+
+    def _free_name(self, folder: str, name: str) -> str:
+        """``folder/name``, or ``folder/stem.<UTC time>.ext`` when an earlier file has it."""
+        target = inside(folder, name)
+        if not self.locations.exists(target):
+            return target
+        stem, dot, suffix = name.rpartition(".")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        return inside(folder, f"{stem}.{stamp}{dot}{suffix}")
+
+
+def check_results_path(path: Path) -> None:
+    """Refuse a results path that cannot be written (suffix, directory) before reading.
+
+    Found only when the results are written, it would end a run that sent every row with
+    exit 2 ("nothing was sent") and no results file.
+    """
+    ResultsWriter(path, []).abort()
+
+
+def _results_suffix(results: str) -> str:
+    """``.results.csv`` or ``.results.xlsx``: what follows the input's stem."""
+    name = location_name(results)
+    return name[name.index(".results.") :] if ".results." in name else "." + name.rpartition(".")[2]

@@ -1,0 +1,125 @@
+"""Which files a run reads: named files, globs, folders (an inbox) and S3 prefixes.
+
+A named file is always read. Files found in a folder, by a glob or under an S3 prefix are
+the inbox: results files, hidden files and Excel's ``~$`` owner files are passed over, and a
+local file still being written (its size changed while we watched, or Excel holds it open,
+which a ``~$`` file beside it shows) is left for the next run.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from importer.errors import InputFileError
+from importer.locations import S3, S3Url, is_s3
+
+INPUT_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".ods")
+RESULTS_MARK = ".results."
+EXCEL_OWNER_PREFIX = "~$"
+
+
+@dataclass(frozen=True)
+class InputFile:
+    location: str
+    """A local path or an s3:// URL, as the user will recognise it."""
+    from_inbox: bool
+    """Found in a folder, by a glob or under a prefix (not named one by one)."""
+
+
+@dataclass
+class Found:
+    inputs: list[InputFile] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(location, why) for inbox files left for the next run."""
+
+
+def find_inputs(
+    specs: Iterable[str],
+    s3: Callable[[], S3],
+    settle_seconds: float = 2.0,
+) -> Found:
+    """Expand each spec; watch inbox files ``settle_seconds`` for growth (one wait in all)."""
+    found = Found()
+    seen: set[str] = set()
+    for spec in specs:
+        for item in _expand(spec, s3):
+            if item.location not in seen:
+                seen.add(item.location)
+                found.inputs.append(item)
+    _leave_files_being_written(found, settle_seconds)
+    return found
+
+
+def _expand(spec: str, s3: Callable[[], S3]) -> list[InputFile]:
+    if is_s3(spec):
+        url = S3Url.parse(spec)
+        if not url.is_folder:
+            return [InputFile(spec, from_inbox=False)]
+        return [
+            InputFile(str(item), from_inbox=True)
+            for item in s3().list_folder(url)
+            if _is_inbox_input(item.name)
+        ]
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return _inbox(sorted(path.iterdir()))
+    if glob.has_magic(spec):
+        return _inbox(sorted(Path(match) for match in glob.glob(str(path))))
+    if not path.exists():
+        raise InputFileError(f"{spec}: no such file")
+    return [InputFile(str(path), from_inbox=False)]
+
+
+def _inbox(paths: Iterable[Path]) -> list[InputFile]:
+    return [
+        InputFile(str(p), from_inbox=True) for p in paths if p.is_file() and _is_inbox_input(p.name)
+    ]
+
+
+def _is_inbox_input(name: str) -> bool:
+    return (
+        name.lower().endswith(INPUT_SUFFIXES)
+        and RESULTS_MARK not in name
+        and not name.startswith((".", EXCEL_OWNER_PREFIX))
+    )
+
+
+def excel_owner_file(path: Path) -> Path | None:
+    """Excel's ``~$`` lock file for ``path`` if one exists (the file is open in Excel)."""
+    name = path.name
+    # Excel writes ~$ + the name, replacing the name's first two characters when it is long.
+    for candidate in (EXCEL_OWNER_PREFIX + name, EXCEL_OWNER_PREFIX + name[2:]):
+        owner = path.with_name(candidate)
+        if owner.exists():
+            return owner
+    return None
+
+
+def _leave_files_being_written(found: Found, settle_seconds: float) -> None:
+    local = [item for item in found.inputs if item.from_inbox and not is_s3(item.location)]
+    sizes = {item.location: _size(item.location) for item in local}
+    if local and settle_seconds > 0:
+        time.sleep(settle_seconds)
+    for item in local:
+        path = Path(item.location)
+        owner = excel_owner_file(path)
+        if owner is not None:
+            why = f"open in Excel ({owner.name} beside it); left for the next run"
+        elif _size(item.location) != sizes[item.location]:
+            why = "still being written (its size changed); left for the next run"
+        else:
+            continue
+        found.inputs.remove(item)
+        found.skipped.append((item.location, why))
+
+
+def _size(location: str) -> int:
+    try:
+        return os.stat(location).st_size
+    except OSError:
+        return -1

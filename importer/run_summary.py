@@ -1,0 +1,151 @@
+"""What a run did, for machines: counts, timings, exit code and an audit record.
+
+``--summary-json`` writes :meth:`RunSummary.as_dict` and the journal keeps it with the run.
+It holds counts, paths, settings and hashes, never a row's content, and no credentials
+(the settings are the command's options, which carry none).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from importer import __version__
+from importer.exitcodes import ExitCode
+from importer.model import Status
+
+COUNTED = (
+    Status.CREATED,
+    Status.ALREADY_CREATED,
+    Status.INVALID,
+    Status.FAILED,
+    Status.NOT_ATTEMPTED,
+)
+
+
+@dataclass
+class FileSummary:
+    """One input file's part of a run."""
+
+    input: str
+    sha256: str = ""
+    batch_id: str = ""
+    results: str = ""
+    counts: dict[str, int] = field(default_factory=lambda: {str(s): 0 for s in COUNTED})
+    api_calls: int = 0
+    throttles: int = 0
+    send_seconds: float = 0.0
+    achieved_rate: float = 0.0
+    exit_code: int = int(ExitCode.OK)
+    reason: str = ""
+    archived_to: str = ""
+
+
+@dataclass
+class RunSummary:
+    command: str
+    settings: dict[str, Any]
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished: datetime | None = None
+    files: list[FileSummary] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    """Inputs not read this run: {"input": ..., "reason": ...}."""
+    exit_code: int = int(ExitCode.OK)
+    reason: str = ""
+    caller_arn: str | None = None
+
+    def skip(self, location: str, reason: str) -> None:
+        self.skipped.append({"input": location, "reason": reason})
+
+    def finish(self) -> ExitCode:
+        """Stamp the end and decide the run's exit code from its files."""
+        self.finished = datetime.now(UTC)
+        code, self.reason = overall_exit(self.files)
+        self.exit_code = int(code)
+        return code
+
+    def counts(self) -> dict[str, int]:
+        total = {str(status): 0 for status in COUNTED}
+        for file in self.files:
+            for status, count in file.counts.items():
+                total[status] += count
+        return total
+
+    def as_dict(self) -> dict[str, Any]:
+        finished = self.finished or datetime.now(UTC)
+        calls = sum(file.api_calls for file in self.files)
+        throttles = sum(file.throttles for file in self.files)
+        sending = sum(file.send_seconds for file in self.files)
+        return {
+            "command": self.command,
+            "started": _iso(self.started),
+            "finished": _iso(finished),
+            "elapsed_seconds": round((finished - self.started).total_seconds(), 3),
+            "exit_code": self.exit_code,
+            "exit_reason": self.reason,
+            "counts": self.counts(),
+            "api_calls": calls,
+            "throttles": throttles,
+            "achieved_rate": round((calls - throttles) / sending, 3) if sending else 0.0,
+            "results": [file.results for file in self.files if file.results],
+            "files": [asdict(file) for file in self.files],
+            "skipped": self.skipped,
+            "audit": {
+                "tool": "connect-task-importer",
+                "tool_version": __version__,
+                "inputs": [{"input": f.input, "sha256": f.sha256} for f in self.files],
+                "settings": self.settings,
+                "caller_arn": self.caller_arn,
+            },
+        }
+
+
+def overall_exit(files: list[FileSummary]) -> tuple[ExitCode, str]:
+    """3 if a file stopped the run; 2 if no file could be read; 1 if any row or file
+    failed; else 0."""
+    for file in files:
+        if file.exit_code == ExitCode.STOPPED:
+            return ExitCode.STOPPED, file.reason
+    unreadable = [file for file in files if file.exit_code == ExitCode.USAGE]
+    if unreadable and len(unreadable) == len(files):
+        return ExitCode.USAGE, unreadable[0].reason
+    failing = [file for file in files if file.exit_code != ExitCode.OK]
+    if failing:
+        return ExitCode.ROWS_FAILED, "; ".join(f"{f.input}: {f.reason}" for f in failing)
+    if not files:
+        return ExitCode.OK, "no input files to read"
+    return ExitCode.OK, "every row created or already created"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_json(summary: dict[str, Any], destination: Path) -> None:
+    """Write atomically (temp file, fsync, rename): a monitor never reads half a summary."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=".summary-", dir=destination.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(summary, out, indent=2, sort_keys=False)
+            out.write("\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, destination)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
