@@ -70,6 +70,11 @@ class RunSummary:
         self.exit_code = int(code)
         return code
 
+    def fail(self, exit_code: int, reason: str) -> None:
+        """The run ended on an error before its files were done (a usage error, a lock)."""
+        self.finished = datetime.now(UTC)
+        self.exit_code, self.reason = int(exit_code), reason
+
     def counts(self) -> dict[str, int]:
         total = {str(status): 0 for status in COUNTED}
         for file in self.files:

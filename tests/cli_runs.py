@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
+import subprocess
+import sys
+import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+import pytest
+from spreadsheets import read_results, write_csv
 
 from importer.sandbox import Sandbox, defaults
 
@@ -13,6 +22,58 @@ INSTANCE = defaults.INSTANCE_ID
 FLOW = defaults.CONTACT_FLOW_IDS[0]
 OTHER_FLOW = defaults.CONTACT_FLOW_IDS[1]
 DONE = {"created", "already_created"}
+HEADER = ["Name", "Description", "Attributes.customer_id", "Attributes.priority"]
+WAIT_S = 60
+"""Guard against a hung child process; never reached by a healthy run."""
+
+
+def task_rows(n: int, start: int = 0) -> list[list[str]]:
+    return [
+        [f"Task {i}", f"Call back customer {i}", f"{i:05d}", ("high", "normal", "low")[i % 3]]
+        for i in range(start, start + n)
+    ]
+
+
+def write_input(path: Path, rows: Sequence[Sequence[str]], header: Sequence[str] = HEADER) -> Path:
+    return write_csv(path, [list(header), *rows])
+
+
+def results_of(input_path: Path) -> list[dict[str, str]]:
+    return read_results(input_path.with_name(f"{input_path.stem}.results.csv"))
+
+
+def journal_tokens(path: Path) -> dict[str, str]:
+    """Every token in a journal with its status (read directly, without taking the lock)."""
+    db = sqlite3.connect(path)
+    try:
+        return dict(db.execute("SELECT client_token, status FROM tasks").fetchall())
+    finally:
+        db.close()
+
+
+def start_child(args: list[str], tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """``python -m importer ARGS`` in tmp_path, output to a file; environment as the test's."""
+    log = tmp_path / "child-output.txt"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "importer", *args],
+            cwd=tmp_path,
+            env=dict(os.environ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return process, log
+
+
+def wait_until(condition: Callable[[], bool], process: subprocess.Popen[bytes], log: Path):
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        if process.poll() is not None:
+            pytest.fail(f"the run ended (exit {process.returncode}) too soon:\n{log.read_text()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the run never got there:\n{log.read_text()}")
+        time.sleep(0.005)
 
 
 def cli_args(

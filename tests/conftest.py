@@ -34,6 +34,7 @@ def aws_credentials(
         "AWS_SECURITY_TOKEN",
         "AWS_ENDPOINT_URL",
         "AWS_ENDPOINT_URL_CONNECT",
+        "AWS_ENDPOINT_URL_S3",
         *(f"{scheme}_proxy" for scheme in ("http", "https", "all", "HTTP", "HTTPS", "ALL")),
     ):
         monkeypatch.delenv(name, raising=False)

@@ -10,16 +10,28 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
-import subprocess
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_runs import DONE, FLOW, INSTANCE, cli_args, statuses, tasks_by_token
-from spreadsheets import read_results, write_csv, write_xlsx
+from cli_runs import (
+    DONE,
+    FLOW,
+    HEADER,
+    INSTANCE,
+    WAIT_S,
+    cli_args,
+    journal_tokens,
+    results_of,
+    start_child,
+    statuses,
+    task_rows,
+    tasks_by_token,
+    wait_until,
+    write_input,
+)
+from spreadsheets import write_xlsx
 
 from importer.cli import main
 from importer.journal import Journal
@@ -28,58 +40,6 @@ from importer.sandbox import Sandbox
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and flock")
 
 REPO = Path(__file__).resolve().parent.parent
-HEADER = ["Name", "Description", "Attributes.customer_id", "Attributes.priority"]
-WAIT_S = 60
-"""Guard against a hung child process; never reached by a healthy run."""
-
-
-def task_rows(n: int, start: int = 0) -> list[list[str]]:
-    return [
-        [f"Task {i}", f"Call back customer {i}", f"{i:05d}", ("high", "normal", "low")[i % 3]]
-        for i in range(start, start + n)
-    ]
-
-
-def write_input(path: Path, rows: Sequence[Sequence[str]], header: Sequence[str] = HEADER) -> Path:
-    return write_csv(path, [list(header), *rows])
-
-
-def results_of(input_path: Path) -> list[dict[str, str]]:
-    return read_results(input_path.with_name(f"{input_path.stem}.results.csv"))
-
-
-def journal_tokens(path: Path) -> dict[str, str]:
-    """Every token in a journal with its status (read directly, without taking the lock)."""
-    db = sqlite3.connect(path)
-    try:
-        return dict(db.execute("SELECT client_token, status FROM tasks").fetchall())
-    finally:
-        db.close()
-
-
-def start_child(args: list[str], tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
-    """``python -m importer ARGS`` in tmp_path, output to a file; environment as the test's."""
-    log = tmp_path / "child-output.txt"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "importer", *args],
-            cwd=tmp_path,
-            env=dict(os.environ),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    return process, log
-
-
-def wait_until(condition: Callable[[], bool], process: subprocess.Popen[bytes], log: Path):
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if process.poll() is not None:
-            pytest.fail(f"the run ended (exit {process.returncode}) too soon:\n{log.read_text()}")
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the run never got there:\n{log.read_text()}")
-        time.sleep(0.005)
 
 
 # --- a clean run and re-runs ---------------------------------------------------------------

@@ -8,6 +8,8 @@ from importer.cli.console import say, warn
 from importer.model import PreparedRow
 from importer.pipeline import Batch
 
+FIRST_ERRORS_SHOWN = 10
+
 
 def print_batch_header(batch: Batch, source: str | None = None) -> None:
     """Name the input, how naive times are read, and every warning."""

@@ -24,7 +24,7 @@ from importer.cli.submitting import (
     write_summary,
 )
 from importer.cli.validate import run_validate
-from importer.errors import InputFileError
+from importer.errors import ImporterError, InputFileError
 from importer.exitcodes import ExitCode
 from importer.inbox import InputFile
 from importer.model import Status
@@ -73,8 +73,19 @@ def run_run(args: argparse.Namespace) -> ExitCode:
     if args.dry_run:
         args.show_tokens = True
         return run_validate(args)
-    options = prepare_options(args)
     summary = RunSummary("run", effective_settings(args))
+    try:
+        code = _run_inputs(args, summary)
+    except ImporterError as problem:
+        summary.fail(problem.exit_code, str(problem))
+        write_summary(args, summary)
+        raise
+    write_summary(args, summary)
+    return code
+
+
+def _run_inputs(args: argparse.Namespace, summary: RunSummary) -> ExitCode:
+    options = prepare_options(args)
     with tempfile.TemporaryDirectory(prefix="task-importer-") as workdir:
         staging = Staging(args, Path(workdir))
         found = staging.find()
@@ -92,7 +103,6 @@ def run_run(args: argparse.Namespace) -> ExitCode:
                 say("No input files to read.")
             code = summary.finish()
             submission.journal.finish_run(code, summary.as_dict())
-    write_summary(args, summary)
     return code
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from importer.aws import make_client
 from importer.cli.console import say
+from importer.cli.report import FIRST_ERRORS_SHOWN, print_first_errors
 from importer.errors import UsageError
 from importer.executor import Executor, ExecutorSettings, RunReport
 from importer.exitcodes import ExitCode
@@ -119,6 +120,7 @@ class Submission:
     settings: ExecutorSettings
     batch_id: str
     outcomes: dict[int, Outcome] = field(default_factory=dict)
+    first_invalid: list[PreparedRow] = field(default_factory=list)
 
     def send(self, rows: Iterable[PreparedRow]) -> RunReport:
         """Send the valid rows; record every row's outcome. SIGINT/SIGTERM stop cleanly."""
@@ -128,6 +130,8 @@ class Submission:
                 valid.append(row)
             else:
                 self.keep(row.outcome(Status.INVALID))
+                if len(self.first_invalid) < FIRST_ERRORS_SHOWN:
+                    self.first_invalid.append(row)
         progress = make_progress("none" if self.args.no_progress else "auto", total=len(valid))
         executor = Executor(self.client, self.journal, self.settings, progress, self.batch_id)
         with _stop_on_signals(executor):
@@ -138,7 +142,7 @@ class Submission:
 
     def for_batch(self, batch_id: str) -> Submission:
         """The same client, journal and settings for another input file's batch."""
-        return dataclasses.replace(self, batch_id=batch_id, outcomes={})
+        return dataclasses.replace(self, batch_id=batch_id, outcomes={}, first_invalid=[])
 
 
 @contextlib.contextmanager
@@ -257,6 +261,7 @@ def finish_batch(
     for outcome in submission.outcomes.values():
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
     print_summary(counts, report, results_path)
+    print_first_errors(submission.first_invalid, counts[Status.INVALID])
     if report.stopped_early:
         code = ExitCode.STOPPED
     elif counts[Status.INVALID] or counts[Status.FAILED] or counts[Status.NOT_ATTEMPTED]:

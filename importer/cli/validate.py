@@ -9,15 +9,13 @@ from pathlib import Path
 
 from importer.cli.console import error, say
 from importer.cli.options import add_input_options, prepare_options
-from importer.cli.report import print_batch_header, print_first_errors
+from importer.cli.report import FIRST_ERRORS_SHOWN, print_batch_header, print_first_errors
 from importer.cli.staging import StagedFile, Staging
 from importer.errors import InputFileError
 from importer.exitcodes import ExitCode
 from importer.model import Status
 from importer.pipeline import PrepareOptions, open_batch
 from importer.results import ResultsWriter
-
-FIRST_ERRORS_SHOWN = 10
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

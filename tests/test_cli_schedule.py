@@ -1,0 +1,332 @@
+"""Unattended runs: a config file, an inbox of files, archives, the summary JSON, the logs.
+
+Everything goes through ``importer.cli.main`` (or a child process) against the sandbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cli_runs import (
+    FLOW,
+    INSTANCE,
+    OTHER_FLOW,
+    WAIT_S,
+    cli_args,
+    log_messages,
+    results_of,
+    start_child,
+    statuses,
+    task_rows,
+    tasks_by_token,
+    wait_until,
+    write_input,
+)
+from spreadsheets import read_results
+
+from importer.cli import main
+from importer.sandbox import Sandbox
+
+
+def write_config(path: Path, sb: Sandbox, **extra: object) -> Path:
+    """A config file for the sandbox; values are TOML literals of ``extra``."""
+    lines = [
+        f'instance-id = "{INSTANCE}"',
+        f'contact-flow-id = "{FLOW}"',
+        f'endpoint-url = "{sb.url}"',
+        'region = "us-east-1"',
+        'journal = "state/journal.sqlite3"',
+        "rate = 500",
+        "burst = 50",
+        "no-progress = true",
+        "settle-seconds = 0",
+        *(f"{key} = {json.dumps(value)}" for key, value in extra.items()),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# --- the config file -----------------------------------------------------------------------
+
+
+def test_a_config_file_drives_a_run_and_the_command_line_overrides_it(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_input(inbox / "monday.csv", task_rows(5))
+    config = write_config(tmp_path / "importer.toml", sb, inputs=["inbox"])
+
+    assert main(["run", "--config", str(config)]) == 0
+    assert {task["request"]["ContactFlowId"] for task in sb.tasks()} == {FLOW}
+    assert (tmp_path / "state" / "journal.sqlite3").exists(), "paths are read from its folder"
+
+    tuesday = write_input(tmp_path / "tuesday.csv", task_rows(3, start=100))
+    overrides = ["--contact-flow-id", OTHER_FLOW, "--results-dir", str(tmp_path / "out")]
+    assert main(["run", str(tuesday), "--config", str(config), *overrides]) == 0
+    flows = [task["request"]["ContactFlowId"] for task in sb.tasks()]
+    assert flows.count(FLOW) == 5 and flows.count(OTHER_FLOW) == 3
+    assert statuses(read_results(tmp_path / "out" / "tuesday.results.csv")) == {"created": 3}
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("rat = 5", "unknown key 'rat'; did you mean 'rate'?"),
+        ('rate = "fast"', "rate: 'fast' is not accepted"),
+        ('no-progress = "yes"', "no-progress must be true or false"),
+        ("rate = [", "is not valid TOML"),
+    ],
+)
+def test_a_bad_config_file_is_one_clear_error_and_exit_2(
+    sandbox: Callable[..., Sandbox],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    line: str,
+    expected: str,
+) -> None:
+    sb = sandbox()
+    source = write_input(tmp_path / "tasks.csv", task_rows(2))
+    config = tmp_path / "bad.toml"
+    config.write_text(f'instance-id = "{INSTANCE}"\n{line}\n', encoding="utf-8")
+
+    assert main(cli_args("run", source, sb, tmp_path, "--config", str(config))) == 2
+
+    messages = log_messages(capsys.readouterr().err)
+    assert len(messages) == 1 and expected in messages[0], messages
+    assert str(config) in messages[0]
+    assert sb.counters()["requests"] == 0
+
+
+# --- an inbox ------------------------------------------------------------------------------
+
+
+def test_an_inbox_archives_the_files_that_were_fully_created_and_keeps_the_rest(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
+    inbox.mkdir()
+    write_input(inbox / "a.csv", task_rows(4))
+    write_input(inbox / "b.csv", task_rows(4, start=10))
+    write_input(inbox / "c.csv", [*task_rows(3, start=20), ["", "no name", "1", "low"]])
+    summary = tmp_path / "summary.json"
+
+    args = cli_args("run", inbox, sb, tmp_path, "--archive-dir", str(archive))
+    assert main([*args, "--settle-seconds", "0", "--summary-json", str(summary)]) == 1
+
+    assert sorted(p.name for p in archive.iterdir()) == [
+        "a.csv",
+        "a.results.csv",
+        "b.csv",
+        "b.results.csv",
+    ]
+    assert sorted(p.name for p in inbox.iterdir()) == ["c.csv", "c.results.csv"]
+    assert statuses(results_of(inbox / "c.csv")) == {"created": 3, "invalid": 1}
+    assert len(tasks_by_token(sb)) == 11
+
+    report = json.loads(summary.read_text(encoding="utf-8"))
+    assert report["exit_code"] == 1
+    assert report["counts"]["created"] == 11 and report["counts"]["invalid"] == 1
+    archived = {Path(f["input"]).name: Path(f["archived_to"]).parent for f in report["files"]}
+    assert archived == {"a.csv": archive, "b.csv": archive, "c.csv": Path(".")}
+
+    # The next run picks up only what is left; nothing is sent twice.
+    (inbox / "c.csv").write_text(
+        (inbox / "c.csv").read_text(encoding="utf-8").replace(",no name,", "Fixed,no name,")
+    )
+    assert main([*args, "--settle-seconds", "0"]) == 0
+    assert sorted(p.name for p in inbox.iterdir()) == []
+    assert len(tasks_by_token(sb)) == 12
+    assert "c.results.csv" in {p.name for p in archive.iterdir()}
+
+
+def test_a_file_open_in_excel_or_still_growing_is_left_for_the_next_run(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_input(inbox / "ready.csv", task_rows(2))
+    write_input(inbox / "open.csv", task_rows(2, start=10))
+    (inbox / "~$open.csv").write_bytes(b"owner")
+    growing = write_input(inbox / "growing.csv", task_rows(2, start=20))
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        with growing.open("a", encoding="utf-8") as out:
+            while not stop.is_set():
+                out.write("Task x,more,1,low\n")
+                out.flush()
+                time.sleep(0.02)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        args = cli_args("run", inbox, sb, tmp_path, "--settle-seconds", "0.3")
+        assert main(args) == 0
+    finally:
+        stop.set()
+        writer.join()
+
+    assert len(sb.tasks()) == 2
+    assert (inbox / "ready.results.csv").exists()
+    assert not (inbox / "open.results.csv").exists()
+    assert not (inbox / "growing.results.csv").exists()
+    err = capsys.readouterr().err
+    assert "open.csv: open in Excel (~$open.csv beside it)" in err
+    assert "growing.csv: still being written" in err
+
+
+def test_several_inputs_with_one_results_path_is_a_usage_error(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    first = write_input(tmp_path / "a.csv", task_rows(1))
+    second = write_input(tmp_path / "b.csv", task_rows(1, start=5))
+    args = cli_args("run", first, sb, tmp_path, "--results", str(tmp_path / "r.csv"))
+    args.insert(2, str(second))
+
+    assert main(args) == 2
+    assert "use --results-dir" in capsys.readouterr().err
+    assert sb.counters()["requests"] == 0
+
+
+def test_an_unreadable_file_among_several_is_reported_and_the_others_are_sent(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    good = write_input(tmp_path / "good.csv", task_rows(3))
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    results = tmp_path / "results"
+
+    args = cli_args("run", good, sb, tmp_path, "--results-dir", str(results))
+    args.insert(2, str(broken))
+    assert main(args) == 1
+
+    assert len(sb.tasks()) == 3
+    assert [p.name for p in results.iterdir()] == ["good.results.csv"]
+    assert "broken.xlsx" in capsys.readouterr().err
+
+
+# --- the summary JSON ----------------------------------------------------------------------
+
+
+def test_the_summary_json_matches_the_results_file_and_is_kept_in_the_journal(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    source = write_input(tmp_path / "tasks.csv", [*task_rows(6), ["", "x", "1", "low"]])
+    capsys.readouterr()
+
+    assert main(cli_args("run", source, sb, tmp_path, "--summary-json", "-")) == 1
+
+    report = json.loads(capsys.readouterr().out)
+    lines = results_of(source)
+    assert report["counts"] == {
+        "created": 6,
+        "already_created": 0,
+        "invalid": 1,
+        "failed": 0,
+        "not_attempted": 0,
+    }
+    assert report["counts"]["created"] == statuses(lines)["created"]
+    assert report["exit_code"] == 1 and "1 invalid" in report["exit_reason"]
+    assert report["results"] == [str(tmp_path / "tasks.results.csv")]
+    assert report["api_calls"] == 6 and report["throttles"] == 0
+    assert report["started"] <= report["finished"]
+    audit = report["audit"]
+    assert audit["inputs"] == [
+        {"input": str(source), "sha256": hashlib.sha256(source.read_bytes()).hexdigest()}
+    ]
+    assert audit["settings"]["rate"] == 500.0
+    assert audit["tool_version"]
+
+    db = sqlite3.connect(tmp_path / "j.sqlite3")
+    (kept,) = db.execute("SELECT summary FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+    db.close()
+    assert json.loads(kept)["counts"] == report["counts"]
+
+
+def test_a_run_that_cannot_start_still_writes_its_summary(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    summary = tmp_path / "out" / "summary.json"
+    args = cli_args("run", tmp_path / "absent.csv", sb, tmp_path, "--summary-json", str(summary))
+
+    assert main(args) == 2
+
+    report = json.loads(summary.read_text(encoding="utf-8"))
+    assert report["exit_code"] == 2
+    assert "absent.csv: no such file" in report["exit_reason"]
+
+
+# --- what the logs may show ----------------------------------------------------------------
+
+
+def test_no_task_content_or_secret_appears_in_the_output_at_info(
+    sandbox: Callable[..., Sandbox],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzSECRETKEY"
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+    sb = sandbox(fail_rate=0.2, seed=3)
+    names = [f"Ring Mrs Zyxwvut {i}" for i in range(8)]
+    descriptions = [f"Parcel qwertyuiop {i} lost" for i in range(8)]
+    values = [f"acct-{i}-plokmijn" for i in range(8)]
+    rows = [[n, d, v, "high"] for n, d, v in zip(names, descriptions, values, strict=True)]
+    rows.append(["x" * 5000, "Too long a name: qazwsxedc", "acct-bad-plokmijn", "low"])
+    source = write_input(tmp_path / "tasks.csv", rows)
+    log_file = tmp_path / "run.log"
+
+    code = main(cli_args("run", source, sb, tmp_path, "--log-file", str(log_file), "--rate", "50"))
+
+    assert code == 1
+    captured = capsys.readouterr()
+    output = captured.out + captured.err + log_file.read_text(encoding="utf-8")
+    assert "Results:" in output and "row 10" in output
+    for secret_or_content in [secret, *names, *descriptions, *values, "qazwsxedc", "x" * 50]:
+        assert secret_or_content not in output
+    assert all(line[:4].isdigit() for line in log_file.read_text().splitlines())
+
+    main([*cli_args("run", source, sb, tmp_path, "--log-file", str(log_file)), "-v"])
+    assert secret not in log_file.read_text(encoding="utf-8") + capsys.readouterr().err
+
+
+# --- never overlap -------------------------------------------------------------------------
+
+
+def test_two_concurrent_runs_the_second_exits_4_and_nothing_is_duplicated(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox(latency_ms=(20, 40), seed=2)
+    source = write_input(tmp_path / "tasks.csv", task_rows(120))
+    args = cli_args("run", source, sb, tmp_path, rate="100")
+    first, first_log = start_child(args, tmp_path)
+    wait_until(lambda: sb.counters()["created"] >= 10, first, first_log)
+
+    second_dir = tmp_path / "second"
+    second_dir.mkdir()
+    second, second_log = start_child([*args, "--results", str(second_dir / "r.csv")], second_dir)
+    assert second.wait(timeout=WAIT_S) == 4
+    assert f"pid {first.pid}" in second_log.read_text()
+    assert first.wait(timeout=WAIT_S) == 0, first_log.read_text()
+
+    assert len(tasks_by_token(sb)) == 120
+    assert sb.counters()["created"] == 120
+    assert not (second_dir / "r.csv").exists()
+    assert statuses(read_results(tmp_path / "tasks.results.csv")) == {"created": 120}
+    assert os.environ.get("AWS_ENDPOINT_URL_CONNECT") is None

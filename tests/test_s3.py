@@ -1,0 +1,135 @@
+"""s3:// inputs, results and archives, against moto's S3 server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from cli_runs import FLOW, HEADER, INSTANCE, cli_args, statuses, task_rows, tasks_by_token
+from moto.server import ThreadedMotoServer
+from spreadsheets import read_results, write_csv
+
+from importer.cli import main
+from importer.sandbox import Sandbox
+
+BUCKET = "ops-drop"
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """An empty bucket on the moto server; the importer finds it via AWS_ENDPOINT_URL_S3."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_url)
+    client = boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1")
+    client.create_bucket(Bucket=BUCKET)
+    yield client
+    for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+        client.delete_object(Bucket=BUCKET, Key=item["Key"])
+    client.delete_bucket(Bucket=BUCKET)
+
+
+def put_csv(s3: Any, key: str, rows: list[list[str]], tmp_path: Any) -> None:
+    local = write_csv(tmp_path / key.replace("/", "_"), [HEADER, *rows])
+    s3.upload_file(str(local), BUCKET, key)
+
+
+def keys(s3: Any) -> list[str]:
+    return sorted(item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []))
+
+
+def results_in(s3: Any, key: str, tmp_path: Any) -> list[dict[str, str]]:
+    local = tmp_path / "downloaded.results.csv"
+    s3.download_file(BUCKET, key, str(local))
+    return read_results(local)
+
+
+def test_an_s3_input_gets_its_results_beside_it_on_s3(
+    s3: Any, sandbox: Callable[..., Sandbox], tmp_path: Any
+) -> None:
+    sb = sandbox()
+    put_csv(s3, "in/tasks.csv", task_rows(5), tmp_path)
+
+    assert main(cli_args("run", f"s3://{BUCKET}/in/tasks.csv", sb, tmp_path)) == 0
+
+    assert keys(s3) == ["in/tasks.csv", "in/tasks.results.csv"]
+    lines = results_in(s3, "in/tasks.results.csv", tmp_path)
+    assert statuses(lines) == {"created": 5}
+    assert {line["client_token"] for line in lines} == set(tasks_by_token(sb))
+
+
+def test_an_s3_inbox_is_archived_on_s3_and_a_failing_file_stays(
+    s3: Any, sandbox: Callable[..., Sandbox], tmp_path: Any
+) -> None:
+    sb = sandbox()
+    put_csv(s3, "inbox/a.csv", task_rows(3), tmp_path)
+    put_csv(s3, "inbox/b.csv", [*task_rows(2, start=10), ["", "no name", "1", "low"]], tmp_path)
+    put_csv(s3, "inbox/old/ignored.csv", task_rows(1, start=50), tmp_path)
+    s3.put_object(Bucket=BUCKET, Key="inbox/notes.txt", Body=b"not an input")
+    args = cli_args(
+        "run",
+        f"s3://{BUCKET}/inbox/",
+        sb,
+        tmp_path,
+        "--archive-dir",
+        f"s3://{BUCKET}/done/",
+        "--results-dir",
+        f"s3://{BUCKET}/results",
+    )
+
+    assert main(args) == 1
+
+    assert keys(s3) == [
+        "done/a.csv",
+        "inbox/b.csv",
+        "inbox/notes.txt",
+        "inbox/old/ignored.csv",
+        "results/a.results.csv",
+        "results/b.results.csv",
+    ]
+    assert statuses(results_in(s3, "results/b.results.csv", tmp_path)) == {
+        "created": 2,
+        "invalid": 1,
+    }
+    assert len(tasks_by_token(sb)) == 5
+
+
+def test_a_missing_s3_object_or_bucket_is_a_clear_error(
+    s3: Any, sandbox: Callable[..., Sandbox], tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+
+    assert main(cli_args("run", f"s3://{BUCKET}/nope.csv", sb, tmp_path)) == 2
+    assert f"cannot read s3://{BUCKET}/nope.csv: no such object" in capsys.readouterr().err
+
+    assert main(cli_args("run", "s3://no-such-bucket/in/", sb, tmp_path)) == 2
+    assert "cannot list s3://no-such-bucket/in/: the bucket does not exist" in (
+        capsys.readouterr().err
+    )
+    assert sb.counters()["requests"] == 0
+
+
+def test_validate_reads_s3_and_writes_results_to_a_local_folder(
+    s3: Any, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    buffer = io.StringIO()
+    buffer.write(",".join(["InstanceId", "ContactFlowId", *HEADER]) + "\n")
+    buffer.write(f"{INSTANCE},{FLOW},Task,Call,1,low\n")
+    buffer.write(f"{INSTANCE},{FLOW},,No name,2,low\n")
+    s3.put_object(Bucket=BUCKET, Key="v/tasks.csv", Body=buffer.getvalue().encode())
+
+    code = main(["validate", f"s3://{BUCKET}/v/tasks.csv", "--results-dir", str(tmp_path)])
+
+    assert code == 1
+    assert statuses(read_results(tmp_path / "tasks.results.csv")) == {"valid": 1, "invalid": 1}
+    assert f"copied from s3://{BUCKET}/v/tasks.csv" in capsys.readouterr().err
