@@ -32,7 +32,7 @@ from cli_runs import (
 )
 from spreadsheets import read_results
 
-from importer.cli import main
+from importer.cli import main, parse
 from importer.sandbox import Sandbox
 
 
@@ -330,3 +330,13 @@ def test_two_concurrent_runs_the_second_exits_4_and_nothing_is_duplicated(
     assert not (second_dir / "r.csv").exists()
     assert statuses(read_results(tmp_path / "tasks.results.csv")) == {"created": 120}
     assert os.environ.get("AWS_ENDPOINT_URL_CONNECT") is None
+
+
+def test_the_shipped_config_template_names_only_known_options() -> None:
+    template = Path(__file__).resolve().parent.parent / "templates" / "importer.config.toml"
+
+    args = parse(["run", "--config", str(template)])
+
+    assert args.inputs == ["/srv/task-drop/inbox"]
+    assert (args.rate, args.no_progress, args.region) == (2.0, True, "eu-west-2")
+    assert parse(["validate", "--config", str(template)]).results_dir == "/srv/task-drop/results"

@@ -56,10 +56,6 @@ def _timestamped() -> logging.Formatter:
 
 def configure(verbose: bool = False, log_file: str | None = None) -> None:
     """stderr at INFO (DEBUG with ``verbose``), timestamped when not a terminal; and a file."""
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
-        root.removeHandler(handler)
-        handler.close()
     stream = logging.StreamHandler(sys.stderr)
     stream.setFormatter(_TerminalFormatter() if sys.stderr.isatty() else _timestamped())
     handlers: list[logging.Handler] = [stream]
@@ -70,6 +66,10 @@ def configure(verbose: bool = False, log_file: str | None = None) -> None:
             raise UsageError(f"cannot write the log file {log_file}: {problem.strerror}") from None
         to_file.setFormatter(_timestamped())
         handlers.append(to_file)
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(handler)
+        handler.close()
     for handler in handlers:
         handler.set_name(_HANDLER_NAME)
         root.addHandler(handler)
