@@ -42,6 +42,8 @@ ATTRIBUTE_PREFIX = "Attributes."
 REFERENCE_PREFIX = "References."
 _TEMPLATE_KEYS = {"timezone", "key_column", "fields", "attributes", "references"}
 _HINTS = (*FIELDS, "Attributes", "References")
+_UNMAPPED_NAMED = 20
+"""A warning names this many unmapped columns, then counts the rest (a file may have 30,000)."""
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
 
@@ -283,11 +285,13 @@ class RowMapper:
             return None
         known = [*FIELDS, "Attributes.<key>", "References.<TYPE>.<name>"]
         names = []
-        for column in self.unmapped:
+        for column in self.unmapped[:_UNMAPPED_NAMED]:
             stem, dot, rest = column.partition(".")
             hint = difflib.get_close_matches(stem, _HINTS, n=1, cutoff=0.75)
             suggestion = f" (did you mean '{hint[0]}{dot}{rest}'?)" if hint else ""
             names.append(f"'{column}'{suggestion}")
+        if len(self.unmapped) > _UNMAPPED_NAMED:
+            names.append(f"and {len(self.unmapped) - _UNMAPPED_NAMED:,} more")
         return (
             f"columns not sent to Amazon Connect (kept in the results file): {', '.join(names)}. "
             f"Columns map by header: {', '.join(known)}"

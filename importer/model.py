@@ -34,12 +34,14 @@ class RowError:
 class SourceRow:
     """A spreadsheet row as read: its row number as Excel shows it, and its cells as text.
 
-    ``overflow`` names the columns (letters) beyond the header that hold a value.
+    ``overflow`` names the columns (letters) beyond the header that hold a value;
+    ``problems`` are cells that could not be read as a value (e.g. an Excel error).
     """
 
     number: int
     values: dict[str, str]
     overflow: list[str] = field(default_factory=list)
+    problems: list[RowError] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -69,12 +71,17 @@ class PreparedRow:
             codes = {error.code for error in self.errors}
             details["error_code"] = codes.pop() if len(codes) == 1 else "Validation"
             details["error_message"] = "; ".join(str(error) for error in self.errors)
+            details["errors"] = tuple(self.errors)
         return Outcome(self.number, status, self.client_token, self.source.values, **details)
 
 
 @dataclass(slots=True)
 class Outcome:
-    """What happened to one row: a line of the results file."""
+    """What happened to one row: a line of the results file.
+
+    ``errors`` are an invalid row's validation errors, one by one, so the results workbook
+    can put each on the cell it is about; ``error_message`` holds them joined.
+    """
 
     row: int
     status: Status
@@ -84,3 +91,4 @@ class Outcome:
     error_code: str = ""
     error_message: str = ""
     attempts: int = 0
+    errors: tuple[RowError, ...] = ()

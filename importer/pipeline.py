@@ -57,6 +57,7 @@ class Batch:
         for source in sources:
             mapped = self.mapper.map(source)
             request, errors = self.validator.build(mapped)
+            errors[:0] = source.problems
             if source.overflow:
                 letters = ", ".join(source.overflow)
                 errors.append(

@@ -8,6 +8,7 @@ the header is the first non-blank row; blank rows still count).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import logging
@@ -15,11 +16,13 @@ import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from importer.errors import InputFileError
-from importer.model import SourceRow
+from importer.model import RowError, SourceRow
+from importer.xlsx_cells import CellNotes, cell_notes
 
 if TYPE_CHECKING:
     from python_calamine import CalamineWorkbook
@@ -32,8 +35,21 @@ DELIMITERS = (",", ";", "\t")
 _SNIFF_BYTES = 64 * 1024
 _CHUNK_BYTES = 1024 * 1024
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+MAX_CELL_CHARS = 1_000_000
+"""Longest CSV cell read (Excel itself holds 32,767 characters); bounds memory on a bad quote."""
+MAX_LINE_CHARS = 16 * MAX_CELL_CHARS
+"""Longest CSV line read: bounds memory on a file that is one endless line."""
+_BINARY_SIGNATURES = {
+    b"PK\x03\x04": "an Excel workbook (.xlsx) or another zip file",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an old Excel workbook (.xls) or another Office file",
+}
+_BINARY_NUL_SHARE = 0.1
+"""Text with a stray NUL is still text; a file whose first bytes are 10% NUL is not."""
+_EXACT_FLOAT_INTEGERS = 2**53
+_EXCEL_DIGITS = 15
+"""Excel keeps and shows 15 significant digits."""
 
-csv.field_size_limit(2**31 - 1)
+csv.field_size_limit(MAX_CELL_CHARS)
 
 
 @dataclass
@@ -116,17 +132,32 @@ def _header_columns(label: str, header: Sequence[str], row_number: int) -> list[
 
 
 def _rows_from_cells(
-    columns: list[str], records: Iterable[tuple[int, list[str]]]
+    columns: list[str],
+    records: Iterable[tuple[int, list[str]]],
+    problems: dict[int, list[tuple[int, str]]] | None = None,
 ) -> Iterator[SourceRow]:
-    """Turn (row number, cells) records into SourceRows; blank records are skipped."""
+    """Turn (row number, cells) records into SourceRows; blank records are skipped.
+
+    ``problems`` maps a row number to (column index, message) for cells that hold no
+    readable value; a row with one is never skipped as blank.
+    """
     width = len(columns)
+    problems = problems or {}
     for number, cells in records:
-        if _is_blank(cells):
+        found = problems.get(number)
+        if not found and _is_blank(cells):
             continue
         row = SourceRow(number, dict(zip(columns, cells, strict=False)))
         if len(cells) != width:
             _fit_to_header(row, columns, cells)
+        if found:
+            row.problems = [_problem(columns, index, message) for index, message in found]
         yield row
+
+
+def _problem(columns: list[str], index: int, message: str) -> RowError:
+    column = columns[index] if index < len(columns) else f"Column {column_letter(index)}"
+    return RowError(column, message, code="UnreadableCell")
 
 
 def _fit_to_header(row: SourceRow, columns: list[str], cells: list[str]) -> None:
@@ -153,9 +184,7 @@ def cell_text(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        return str(int(value)) if value.is_integer() else repr(value)
+        return number_text(value)
     if isinstance(value, dt.datetime):
         if value.hour == value.minute == value.second == value.microsecond == 0:
             return value.date().isoformat()
@@ -165,30 +194,85 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+def number_text(value: float) -> str:
+    """A number as Excel shows it in the formula bar: no float noise, no exponent.
+
+    Whole numbers up to 2**53 are exact; others keep Excel's 15 significant digits, so
+    0.1 + 0.2 reads 0.3 and 12345678901234567890 reads 12345678901234600000.
+    """
+    if not math.isfinite(value):
+        return ""
+    if value.is_integer() and abs(value) <= _EXACT_FLOAT_INTEGERS:
+        return str(int(value))
+    text = format(Decimal(f"{value:.{_EXCEL_DIGITS}g}").normalize(), "f")
+    return "0" if text == "-0" else text
+
+
+def _percent_text(value: object) -> str:
+    """A cell formatted as a percentage, as Excel shows it (0.15 -> 15%)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return cell_text(value)
+    return f"{number_text(value * 100)}%"
+
+
 def _open_excel(path: Path, sheet: str | None) -> Table:
-    workbook, sheets, visible = _open_workbook(path)
-    try:
+    with contextlib.ExitStack() as stack:
+        workbook, sheets, visible = _open_workbook(path, stack)
+        stack.callback(workbook.close)
         sheet = _pick_sheet(path, sheet, sheets, visible)
         label = f"{path}, sheet '{sheet}'"
         try:
             # From A1 (skip_empty_area=False): list index + 1 is the Excel row number.
-            rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            worksheet = workbook.get_sheet_by_name(sheet)
+            rows = worksheet.to_python(skip_empty_area=False)
+            merged = worksheet.merged_cell_ranges or []
         except Exception as error:
             raise InputFileError(f"{label}: cannot be read ({_reason(error)})") from error
-    finally:
-        workbook.close()
+    notes = cell_notes(path, sheet)
+    _fill_merged_down(rows, merged)
+    for row, column in notes.percent:
+        if row < len(rows) and column < len(rows[row]):
+            rows[row][column] = _percent_text(rows[row][column])
     # Most cells are text already: cell_text only for numbers, dates and booleans.
     records = (
         (number, [cell if type(cell) is str else cell_text(cell) for cell in cells])
         for number, cells in enumerate(rows, start=1)
     )
+    problems = _problems_by_row(notes)
     for number, cells in records:
+        if number in problems:
+            _column, message = problems[number][0]
+            raise InputFileError(f"{label}: the header row {number}: {message}")
         if not _is_blank(cells):
             columns = _header_columns(label, cells, number)
             break
     else:
         raise InputFileError(f"{label}: the sheet is empty; the first row must hold the headers")
-    return Table(path, columns, _rows_from_cells(columns, records), sheet=sheet)
+    return Table(path, columns, _rows_from_cells(columns, records, problems), sheet=sheet)
+
+
+def _fill_merged_down(
+    rows: list[list[object]], merged: Iterable[tuple[tuple[int, int], tuple[int, int]]]
+) -> None:
+    """A cell merged over several rows shows its value on each: give each row that value.
+
+    A cell merged across columns belongs to its first column (the others stay empty).
+    """
+    for (top, column), (bottom, _right) in merged:
+        if top >= len(rows) or column >= len(rows[top]):
+            continue
+        value = rows[top][column]
+        for row in rows[top + 1 : bottom + 1]:
+            if column < len(row):
+                row[column] = value
+
+
+def _problems_by_row(notes: CellNotes) -> dict[int, list[tuple[int, str]]]:
+    """Unreadable cells by Excel row number: (column index, message)."""
+    problems: dict[int, list[tuple[int, str]]] = {}
+    for (row, column), message in sorted(notes.problems.items()):
+        problems.setdefault(row + 1, []).append((column, message))
+    return problems
 
 
 def _pick_sheet(path: Path, sheet: str | None, sheets: list[str], visible: list[str]) -> str:
@@ -203,12 +287,14 @@ def _pick_sheet(path: Path, sheet: str | None, sheets: list[str], visible: list[
     return sheet
 
 
-def _open_workbook(path: Path) -> tuple[CalamineWorkbook, list[str], list[str]]:
+def _open_workbook(
+    path: Path, stack: contextlib.ExitStack
+) -> tuple[CalamineWorkbook, list[str], list[str]]:
     """The open workbook, its worksheets and its visible worksheets, by name."""
     import python_calamine
 
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        workbook = _load_workbook(path, stack)
         worksheets = [
             meta
             for meta in workbook.sheets_metadata
@@ -229,6 +315,24 @@ def _open_workbook(path: Path) -> tuple[CalamineWorkbook, list[str], list[str]]:
     return workbook, [meta.name for meta in worksheets], visible
 
 
+def _load_workbook(path: Path, stack: contextlib.ExitStack) -> CalamineWorkbook:
+    """Open by file name; failing that, by content (an .xls saved under an .xlsx name)."""
+    import python_calamine
+
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError:
+        raise
+    except Exception as by_name:
+        stream = stack.enter_context(path.open("rb"))
+        try:
+            return python_calamine.CalamineWorkbook.from_filelike(stream)
+        except python_calamine.PasswordError:
+            raise
+        except Exception:
+            raise by_name from None
+
+
 def _reason(error: Exception) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
@@ -240,16 +344,18 @@ def _reason(error: Exception) -> str:
 def _detect_encoding(path: Path, head: bytes) -> tuple[str, list[str]]:
     """Pick the encoding: BOMs first, then UTF-8 if the whole file decodes, else cp1252."""
     if head.startswith(_UTF16_BOMS):
+        if path.stat().st_size % 2:
+            raise InputFileError(
+                f"{path}: is UTF-16 text with an odd number of bytes, so it was cut short; "
+                "export or copy the file again"
+            )
         return "utf-16", []
     if head.startswith(codecs.BOM_UTF8):
         encoding, warnings, expected = "utf-8-sig", [], "UTF-8"
-    elif b"\x00" in head:
-        raise InputFileError(
-            f"{path}: looks like a binary file, not CSV text; export the sheet as CSV UTF-8"
-        )
-    elif _undecodable(path, "utf-8") is None:
-        return "utf-8", []
     else:
+        _refuse_binary(path, head)
+        if _undecodable(path, "utf-8") is None:
+            return "utf-8", []
         encoding, expected = "cp1252", "UTF-8 or Windows-1252"
         warnings = [
             f"{path}: not valid UTF-8; read as Windows-1252 (cp1252). "
@@ -264,6 +370,20 @@ def _detect_encoding(path: Path, head: bytes) -> tuple[str, list[str]]:
             "save the file as 'CSV UTF-8'"
         )
     return encoding, warnings
+
+
+def _refuse_binary(path: Path, head: bytes) -> None:
+    """InputFileError for a file that is not text at all (a stray NUL is still text)."""
+    for signature, kind in _BINARY_SIGNATURES.items():
+        if head.startswith(signature):
+            raise InputFileError(
+                f"{path}: is {kind}, not CSV text; name it after its type "
+                "(.xlsx, .xls) or export the sheet as CSV UTF-8"
+            )
+    if head.count(0) > _BINARY_NUL_SHARE * len(head):
+        raise InputFileError(
+            f"{path}: looks like a binary file, not CSV text; export the sheet as CSV UTF-8"
+        )
 
 
 def _undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
@@ -298,28 +418,108 @@ def _sniff_delimiter(sample: str) -> str:
     return best if counts[best] else ","
 
 
+class _LineTooLong(Exception):
+    pass
+
+
+class _RecordLines:
+    """The file's lines as the csv reader takes them; ``take()`` hands over the last record's.
+
+    A line longer than MAX_LINE_CHARS raises _LineTooLong before it is all in memory.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lines: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = self._stream.readline(MAX_LINE_CHARS)
+        if not line:
+            raise StopIteration
+        if len(line) == MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            raise _LineTooLong
+        self._lines.append(line)
+        return line
+
+    def take(self) -> list[str]:
+        lines, self._lines = self._lines, []
+        return lines
+
+
+def _ends_inside_quotes(raw: str, delimiter: str) -> bool:
+    """Whether a record's text ends inside a quoted cell (as the csv module reads quotes)."""
+    quoted, field_start, index = False, True, 0
+    while index < len(raw):
+        if quoted:
+            close = raw.find('"', index)
+            if close < 0:
+                return True
+            if raw.startswith('""', close):
+                index = close + 2
+                continue
+            quoted, field_start, index = False, False, close + 1
+            continue
+        char = raw[index]
+        if char == '"' and field_start:
+            quoted = True
+        else:
+            field_start = char in (delimiter, "\r", "\n")
+        index += 1
+    return quoted
+
+
+def _csv_records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) of every record; InputFileError, naming the row, for broken quoting."""
+    errors = "surrogatepass" if encoding == "utf-16" else "strict"
+    with path.open(encoding=encoding, errors=errors, newline="") as text:
+        lines = _RecordLines(text)
+        reader = csv.reader(lines, delimiter=delimiter, strict=False)
+        # One record behind, so a last record that swallowed the rest of the file is never
+        # passed on.
+        number, last, pending = 0, [], None
+        try:
+            for number, cells in enumerate(reader, start=1):
+                last = lines.take()
+                if pending is not None:
+                    yield pending
+                pending = number, cells
+        except _LineTooLong:
+            raise InputFileError(
+                f"{path}: row {number + 1}: a line is longer than {MAX_LINE_CHARS:,} "
+                "characters; no row of tasks is that long: check that this is the right file"
+            ) from None
+        except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise InputFileError(
+                    f"{path}: row {number + 1}: a cell is longer than {MAX_CELL_CHARS:,} "
+                    'characters (a spreadsheet cell holds at most 32,767); if a quote (") in '
+                    "this row is never closed, the rest of the file reads as one cell: check "
+                    "its quotes"
+                ) from error
+            raise InputFileError(f"{path}: row {number + 1}: {_reason(error)}") from error
+        except UnicodeDecodeError as error:
+            raise InputFileError(f"{path}: row {number + 1}: {_reason(error)}") from error
+    if len(last) > 1 and _ends_inside_quotes("".join(last), delimiter):
+        raise InputFileError(
+            f'{path}: row {number}: a quote (") opens a cell that is never closed, so the '
+            f"last {len(last)} lines of the file were read as one cell; add the closing quote"
+        )
+    if pending is not None:
+        yield pending
+
+
 def _open_csv(path: Path) -> Table:
     with path.open("rb") as stream:
         head = stream.read(_SNIFF_BYTES)
     encoding, warnings = _detect_encoding(path, head)
     sample = head.decode(encoding, errors="replace")
     delimiter = _sniff_delimiter(sample)
-    text = path.open(encoding=encoding, errors="strict", newline="")
-    reader = csv.reader(text, delimiter=delimiter, strict=False)
     label = str(path)
-
-    def records() -> Iterator[tuple[int, list[str]]]:
-        number = 0
-        try:
-            for number, cells in enumerate(reader, start=1):
-                yield number, cells
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise InputFileError(f"{label}: row {number + 1}: {_reason(error)}") from error
-        finally:
-            text.close()
-
-    iterator = records()
-    for number, cells in iterator:
+    records = _csv_records(path, encoding, delimiter)
+    for number, cells in records:
         if not _is_blank(cells):
             columns = _header_columns(label, cells, number)
             break
@@ -328,7 +528,7 @@ def _open_csv(path: Path) -> Table:
     return Table(
         path,
         columns,
-        _rows_from_cells(columns, iterator),
+        _rows_from_cells(columns, records),
         encoding=encoding,
         delimiter=delimiter,
         warnings=warnings,

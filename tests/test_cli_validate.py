@@ -251,9 +251,10 @@ def test_failing_midway_keeps_the_previous_results(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "t.txt"
-    # UTF-16 (Excel's "Unicode Text"): rows decode until a broken surrogate far down the file
+    # UTF-16 (Excel's "Unicode Text"): rows read fine until a quote never closed at the end
     text = "\t".join(HEADER) + "\r\n" + f"{INSTANCE}\t{FLOW}\ta\t1\r\n" * 3000
-    path.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le") + b"\x00\xd8a\x00")
+    text += f'{INSTANCE}\t{FLOW}\t"never closed\r\nmore\r\n'
+    path.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
     previous = tmp_path / "t.results.csv"
     previous.write_text("previous\n", encoding="utf-8")
     code, _out, err = run(capsys, str(path))
@@ -263,7 +264,7 @@ def test_failing_midway_keeps_the_previous_results(
     assert [line for line in err.splitlines() if " ERROR " in line] == [
         err.strip().splitlines()[-1]
     ]
-    assert "row 2956" in err
+    assert "row 3002: a quote" in err
     assert previous.read_text(encoding="utf-8") == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.results.csv", "t.txt"]
 

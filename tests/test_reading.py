@@ -223,7 +223,7 @@ def test_xlsx_numbers_dates_and_durations_as_before(tmp_path: Path) -> None:
     ]
 
 
-def test_xlsx_error_and_uncached_formula_cells_are_empty(tmp_path: Path) -> None:
+def test_xlsx_error_and_uncached_formula_cells_are_empty_and_flagged(tmp_path: Path) -> None:
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -234,7 +234,12 @@ def test_xlsx_error_and_uncached_formula_cells_are_empty(tmp_path: Path) -> None
     sheet["B2"].data_type = "e"
     path = tmp_path / "e.xlsx"
     workbook.save(path)
-    assert rows_of(path) == [(2, {"Name": "a", "Error": "", "Formula": ""})]
+    (row,) = open_table(path).rows
+    assert row.values == {"Name": "a", "Error": "", "Formula": ""}
+    assert [(problem.column, problem.message[:12]) for problem in row.problems] == [
+        ("Error", "cell B2 show"),
+        ("Formula", "cell C2 hold"),
+    ]
 
 
 def test_xlsx_single_column_blank_rows_and_whitespace_cells(tmp_path: Path) -> None:
