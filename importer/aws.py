@@ -15,6 +15,7 @@ from importer.errors import UsageError
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
+_SERVICE_NAMES = {"connect": "Amazon Connect", "sts": "STS"}
 
 
 class ErrorKind(StrEnum):
@@ -170,6 +171,7 @@ def client_config(
 
 def make_client(
     *,
+    service: str = "connect",
     region: str | None = None,
     profile: str | None = None,
     endpoint_url: str | None = None,
@@ -177,11 +179,13 @@ def make_client(
     connect_timeout: float = CONNECT_TIMEOUT,
     read_timeout: float = READ_TIMEOUT,
 ) -> Any:
-    """A Connect client for one run, shared by all worker threads (boto3 clients are)."""
+    """A client (Connect unless ``service`` says e.g. ``sts``) for one run, shared by all
+    worker threads (boto3 clients are). ``endpoint_url`` None: botocore's own configuration
+    decides, including ``AWS_ENDPOINT_URL_<SERVICE>``."""
     try:
         session = boto3.session.Session(profile_name=profile, region_name=region)
         return session.client(
-            "connect",
+            service,
             endpoint_url=endpoint_url,
             config=client_config(concurrency, connect_timeout, read_timeout),
         )
@@ -192,4 +196,5 @@ def make_client(
             "no AWS region: pass --region or set AWS_REGION (the instance's region)"
         ) from error
     except ValueError as error:
-        raise UsageError(f"cannot create the Amazon Connect client: {error}") from error
+        name = _SERVICE_NAMES.get(service, service)
+        raise UsageError(f"cannot create the {name} client: {error}") from error

@@ -35,6 +35,7 @@ def aws_credentials(
         "AWS_ENDPOINT_URL",
         "AWS_ENDPOINT_URL_CONNECT",
         "AWS_ENDPOINT_URL_S3",
+        "AWS_ENDPOINT_URL_STS",
         *(f"{scheme}_proxy" for scheme in ("http", "https", "all", "HTTP", "HTTPS", "ALL")),
     ):
         monkeypatch.delenv(name, raising=False)

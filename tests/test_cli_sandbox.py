@@ -123,6 +123,7 @@ def test_the_banner_shows_the_ids_and_how_to_point_the_importer_and_the_aws_cli(
     assert defaults.TASK_TEMPLATE_IDS[0] in stdout
     assert f"AWS_ENDPOINT_URL_CONNECT={url} task-importer run" in stdout
     assert f"--endpoint-url {url}" in stdout
+    assert f"AWS_ENDPOINT_URL_STS={url} task-importer check" in stdout
     assert f"aws connect start-task-contact --endpoint-url {url}" in stdout
     assert "AWS_ACCESS_KEY_ID=testing" in stdout
 

@@ -10,11 +10,11 @@ import argparse
 from collections.abc import Sequence
 
 from importer import __version__
-from importer.cli import config_file, console, retry, run, sandbox, template, validate
+from importer.cli import check, config_file, console, retry, run, sandbox, template, validate
 from importer.errors import ImporterError
 from importer.exitcodes import ExitCode
 
-COMMANDS = (validate, run, retry, template, sandbox)
+COMMANDS = (validate, check, run, retry, template, sandbox)
 
 EXIT_CODES_HELP = """exit codes:
   0  every row valid (validate) / created or already created (run)

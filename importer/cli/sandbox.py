@@ -181,6 +181,8 @@ def banner(sandbox: Sandbox) -> str:
         f"  AWS_ENDPOINT_URL_CONNECT={url} task-importer run tasks.csv "
         f"--instance-id {instance} {routing} {flow}",
         f"  (or pass --endpoint-url {url})",
+        f"  AWS_ENDPOINT_URL_CONNECT={url} AWS_ENDPOINT_URL_STS={url} task-importer check "
+        f"tasks.csv --instance-id {instance} {routing} {flow}",
         "AWS CLI:",
         f"  aws connect start-task-contact --endpoint-url {url} --region {defaults.REGION} "
         f"--instance-id {instance} {routing} {flow} --name 'Sandbox task'",

@@ -1,4 +1,5 @@
-"""A local Amazon Connect StartTaskContact emulator for tests, demos and benchmarks.
+"""A local Amazon Connect StartTaskContact emulator for tests, demos and benchmarks; it also
+answers the read calls of a preflight check (Describe*, GetTaskTemplate, STS GetCallerIdentity).
 
 Real boto3 clients talk to it over HTTP (SigV4-signed rest-json); it enforces the service's
 rules, quotas and idempotency itself and injects faults on demand::

@@ -36,7 +36,8 @@ class SandboxConfig:
     drop_after_rate: float = 0.0
     """Probability of creating the task, then closing the connection without answering."""
     access_denied: bool = False
-    """Answer 403 AccessDeniedException to every StartTaskContact call."""
+    """Answer 403 AccessDeniedException to every Amazon Connect call (STS GetCallerIdentity,
+    which needs no permission, still answers)."""
     seed: int | None = None
     """Seed of the fault and latency draws."""
     ledger_path: Path | str | None = None

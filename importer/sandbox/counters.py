@@ -22,7 +22,7 @@ class Counters:
 
     requests == created + replays + mismatches + throttled + quota_exceeded + access_denied
     + unsigned + rejected + internal_errors + dropped_before (``dropped_after`` tasks are
-    among ``created``).
+    among ``created``). The read calls of a preflight check count in ``reads`` alone.
     """
 
     requests: int = 0
@@ -38,6 +38,9 @@ class Counters:
     dropped_before: int = 0
     dropped_after: int = 0
     closed: int = 0
+    reads: int = 0
+    """DescribeInstance, DescribeContactFlow, GetTaskTemplate, DescribeQuickConnect and STS
+    GetCallerIdentity calls, whatever their answer."""
 
     @property
     def active(self) -> int:

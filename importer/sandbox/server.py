@@ -1,7 +1,16 @@
 """The HTTP side: a threaded server on 127.0.0.1 speaking Connect's rest-json wire format.
 
-Routes: ``PUT /contact/task`` (StartTaskContact), ``GET /_sandbox/counters``,
-``GET /_sandbox/tasks`` and ``POST /_sandbox/close-tasks`` (JSON body ``{"n": N}`` optional).
+Routes (``ROUTES``)::
+
+    PUT  /contact/task                                          StartTaskContact
+    GET  /instance/{InstanceId}                                 DescribeInstance
+    GET  /contact-flows/{InstanceId}/{ContactFlowId}            DescribeContactFlow
+    GET  /instance/{InstanceId}/task/template/{TaskTemplateId}  GetTaskTemplate
+    GET  /quick-connects/{InstanceId}/{QuickConnectId}          DescribeQuickConnect
+    POST /                                                      STS GetCallerIdentity (query)
+    GET  /_sandbox/counters
+    GET  /_sandbox/tasks
+    POST /_sandbox/close-tasks                                  JSON body {"n": N} optional
 """
 
 from __future__ import annotations
@@ -9,15 +18,20 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import socket
 import socketserver
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+from importer.sandbox import sts
+from importer.sandbox.resources import READ_OPERATIONS, ReadOperation
 from importer.sandbox.service import ConnectService
 
 HOST = "127.0.0.1"
@@ -72,11 +86,21 @@ class RequestHandler(BaseHTTPRequestHandler):
     timeout = 60
     server: SandboxHTTPServer
 
-    def do_PUT(self) -> None:
+    def dispatch(self) -> None:
+        """Read the body, then hand the request to the first route that matches it."""
         payload = self._read_body()
-        if self._path() != START_TASK_PATH:
-            self._unknown_operation()
-            return
+        path = self._path()
+        for candidate in ROUTES:
+            matched = candidate.method == self.command and candidate.pattern.fullmatch(path)
+            if matched:
+                params = {name: unquote(value) for name, value in matched.groupdict().items()}
+                candidate.handle(self, params, payload)
+                return
+        self._unknown_operation()
+
+    do_GET = do_PUT = do_POST = dispatch
+
+    def start_task(self, _params: dict[str, str], payload: bytes) -> None:
         reply = self.server.service.start_task(self.headers.get("Authorization"), payload)
         if reply.delay_s:
             time.sleep(reply.delay_s)
@@ -86,21 +110,21 @@ class RequestHandler(BaseHTTPRequestHandler):
             return
         self._send_json(reply.status, reply.body, reply.error_code)
 
-    def do_GET(self) -> None:
-        service = self.server.service
-        path = self._path()
-        if path == COUNTERS_PATH:
-            self._send_json(200, service.counters())
-        elif path == TASKS_PATH:
-            self._send_json(200, service.tasks())
-        else:
-            self._unknown_operation()
+    def read(self, operation: ReadOperation, params: dict[str, str]) -> None:
+        reply = self.server.service.read(operation, self.headers.get("Authorization"), params)
+        self._send_json(reply.status, reply.body, reply.error_code)
 
-    def do_POST(self) -> None:
-        payload = self._read_body()
-        if self._path() != CLOSE_TASKS_PATH:
-            self._unknown_operation()
-            return
+    def caller_identity(self, _params: dict[str, str], payload: bytes) -> None:
+        reply = self.server.service.caller_identity(self.headers.get("Authorization"), payload)
+        self._send(reply.status, reply.body, "text/xml")
+
+    def counters(self, _params: dict[str, str], _payload: bytes) -> None:
+        self._send_json(200, self.server.service.counters())
+
+    def tasks(self, _params: dict[str, str], _payload: bytes) -> None:
+        self._send_json(200, self.server.service.tasks())
+
+    def close_tasks(self, _params: dict[str, str], payload: bytes) -> None:
         try:
             n = json.loads(payload or b"{}").get("n")
             closed = self.server.service.close_tasks(n)
@@ -124,15 +148,56 @@ class RequestHandler(BaseHTTPRequestHandler):
         self._send_json(404, {"Message": message}, "UnknownOperationException")
 
     def _send_json(self, status: int, body: Any, error_code: str | None = None) -> None:
-        data = json.dumps(body).encode("utf-8")
+        self._send(status, json.dumps(body).encode("utf-8"), "application/json", error_code)
+
+    def _send(
+        self, status: int, data: bytes, content_type: str, error_code: str | None = None
+    ) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
         if error_code is not None:
             self.send_header("x-amzn-ErrorType", error_code)
         self.end_headers()
         self.wfile.write(data)
+
+
+RouteHandler = Callable[[RequestHandler, dict[str, str], bytes], None]
+"""Answers a request, given its path parameters and body."""
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handle: RouteHandler
+
+
+def route(method: str, template: str, handle: RouteHandler) -> Route:
+    """A route for a path template whose ``{Name}`` parts each match one path segment."""
+    parts = re.split(r"\{(\w+)\}", template)  # literal, name, literal, name, ..., literal
+    pattern = "".join(
+        f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
+    )
+    return Route(method, re.compile(pattern), handle)
+
+
+def _read_call(operation: ReadOperation) -> RouteHandler:
+    def handle(handler: RequestHandler, params: dict[str, str], _payload: bytes) -> None:
+        handler.read(operation, params)
+
+    return handle
+
+
+ROUTES = (
+    route("PUT", START_TASK_PATH, RequestHandler.start_task),
+    *(route("GET", operation.path, _read_call(operation)) for operation in READ_OPERATIONS),
+    route("POST", sts.PATH, RequestHandler.caller_identity),
+    route("GET", COUNTERS_PATH, RequestHandler.counters),
+    route("GET", TASKS_PATH, RequestHandler.tasks),
+    route("POST", CLOSE_TASKS_PATH, RequestHandler.close_tasks),
+)
 
 
 def _shut(connection: socket.socket) -> None:

@@ -1,8 +1,10 @@
-"""The emulated service: its state behind one lock, and the answer to each StartTaskContact.
+"""The emulated service: its state behind one lock, and the answer to each call.
 
-A call is decided in the order the real service plausibly applies: authorization, signature,
-rate quota, injected faults, idempotency (a remembered ClientToken), the request rules, the
-resources, the active-task quota; then the task is created.
+A StartTaskContact call is decided in the order the real service plausibly applies:
+authorization, signature, rate quota, injected faults, idempotency (a remembered
+ClientToken), the request rules, the resources, the active-task quota; then the task is
+created. The read calls of a preflight check (importer.sandbox.resources and
+importer.sandbox.sts) count in ``reads`` only and are neither rate-limited nor faulted.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ import threading
 import time
 import uuid
 from collections import Counter as Tally
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from importer.sandbox import defaults, sts
 from importer.sandbox.config import SandboxConfig
 from importer.sandbox.counters import Counters
 from importer.sandbox.errors import ServiceError, invalid_parameter
 from importer.sandbox.ledger import append_task
+from importer.sandbox.resources import ReadOperation
 from importer.sandbox.rules import check_request, check_resources
 from importer.sandbox.signature import check_signature
 from importer.sandbox.token_bucket import TokenBucket
@@ -115,6 +120,31 @@ class ConnectService:
                 self._counters.count_error(error.code)
                 reply = Reply(error.status, {"Message": error.message}, error.code)
             return dataclasses.replace(reply, delay_s=faults.delay_s)
+
+    def read(
+        self, operation: ReadOperation, authorization: str | None, params: Mapping[str, str]
+    ) -> Reply:
+        """Answer one read call (DescribeInstance...) with ``params`` from its path."""
+        with self._lock:
+            self._counters.reads += 1
+            config = self._config
+        try:
+            check_signature(authorization)
+            if config.access_denied:
+                raise ServiceError(
+                    "AccessDeniedException",
+                    f"User: {defaults.CALLER_ARN} is not authorized to perform: "
+                    f"{operation.action} (sandbox access_denied mode)",
+                )
+            return Reply(200, operation.answer(config, params))
+        except ServiceError as error:
+            return Reply(error.status, {"Message": error.message}, error.code)
+
+    def caller_identity(self, authorization: str | None, payload: bytes) -> sts.XmlReply:
+        """Answer one STS ``POST /`` (GetCallerIdentity)."""
+        with self._lock:
+            self._counters.reads += 1
+        return sts.answer(authorization, payload)
 
     def _draw_faults(self) -> _Faults:
         config = self._config

@@ -12,8 +12,9 @@ _AUTHORIZATION = re.compile(
 )
 
 
-def check_signature(authorization: str | None) -> None:
-    """Raise the service's 403 answer unless the request carries a SigV4 'connect' signature."""
+def check_signature(authorization: str | None, service: str = "connect") -> None:
+    """Raise the service's 403 answer unless the request carries a SigV4 signature scoped to
+    ``service`` (the signing name: ``connect``, or ``sts`` for STS)."""
     if not authorization:
         raise ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token")
     match = _AUTHORIZATION.fullmatch(authorization.strip())
@@ -21,8 +22,9 @@ def check_signature(authorization: str | None) -> None:
         raise ServiceError(
             "InvalidSignatureException", "Authorization header is not an AWS4-HMAC-SHA256 signature"
         )
-    if match["service"] != "connect":
+    if match["service"] != service:
         raise ServiceError(
             "InvalidSignatureException",
-            f"Credential should be scoped to correct service: 'connect', not '{match['service']}'",
+            f"Credential should be scoped to correct service: '{service}', not "
+            f"'{match['service']}'",
         )

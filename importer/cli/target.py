@@ -1,0 +1,82 @@
+"""Where a command's AWS calls go: Amazon Connect and STS in AWS, or a sandbox started here.
+
+``--endpoint-url`` points the Connect client only; the STS client follows the usual AWS
+configuration (``AWS_ENDPOINT_URL_STS`` when set). With ``--sandbox`` both clients talk to
+an in-process sandbox, with dummy credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from importer.aws import client_config, make_client
+from importer.errors import UsageError
+from importer.sandbox import Sandbox, SandboxConfig
+from importer.sandbox import defaults as sandbox_defaults
+
+
+def add_target_options(parser: argparse.ArgumentParser) -> None:
+    """--region, --profile, --endpoint-url and --sandbox, in an "AWS" group."""
+    aws = parser.add_argument_group("AWS")
+    aws.add_argument("--region", help="AWS region of the instance (default: AWS config)")
+    aws.add_argument("--profile", help="AWS profile (default: AWS config)")
+    aws.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="Amazon Connect endpoint override (STS follows AWS_ENDPOINT_URL_STS)",
+    )
+    aws.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="talk to a local Amazon Connect emulator started for this command; "
+        "nothing goes to AWS",
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    """The clients a command uses, and the sandbox they talk to, if any."""
+
+    connect: Any
+    sts: Any
+    sandbox: Sandbox | None = None
+
+
+@contextlib.contextmanager
+def open_target(args: argparse.Namespace, concurrency: int = 1) -> Iterator[Target]:
+    """Start the sandbox if ``args.sandbox``, build both clients; stop the sandbox after."""
+    if not args.sandbox:
+        region, profile = args.region, args.profile
+        yield Target(
+            make_client(
+                region=region,
+                profile=profile,
+                endpoint_url=args.endpoint_url,
+                concurrency=concurrency,
+            ),
+            make_client(service="sts", region=region, profile=profile),
+        )
+        return
+    if args.endpoint_url:
+        raise UsageError("--sandbox and --endpoint-url cannot be combined")
+    with Sandbox(SandboxConfig()) as sandbox:
+        yield Target(
+            sandbox_client("connect", sandbox.url, concurrency),
+            sandbox_client("sts", sandbox.url, 1),
+            sandbox,
+        )
+
+
+def sandbox_client(service: str, url: str, concurrency: int = 1) -> Any:
+    """A real boto3 client with dummy credentials, pointed at a sandbox."""
+    return boto3.session.Session(
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+        region_name=sandbox_defaults.REGION,
+    ).client(service, endpoint_url=url, config=client_config(concurrency))
