@@ -5,21 +5,27 @@ every input column as read. Written to a temporary file beside the target and re
 place, so a reader never sees half a file and the previous results survive a crash.
 Every value is text: no formula cells in xlsx, and CSV cells that Excel would run as a
 formula are prefixed with ``'`` (OWASP's advice), which ``unprotect`` undoes when read back.
+An ``.xlsx`` results file is a styled workbook for people (importer.workbook); a CSV one is
+plain.
+
+Read back (``read_results``, for retry), a line whose ``row`` cell is empty is a row a person
+added: ``ResultLine.row`` is None.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Protocol
 
 from importer.errors import InputFileError, UsageError
-from importer.model import Outcome
+from importer.model import Outcome, Status
+from importer.reading import EXCEL_SUFFIXES, open_table
 
 RESULT_COLUMNS = (
     "row",
@@ -33,14 +39,13 @@ RESULT_COLUMNS = (
 RESULTS_SUFFIXES = (".csv", ".xlsx")
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 _FORMULA_TRIGGER_SET = frozenset(_FORMULA_TRIGGERS)  # all one character: test cell[:1]
-XLSX_CELL_LIMIT = 32_767
-_TRUNCATED = " [truncated: Excel holds at most 32,767 characters per cell]"
 
 
 def default_results_path(input_path: str | os.PathLike[str]) -> Path:
-    """``<input stem>.results.csv`` beside the input."""
+    """Beside the input: ``<stem>.results.xlsx`` for a spreadsheet, else ``<stem>.results.csv``."""
     path = Path(input_path)
-    return path.with_name(f"{path.stem}.results.csv")
+    suffix = ".xlsx" if path.suffix.lower() in EXCEL_SUFFIXES else ".csv"
+    return path.with_name(f"{path.stem}.results{suffix}")
 
 
 def results_path_for(
@@ -81,7 +86,12 @@ def outcome_cells(outcome: Outcome, input_columns: list[str]) -> list[str]:
 
 
 class ResultsWriter:
-    """Streams outcomes into a temporary file; ``commit`` renames it over the target."""
+    """Streams outcomes into a temporary file; ``commit`` renames it over the target.
+
+    ``add_summary`` (before ``commit``) gives an ``.xlsx`` workbook the (label, value) lines
+    of its Summary sheet, after the counts per status it computes itself; CSV has no room for
+    them and ignores them.
+    """
 
     def __init__(self, path: str | os.PathLike[str], input_columns: list[str]) -> None:
         self.path = Path(path)
@@ -98,18 +108,32 @@ class ResultsWriter:
             raise UsageError(f"results file {self.path}: cannot be written ({error})") from error
         os.close(handle)
         self._temp = Path(temp)
-        self._sink = _XlsxSink(self._temp) if suffix == ".xlsx" else _CsvSink(self._temp)
-        self._sink.write([*RESULT_COLUMNS, *self.input_columns])
+        self._sink = self._open_sink(suffix)
         self.count = 0
 
+    def _open_sink(self, suffix: str) -> _Sink:
+        if suffix == ".xlsx":
+            from importer.workbook import ResultsWorkbook
+
+            return ResultsWorkbook(self._temp, self.input_columns)
+        return _CsvSink(self._temp, self.input_columns)
+
     def write(self, outcome: Outcome) -> None:
-        self._sink.write(outcome_cells(outcome, self.input_columns))
+        self._sink.write(outcome)
         self.count += 1
+
+    def add_summary(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Lines for the workbook's Summary sheet, in order; no-op for CSV."""
+        self._sink.add_summary(pairs)
 
     def commit(self) -> Path:
         """Finish the file and move it into place atomically."""
-        self._sink.close()
-        os.replace(self._temp, self.path)
+        try:
+            self._sink.close()
+            os.replace(self._temp, self.path)
+        except BaseException:
+            self.abort()
+            raise
         _fsync_directory(self.path.parent)
         return self.path
 
@@ -146,16 +170,31 @@ def _fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
+class _Sink(Protocol):
+    def write(self, outcome: Outcome) -> None: ...
+    def add_summary(self, pairs: Sequence[tuple[str, str]]) -> None: ...
+    def close(self) -> None: ...
+    def discard(self) -> None: ...
+
+
 class _CsvSink:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, input_columns: list[str]) -> None:
         self._stream: IO[str] = path.open("w", encoding="utf-8-sig", errors="replace", newline="")
         self._writer = csv.writer(self._stream)
+        self._columns = input_columns
+        self._write([*RESULT_COLUMNS, *input_columns])
 
-    def write(self, cells: list[str]) -> None:
+    def write(self, outcome: Outcome) -> None:
+        self._write(outcome_cells(outcome, self._columns))
+
+    def _write(self, cells: list[str]) -> None:
         # protect(), inlined: this runs for every cell of every row
         self._writer.writerow(
             [f"'{cell}" if cell[:1] in _FORMULA_TRIGGER_SET else cell for cell in cells]
         )
+
+    def add_summary(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """A CSV file is one table: the summary is printed, not written."""
 
     def close(self) -> None:
         self._stream.flush()
@@ -166,51 +205,15 @@ class _CsvSink:
         self._stream.close()
 
 
-class _XlsxSink:
-    def __init__(self, path: Path) -> None:
-        from openpyxl import Workbook
-
-        self._path = path
-        self._workbook = Workbook(write_only=True)
-        self._sheet = self._workbook.create_sheet("Results")
-
-    def write(self, cells: list[str]) -> None:
-        self._sheet.append([self._text_cell(cell) for cell in cells])
-
-    def _text_cell(self, value: str) -> object:
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-        value = value.encode("utf-8", errors="replace").decode("utf-8")
-        if len(value) > XLSX_CELL_LIMIT:
-            value = value[: XLSX_CELL_LIMIT - len(_TRUNCATED)] + _TRUNCATED
-        cell = WriteOnlyCell(self._sheet, value=value)
-        cell.data_type = "s"
-        return cell
-
-    def close(self) -> None:
-        self._workbook.save(self._path)
-
-    def discard(self) -> None:
-        # End openpyxl's streaming writer now and remove its scratch file; left to the
-        # garbage collector, the open row generator writes to a closed file and prints
-        # "Exception ignored in ..." tracebacks.
-        with contextlib.suppress(Exception):
-            if not self._sheet.closed:
-                self._sheet.close()
-        writer = getattr(self._sheet, "_writer", None)
-        if writer is not None:
-            with contextlib.suppress(OSError, ValueError):
-                writer.cleanup()
-        self._workbook.close()
-
-
 @dataclass
 class ResultLine:
-    """One line of a results file read back (for retry)."""
+    """One line of a results file read back (for retry).
 
-    row: int
+    ``row`` is None on a line a person added (its ``row`` cell empty): a new task. ``number``
+    is where the line is in the file (as Excel shows it), for messages.
+    """
+
+    row: int | None
     status: str
     contact_id: str
     error_code: str
@@ -218,12 +221,15 @@ class ResultLine:
     attempts: int
     client_token: str
     values: dict[str, str]
+    number: int = 0
+
+    @property
+    def done(self) -> bool:
+        return self.status in (Status.CREATED, Status.ALREADY_CREATED)
 
 
 def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLine]]:
-    """The input columns and the lines of a results file (.csv or .xlsx)."""
-    from importer.reading import open_table
-
+    """The input columns and the lines of a results file (.csv or .xlsx), in file order."""
     table = open_table(path)
     ours = [name.casefold() for name in table.columns[: len(RESULT_COLUMNS)]]
     if ours != list(RESULT_COLUMNS):
@@ -236,22 +242,36 @@ def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLi
     lines = []
     for source in table.rows:
         cells = {name: unprotect_cell(source.values[name]) for name in table.columns}
-        row, attempts = cells[names[0]].strip(), cells[names[5]].strip()
-        if not row.isdigit() or not (attempts == "" or attempts.isdigit()):
-            raise InputFileError(
-                f"{path}: row {source.number}: 'row' must be the input row number and "
-                "'attempts' a whole number; restore them or delete the line"
-            )
-        lines.append(
-            ResultLine(
-                row=int(row),
-                status=cells[names[1]].strip(),
-                contact_id=cells[names[2]].strip(),
-                error_code=cells[names[3]],
-                error_message=cells[names[4]],
-                attempts=int(attempts or 0),
-                client_token=cells[names[6]].strip(),
-                values={column: cells[column] for column in input_columns},
-            )
+        line = ResultLine(
+            row=_whole_number(cells[names[0]], path, source.number, "row"),
+            status=cells[names[1]].strip(),
+            contact_id=cells[names[2]].strip(),
+            error_code=cells[names[3]],
+            error_message=cells[names[4]],
+            attempts=_whole_number(cells[names[5]], path, source.number, "attempts") or 0,
+            client_token=cells[names[6]].strip(),
+            values={column: cells[column] for column in input_columns},
+            number=source.number,
         )
+        if line.row is None and (line.done or line.contact_id):
+            raise InputFileError(
+                f"{path}: row {source.number}: the 'row' cell is empty but the line says the "
+                "task was created; restore its row number, or clear status and contact_id "
+                "to send it as a new task"
+            )
+        lines.append(line)
     return input_columns, lines
+
+
+def _whole_number(text: str, path: str | os.PathLike[str], line: int, column: str) -> int | None:
+    """A 'row' or 'attempts' cell: a whole number, or None when empty."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InputFileError(
+            f"{path}: row {line}, column '{column}': '{text}' is not a whole number; "
+            f"restore the {column} written there (leave 'row' empty only on a line you added "
+            "as a new task)"
+        )
+    return int(text)

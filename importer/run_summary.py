@@ -59,6 +59,8 @@ class RunSummary:
     exit_code: int = int(ExitCode.OK)
     reason: str = ""
     caller_arn: str | None = None
+    stop_reason: str | None = None
+    """Why the run stopped before its last input (an interrupt, access denied, quota)."""
 
     def skip(self, location: str, reason: str) -> None:
         self.skipped.append({"input": location, "reason": reason})
@@ -67,6 +69,8 @@ class RunSummary:
         """Stamp the end and decide the run's exit code from its files."""
         self.finished = datetime.now(UTC)
         code, self.reason = overall_exit(self.files)
+        if self.stop_reason and code != ExitCode.STOPPED:
+            code, self.reason = ExitCode.STOPPED, f"stopped early: {self.stop_reason}"
         self.exit_code = int(code)
         return code
 

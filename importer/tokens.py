@@ -90,3 +90,15 @@ def edited_token(previous: str, request: dict[str, Any]) -> str:
     Deterministic, so retrying the same edit twice sends the same token again.
     """
     return _token(b"edit", previous.encode("utf-8"), canonical_body(request))
+
+
+def new_row_token(batch_id: str, row_number: int, values: dict[str, str]) -> str:
+    """The token for a row a person added to a results file (retry gives it ``row_number``).
+
+    Derived from the batch, the row number and every cell of the row, so the same file
+    retried twice (after a crash) sends the same token again, while an added row identical to
+    another row of the file is still a task of its own.
+    """
+    cells = _CANONICAL_JSON.encode(values).encode("utf-8", errors="surrogatepass")
+    batch = batch_id.encode("utf-8", errors="surrogatepass")
+    return _token(b"new", batch, str(row_number).encode(), cells)

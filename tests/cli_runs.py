@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from spreadsheets import read_results, write_csv
 
+from importer.results import default_results_path
 from importer.sandbox import Sandbox, defaults
 
 INSTANCE = defaults.INSTANCE_ID
@@ -39,7 +40,7 @@ def write_input(path: Path, rows: Sequence[Sequence[str]], header: Sequence[str]
 
 
 def results_of(input_path: Path) -> list[dict[str, str]]:
-    return read_results(input_path.with_name(f"{input_path.stem}.results.csv"))
+    return read_results(default_results_path(input_path))
 
 
 def journal_tokens(path: Path) -> dict[str, str]:

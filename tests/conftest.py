@@ -12,6 +12,9 @@ from botocore.config import Config
 
 from importer.sandbox import Sandbox, SandboxConfig
 
+NOWHERE = "http://127.0.0.1:9"
+"""A local port nothing listens on (discard): the proxy for anything bound off this machine."""
+
 FAST = {"rate": 100_000.0, "burst": 100_000}
 """Quota for tests that do not test the quota: effectively unlimited."""
 
@@ -20,7 +23,8 @@ FAST = {"rate": 100_000.0, "burst": 100_000}
 def aws_credentials(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """Dummy credentials, no AWS config files, no proxies: no test can reach a real account."""
+    """Dummy credentials, no AWS config files, and every request not bound for 127.0.0.1 sent
+    to a proxy that is not there: no test can reach a real account, even by mistake."""
     missing = tmp_path_factory.getbasetemp() / "no-aws-config"
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -36,9 +40,12 @@ def aws_credentials(
         "AWS_ENDPOINT_URL_CONNECT",
         "AWS_ENDPOINT_URL_S3",
         "AWS_ENDPOINT_URL_STS",
-        *(f"{scheme}_proxy" for scheme in ("http", "https", "all", "HTTP", "HTTPS", "ALL")),
+        *(f"{scheme}_proxy" for scheme in ("http", "https", "all", "no", "ALL")),
     ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", NOWHERE)
+    monkeypatch.setenv("HTTPS_PROXY", NOWHERE)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
 @pytest.fixture

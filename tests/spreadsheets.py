@@ -85,9 +85,17 @@ def read_csv(path: Path) -> list[list[str]]:
 
 
 def read_results(path: Path) -> list[dict[str, str]]:
-    """A results CSV as dicts (header as keys)."""
-    header, *rows = read_csv(path)
+    """A results file (CSV, or the Results sheet of a workbook) as dicts (header as keys)."""
+    header, *rows = read_xlsx(path) if path.suffix == ".xlsx" else read_csv(path)
     return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def read_xlsx(path: Path, sheet: str = "Results") -> list[list[str]]:
+    """A sheet's values as text, empty cells as ""."""
+    from openpyxl import load_workbook
+
+    rows = load_workbook(path)[sheet].iter_rows(values_only=True)
+    return [["" if value is None else str(value) for value in row] for row in rows]
 
 
 def prepare(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from cli_runs import FLOW, OTHER_FLOW, cli_args, statuses, tasks_by_token
-from spreadsheets import read_results, write_csv
+from spreadsheets import read_csv, read_results, write_csv, write_xlsx
 
 from importer.cli import main
 from importer.results import protect, unprotect
@@ -74,7 +74,7 @@ def test_invalid_rows_fixed_in_the_results_file_are_the_only_ones_sent(
     assert edit_results(results, fix) == 3
     assert main(cli_args("retry", results, sb, tmp_path)) == 0
 
-    assert "Retrying 3 of 20 rows (17 already created)" in capsys.readouterr().out
+    assert "Retrying 3 of 20 rows (17 already created)" in capsys.readouterr().err
     after = sb.counters()
     assert after["requests"] - before["requests"] == 3
     assert after["created"] == 20
@@ -273,3 +273,152 @@ def test_retry_refuses_a_results_path_it_cannot_write_before_sending(
     assert "must end in .csv or .xlsx" in capsys.readouterr().err
     assert sb.counters()["requests"] == requests
     assert sb.counters()["created"] == 0
+
+
+# --- a results file a person edited: sorted, fixed, lines deleted and added ----------------
+
+
+def edit_workbook(path: Path, edit: Callable[[list[dict[str, str]]], list[dict[str, str]]]) -> None:
+    """Rewrite the Results sheet from ``edit(lines)``, as a person editing in Excel would.
+
+    Lines are dicts of text ("" for an empty cell); a line missing a column leaves it empty.
+    """
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path)
+    sheet = workbook["Results"]
+    header, *rows = [["" if v is None else str(v) for v in row] for row in sheet.values]
+    lines = edit([dict(zip(header, row, strict=True)) for row in rows])
+    workbook.remove(sheet)
+    sheet = workbook.create_sheet("Results", 0)
+    for values in [header, *([line.get(name, "") for name in header] for line in lines)]:
+        sheet.append([value or None for value in values])
+    workbook.save(path)
+
+
+def test_a_workbook_sorted_fixed_pruned_and_extended_sends_only_the_fixes_and_the_new_row(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    header = ["Name", "Description", "ScheduledTime"]
+    rows = [[f"Task {i}", f"Description {i}", ""] for i in range(12)]
+    rows[2][0] = rows[8][0] = ""  # rows 4 and 10: no Name
+    rows[5][2] = "next tuesday"  # row 7: not a time
+    source = write_xlsx(tmp_path / "tasks.xlsx", [header, *rows])
+    results = tmp_path / "tasks.results.xlsx"  # the default for an Excel input
+    batch = ("--batch-id", "march")  # the same batch: a copied row must still be a new task
+
+    assert main(cli_args("run", source, sb, tmp_path, *batch)) == 1
+    first = {line["row"]: line for line in read_results(results)}
+    assert statuses(list(first.values())) == {"created": 9, "invalid": 3}
+    before = sb.counters()
+
+    def person(lines: list[dict[str, str]]) -> list[dict[str, str]]:
+        kept = [line for line in lines if line["status"] != "created" or line["row"] in ("2", "3")]
+        for line in kept:
+            if line["row"] == "4":
+                line["Name"] = "Fixed four"
+            if line["row"] == "7":
+                line["ScheduledTime"] = ""
+        kept.sort(key=lambda line: line["Name"], reverse=True)
+        copy = {name: first["2"][name] for name in header}  # row 2's cells, copied by hand
+        return [*kept, copy]
+
+    edit_workbook(results, person)
+    assert main(cli_args("retry", results, sb, tmp_path, *batch)) == 1  # row 10 still bad
+
+    after = sb.counters()
+    assert after["requests"] - before["requests"] == 3
+    assert after["created"] - before["created"] == 3
+    by_token = tasks_by_token(sb)
+    lines = read_results(results)
+    assert [line["row"] for line in lines] == ["2", "3", "4", "7", "10", "11"]
+    got = {line["row"]: line for line in lines}
+    assert statuses(lines) == {"created": 5, "invalid": 1}
+    for row in ("2", "3"):
+        assert got[row]["contact_id"] == first[row]["contact_id"]
+        assert got[row]["client_token"] == first[row]["client_token"]
+    assert by_token[got["4"]["client_token"]]["request"]["Name"] == "Fixed four"
+    assert "ScheduledTime" not in by_token[got["7"]["client_token"]]["request"]
+    new = by_token[got["11"]["client_token"]]
+    assert new["request"]["Name"] == "Task 0"
+    assert got["11"]["contact_id"] == new["ContactId"] != got["2"]["contact_id"]
+    assert got["10"]["status"] == "invalid"
+
+    requests = after["requests"]
+    assert main(cli_args("retry", results, sb, tmp_path, *batch)) == 1
+    assert sb.counters()["requests"] == requests
+
+
+def test_retrying_the_same_file_again_does_not_create_added_rows_twice(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    source = write_tasks(tmp_path / "tasks.csv", ["Name", "Description"], [["A", "a"], ["B", "b"]])
+    results = tmp_path / "tasks.results.csv"
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    with results.open("a", encoding="utf-8", newline="") as stream:
+        empty = [""] * 7  # row, status, contact_id, ... client_token: a line a person added
+        csv.writer(stream).writerows([[*empty, "A", "a"], [*empty, "A", "a"]])
+
+    # The first retry dies before writing the results back: they went elsewhere.
+    elsewhere = tmp_path / "lost.results.csv"
+    assert main(cli_args("retry", results, sb, tmp_path, "--results", str(elsewhere))) == 0
+    assert sb.counters()["created"] == 4  # two identical added rows: two tasks
+    lost = read_results(elsewhere)
+    assert [line["row"] for line in lost] == ["2", "3", "4", "5"]
+
+    fresh_journal = ("--journal", str(tmp_path / "another-journal.sqlite3"))
+    assert main(cli_args("retry", results, sb, tmp_path, *fresh_journal)) == 0
+    assert sb.counters()["created"] == 4
+    tasks_by_token(sb)
+    again = read_results(results)
+    assert [(line["client_token"], line["contact_id"]) for line in again] == [
+        (line["client_token"], line["contact_id"]) for line in lost
+    ]
+
+
+def test_a_line_added_without_a_row_number_that_says_created_is_refused(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    source = write_tasks(tmp_path / "tasks.csv", ["Name"], [["A"], ["B"]])
+    results = tmp_path / "tasks.results.csv"
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    lines = read_csv(results)
+    copied = ["", *lines[1][1:]]  # a created line copied, its row number cleared
+    write_csv(results, [*lines, copied])
+    requests = sb.counters()["requests"]
+
+    assert main(cli_args("retry", results, sb, tmp_path)) == 2
+
+    err = capsys.readouterr().err
+    assert "row 4: the 'row' cell is empty but the line says the task was created" in err
+    assert sb.counters()["requests"] == requests
+
+
+def test_deleted_lines_are_not_sent_nor_written_back_nor_forgotten(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    rows = [["" if i in (1, 3) else f"Task {i}", f"Description {i}"] for i in range(6)]
+    source = write_tasks(tmp_path / "tasks.csv", ["Name", "Description"], rows)
+    results = tmp_path / "tasks.results.csv"
+    assert main(cli_args("run", source, sb, tmp_path)) == 1  # rows 3 and 5 invalid
+    assert sb.counters()["created"] == 4
+
+    header, *lines = read_csv(results)
+    kept = [line for line in lines if line[0] not in ("2", "3")]  # one created, one invalid
+    for line in kept:
+        if line[0] == "5":
+            line[header.index("Name")] = "Fixed five"
+    write_csv(results, [header, *kept])
+
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+    assert sb.counters()["created"] == 5
+    assert [line["row"] for line in read_results(results)] == ["4", "5", "6", "7"]
+
+    requests = sb.counters()["requests"]
+    assert main(cli_args("run", source, sb, tmp_path)) == 1  # row 3 is still invalid there
+    assert sb.counters()["requests"] == requests
+    assert statuses(read_results(results)) == {"already_created": 4, "invalid": 2}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -33,7 +32,7 @@ from cli_runs import (
 from spreadsheets import read_results
 
 from importer.cli import main, parse
-from importer.sandbox import Sandbox
+from importer.sandbox import Sandbox, defaults
 
 
 def write_config(path: Path, sb: Sandbox, **extra: object) -> Path:
@@ -314,7 +313,7 @@ def test_two_concurrent_runs_the_second_exits_4_and_nothing_is_duplicated(
 ) -> None:
     sb = sandbox(latency_ms=(20, 40), seed=2)
     source = write_input(tmp_path / "tasks.csv", task_rows(120))
-    args = cli_args("run", source, sb, tmp_path, rate="100")
+    args = cli_args("run", source, sb, tmp_path, rate="10")  # 12 s: the second run overlaps
     first, first_log = start_child(args, tmp_path)
     wait_until(lambda: sb.counters()["created"] >= 10, first, first_log)
 
@@ -322,6 +321,7 @@ def test_two_concurrent_runs_the_second_exits_4_and_nothing_is_duplicated(
     second_dir.mkdir()
     second, second_log = start_child([*args, "--results", str(second_dir / "r.csv")], second_dir)
     assert second.wait(timeout=WAIT_S) == 4
+    assert first.poll() is None, "the first run ended before the second started"
     assert f"pid {first.pid}" in second_log.read_text()
     assert first.wait(timeout=WAIT_S) == 0, first_log.read_text()
 
@@ -329,7 +329,51 @@ def test_two_concurrent_runs_the_second_exits_4_and_nothing_is_duplicated(
     assert sb.counters()["created"] == 120
     assert not (second_dir / "r.csv").exists()
     assert statuses(read_results(tmp_path / "tasks.results.csv")) == {"created": 120}
-    assert os.environ.get("AWS_ENDPOINT_URL_CONNECT") is None
+
+
+# --- run --check ---------------------------------------------------------------------------
+
+
+def test_run_check_stops_before_sending_when_a_flow_is_missing(
+    sandbox: Callable[..., Sandbox],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sb = sandbox()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sb.url)
+    source = write_input(tmp_path / "tasks.csv", task_rows(4))
+    summary = tmp_path / "summary.json"
+    missing_flow = "f10f10f1-0000-4000-8000-0000000000ff"
+    args = cli_args("run", source, sb, tmp_path, "--check", "--summary-json", str(summary))
+    args[args.index(FLOW)] = missing_flow
+
+    assert main(args) == 2
+
+    err = capsys.readouterr().err
+    assert f"contact flow {missing_flow} not found" in err
+    assert sb.counters()["requests"] == 0
+    assert not (tmp_path / "tasks.results.csv").exists()
+    assert json.loads(summary.read_text())["exit_code"] == 2
+
+
+def test_run_check_passes_and_the_summary_names_the_caller(
+    sandbox: Callable[..., Sandbox],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sb = sandbox()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sb.url)
+    source = write_input(tmp_path / "tasks.csv", task_rows(4))
+
+    assert main(cli_args("run", source, sb, tmp_path, "--check", "--summary-json", "-")) == 0
+
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["audit"]["caller_arn"] == defaults.CALLER_ARN
+    assert report["counts"]["created"] == 4
+    assert "Preflight passed" in captured.err
 
 
 def test_the_shipped_config_template_names_only_known_options() -> None:

@@ -11,6 +11,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from importer.cli.check import read_resources, run_preflight
 from importer.cli.console import error, say
 from importer.cli.options import add_input_options, prepare_options
 from importer.cli.report import print_batch_header
@@ -24,7 +25,7 @@ from importer.cli.submitting import (
     write_summary,
 )
 from importer.cli.validate import run_validate
-from importer.errors import ImporterError, InputFileError
+from importer.errors import ImporterError, InputFileError, UsageError
 from importer.exitcodes import ExitCode
 from importer.inbox import InputFile
 from importer.model import Status
@@ -62,6 +63,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "still being written and is left for the next run (default 2)",
     )
     parser.add_argument(
+        "--check",
+        action="store_true",
+        help="run the preflight (see the check command) first; if a check fails, send nothing",
+    )
+    parser.add_argument(
         "--dry-run",
         action="store_true",
         help="validate only and show the ClientToken each row would be sent with",
@@ -92,10 +98,14 @@ def _run_inputs(args: argparse.Namespace, summary: RunSummary) -> ExitCode:
         for location, why in found.skipped:
             summary.skip(location, why)
         with open_submission(args) as submission:
-            for number, item in enumerate(found.inputs):
-                file = _run_file(submission, staging, item, options, args)
+            staged = [_stage(staging, item) for item in found.inputs]
+            if args.check:
+                summary.caller_arn = _preflight(args, submission, options, staged)
+            for number, (item, ready) in enumerate(zip(found.inputs, staged, strict=True)):
+                file = _run_file(submission, staging, item, ready, options, args)
                 summary.files.append(file)
-                if file.exit_code == ExitCode.STOPPED:
+                if submission.stop.reason or file.exit_code == ExitCode.STOPPED:
+                    summary.stop_reason = submission.stop.reason or file.reason
                     for later in found.inputs[number + 1 :]:
                         summary.skip(later.location, "not started: the run stopped early")
                     break
@@ -106,17 +116,42 @@ def _run_inputs(args: argparse.Namespace, summary: RunSummary) -> ExitCode:
     return code
 
 
+def _stage(staging: Staging, item: InputFile) -> StagedFile | InputFileError:
+    """The input made local (downloaded from S3), or why it cannot be."""
+    try:
+        return staging.stage(item)
+    except InputFileError as problem:
+        return problem
+
+
+def _preflight(
+    args: argparse.Namespace,
+    submission: Submission,
+    options: PrepareOptions,
+    staged: list[StagedFile | InputFileError],
+) -> str | None:
+    """``--check``: the preflight against the run's own target; a failure sends nothing."""
+    ready = {s.input: s.local for s in staged if isinstance(s, StagedFile)}
+    inputs = read_resources(args, options, list(ready), ready.__getitem__)
+    report = run_preflight(args, submission.target, inputs.resources)
+    if not report.ok:
+        raise UsageError("the preflight check failed (see above); nothing was sent")
+    return report.caller_arn
+
+
 def _run_file(
     submission: Submission,
     staging: Staging,
     item: InputFile,
+    staged: StagedFile | InputFileError,
     options: PrepareOptions,
     args: argparse.Namespace,
 ) -> FileSummary:
     """Send one input file; an unreadable file is reported in its summary, not raised."""
     file = FileSummary(item.location)
     try:
-        staged = staging.stage(item)
+        if isinstance(staged, InputFileError):
+            raise staged
         file.sha256 = file_sha256(staged.local)
         batch = open_batch(staged.local, options)
     except InputFileError as problem:
@@ -127,13 +162,19 @@ def _run_file(
     per_batch = submission.for_batch(batch.batch_id)
     report = per_batch.send(batch.rows())
     code, counts = finish_batch(per_batch, report, staged.local_results, batch.table.columns)
-    staging.publish(staged)
-    file.batch_id, file.results = batch.batch_id, staged.results
+    file.batch_id = batch.batch_id
     file.counts = {str(status): count for status, count in counts.items()}
     file.api_calls, file.throttles = report.calls, report.throttles
     file.send_seconds, file.achieved_rate = report.elapsed, round(report.achieved_rate, 3)
     file.exit_code, file.reason = int(code), _reason(code, counts, report.stop_reason)
-    if code == ExitCode.OK and args.archive_dir:
+    try:
+        staging.publish(staged)
+    except InputFileError as problem:
+        error(f"{problem}; a re-run writes these results again without sending anything twice")
+        file.exit_code, file.reason = int(ExitCode.ROWS_FAILED), f"results not saved: {problem}"
+        return file
+    file.results = staged.results
+    if file.exit_code == ExitCode.OK and args.archive_dir:
         file.archived_to = _archive(staging, staged, args.archive_dir)
     return file
 

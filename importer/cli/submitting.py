@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from importer.aws import make_client
 from importer.cli.console import say
 from importer.cli.report import FIRST_ERRORS_SHOWN, print_first_errors
+from importer.cli.summary_sheet import summary_pairs
+from importer.cli.target import Target, add_target_options, open_target
 from importer.errors import UsageError
 from importer.executor import Executor, ExecutorSettings, RunReport
 from importer.exitcodes import ExitCode
@@ -26,8 +27,6 @@ from importer.model import Outcome, PreparedRow, Status
 from importer.progress import make_progress
 from importer.results import ResultsWriter
 from importer.run_summary import COUNTED, RunSummary, write_json
-from importer.sandbox import Sandbox, SandboxConfig
-from importer.sandbox import defaults as sandbox_defaults
 
 
 def add_submit_options(parser: argparse.ArgumentParser) -> None:
@@ -68,15 +67,7 @@ def add_submit_options(parser: argparse.ArgumentParser) -> None:
         help="write a JSON summary (counts, timings, exit code, audit record) to FILE, "
         "or to stdout with '-'",
     )
-    aws = parser.add_argument_group("AWS")
-    aws.add_argument("--region", help="AWS region of the instance (default: AWS config)")
-    aws.add_argument("--profile", help="AWS profile (default: AWS config)")
-    aws.add_argument("--endpoint-url", metavar="URL", help="Amazon Connect endpoint override")
-    aws.add_argument(
-        "--sandbox",
-        action="store_true",
-        help="send to a local Amazon Connect emulator started for this run; nothing goes to AWS",
-    )
+    add_target_options(parser)
 
 
 def parse_max_failures(text: str) -> tuple[int | None, float | None]:
@@ -110,15 +101,35 @@ def executor_settings(args: argparse.Namespace) -> ExecutorSettings:
     )
 
 
+class StopRequest:
+    """Ctrl-C or SIGTERM during a run: remembered for the whole run, passed to the executor
+    sending at that moment (if any), so requests in flight finish, nothing new is sent, and
+    the results being written are completed rather than cut short."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.executor: Executor | None = None
+
+    def __call__(self, number: int, _frame: object) -> None:
+        name = signal.Signals(number).name
+        # os.write, not print: a handler that prints while the progress bar writes to
+        # stderr can raise "reentrant call" and lose the results file.
+        os.write(2, f"\n{name}: finishing requests in flight, then writing results\n".encode())
+        self.reason = f"interrupted by {name}"
+        if self.executor is not None:
+            self.executor.request_stop(self.reason)
+
+
 @dataclass
 class Submission:
     """An open connection to Amazon Connect (or the sandbox) and the journal."""
 
     args: argparse.Namespace
-    client: Any
+    target: Target
     journal: Journal
     settings: ExecutorSettings
     batch_id: str
+    stop: StopRequest = field(default_factory=StopRequest)
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     first_invalid: list[PreparedRow] = field(default_factory=list)
 
@@ -133,9 +144,16 @@ class Submission:
                 if len(self.first_invalid) < FIRST_ERRORS_SHOWN:
                     self.first_invalid.append(row)
         progress = make_progress("none" if self.args.no_progress else "auto", total=len(valid))
-        executor = Executor(self.client, self.journal, self.settings, progress, self.batch_id)
-        with _stop_on_signals(executor):
+        executor = Executor(
+            self.target.connect, self.journal, self.settings, progress, self.batch_id
+        )
+        if self.stop.reason is not None:
+            executor.request_stop(self.stop.reason)
+        self.stop.executor = executor
+        try:
             return executor.run(valid, self.keep)
+        finally:
+            self.stop.executor = None
 
     def keep(self, outcome: Outcome) -> None:
         self.outcomes[outcome.row] = outcome
@@ -146,69 +164,40 @@ class Submission:
 
 
 @contextlib.contextmanager
-def _stop_on_signals(executor: Executor) -> Iterator[None]:
-    """Ctrl-C or SIGTERM: finish requests in flight, send nothing new, then write results."""
-
-    def stop(number: int, _frame: object) -> None:
-        name = signal.Signals(number).name
-        # os.write, not print: a handler that prints while the progress bar writes to
-        # stderr can raise "reentrant call" and lose the results file.
-        os.write(2, f"\n{name}: finishing requests in flight, then writing results\n".encode())
-        executor.request_stop(f"interrupted by {name}")
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+def _signals_handled_by(handler: StopRequest) -> Iterator[None]:
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for sig, earlier in previous.items():
+            signal.signal(sig, earlier)
 
 
 @contextlib.contextmanager
 def open_submission(args: argparse.Namespace, batch_id: str = "") -> Iterator[Submission]:
-    """Start the sandbox if asked, build the client, lock the journal, record the run."""
+    """Start the sandbox if asked, build the clients, lock the journal, record the run;
+    until the end, Ctrl-C and SIGTERM stop the run cleanly instead of killing it."""
     settings = executor_settings(args)
     with contextlib.ExitStack() as stack:
+        target = stack.enter_context(open_target(args, settings.concurrency))
         journal_path = args.journal
-        if args.sandbox:
-            if args.endpoint_url:
-                raise UsageError("--sandbox and --endpoint-url cannot be combined")
-            sandbox = stack.enter_context(Sandbox(SandboxConfig()))
+        if target.sandbox is not None:
             say(
-                f"SANDBOX: sending to the local Amazon Connect emulator at {sandbox.url} "
-                f"(quota {sandbox.config.rate:g}/s, burst {sandbox.config.burst}); "
+                f"SANDBOX: sending to the local Amazon Connect emulator at {target.sandbox.url} "
+                f"(quota {target.sandbox.config.rate:g}/s, burst {target.sandbox.config.burst}); "
                 "nothing is sent to AWS."
             )
             if journal_path is None:
                 scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="importer-"))
                 journal_path = Path(scratch) / "sandbox-journal.sqlite3"
-            client = _sandbox_client(sandbox.url, settings.concurrency)
-        else:
-            client = make_client(
-                region=args.region,
-                profile=args.profile,
-                endpoint_url=args.endpoint_url,
-                concurrency=settings.concurrency,
-            )
         journal = stack.enter_context(Journal(resolve_path(journal_path)))
         audit = effective_settings(args)
         if batch_id:
             audit["batch_id"] = batch_id
         journal.start_run(audit)
-        yield Submission(args, client, journal, settings, batch_id)
-
-
-def _sandbox_client(url: str, concurrency: int) -> Any:
-    """A real boto3 client with dummy credentials, pointed at the in-process sandbox."""
-    import boto3
-
-    from importer.aws import client_config
-
-    return boto3.session.Session(
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
-        region_name=sandbox_defaults.REGION,
-    ).client("connect", endpoint_url=url, config=client_config(concurrency))
+        submission = Submission(args, target, journal, settings, batch_id)
+        with _signals_handled_by(submission.stop):
+            yield submission
 
 
 def effective_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -257,6 +246,7 @@ def finish_batch(
     with ResultsWriter(results_path, input_columns) as writer:
         for row in sorted(submission.outcomes):
             writer.write(submission.outcomes[row])
+        writer.add_summary(summary_pairs(submission.args, report, results_path))
     counts = {status: 0 for status in COUNTED}
     for outcome in submission.outcomes.values():
         counts[outcome.status] = counts.get(outcome.status, 0) + 1

@@ -1,0 +1,89 @@
+"""The run's lines for the Summary sheet of a results workbook (ResultsWriter.add_summary).
+
+The workbook counts the rows per status itself; these lines add when sending ran, how fast,
+the throttling, the settings used and the command that retries the file. Settings are the
+command's options; any whose name looks secret is left out (the options carry no
+credentials: those come from the AWS configuration).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from importer.executor import RunReport
+
+_SECRET = re.compile(r"secret|password|passwd|token|credential|session|access.?key", re.I)
+_NOT_SETTINGS = frozenset({"func", "command"})
+_RETRY_OPTIONS = (
+    "mapping",
+    "instance_id",
+    "contact_flow_id",
+    "task_template_id",
+    "quick_connect_id",
+    "timezone",
+    "batch_id",
+    "key_column",
+    "region",
+    "profile",
+    "endpoint_url",
+    "journal",
+)
+
+
+def summary_pairs(
+    args: argparse.Namespace,
+    report: RunReport,
+    results_path: Path,
+    finished: datetime | None = None,
+) -> list[tuple[str, str]]:
+    """(label, value) lines: sending start and end, rate, throttling, settings, retry command.
+
+    ``Started`` is when sending began: ``finished`` (default now) less the time sending took.
+    """
+    finished = finished or datetime.now(UTC)
+    started = finished - timedelta(seconds=report.elapsed)
+    pairs = [
+        ("Started", started.isoformat(timespec="seconds")),
+        ("Finished", finished.isoformat(timespec="seconds")),
+        ("API calls", f"{report.calls:,}"),
+        ("Achieved rate", f"{report.achieved_rate:.1f} requests/s"),
+        ("Throttled calls", f"{report.throttles:,}"),
+    ]
+    if report.stopped_early:
+        pairs.append(("Stopped early", str(report.stop_reason)))
+    pairs += [(f"Setting: {name}", value) for name, value in _settings(args)]
+    pairs.append(("Retry with", retry_command(args, results_path)))
+    return pairs
+
+
+def retry_command(args: argparse.Namespace, results_path: Path) -> str:
+    """``task-importer retry RESULTS`` with the options that map rows and reach Connect."""
+    words = ["task-importer", "retry", str(results_path)]
+    for name in _RETRY_OPTIONS:
+        value = getattr(args, name, None)
+        if value:
+            words += ["--" + name.replace("_", "-"), str(value)]
+    if getattr(args, "sandbox", False):
+        words.append("--sandbox")
+    return shlex.join(words)
+
+
+def _settings(args: argparse.Namespace) -> list[tuple[str, str]]:
+    settings = []
+    for name, value in sorted(vars(args).items()):
+        unset = value is None or value is False or value in ("", [])
+        if unset or name in _NOT_SETTINGS or _SECRET.search(name):
+            continue
+        settings.append((name.replace("_", "-"), _text(value)))
+    return settings
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value if item is not None)
+    return str(value)
