@@ -37,6 +37,8 @@ RESULT_COLUMNS = (
     "client_token",
 )
 RESULTS_SUFFIXES = (".csv", ".xlsx")
+RESULTS_SHEET = "Results"
+"""The workbook sheet with the results lines (retry reads it by name)."""
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 _FORMULA_TRIGGER_SET = frozenset(_FORMULA_TRIGGERS)  # all one character: test cell[:1]
 
@@ -229,8 +231,12 @@ class ResultLine:
 
 
 def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLine]]:
-    """The input columns and the lines of a results file (.csv or .xlsx), in file order."""
-    table = open_table(path)
+    """The input columns and the lines of a results file (.csv or .xlsx), in file order.
+
+    In a workbook the sheet named Results is read, wherever a person moved it.
+    """
+    is_workbook = Path(path).suffix.lower() == ".xlsx"
+    table = open_table(path, RESULTS_SHEET if is_workbook else None)
     ours = [name.casefold() for name in table.columns[: len(RESULT_COLUMNS)]]
     if ours != list(RESULT_COLUMNS):
         raise InputFileError(

@@ -39,9 +39,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from importer.model import Outcome, Status
-from importer.results import RESULT_COLUMNS, outcome_cells
+from importer.results import RESULT_COLUMNS, RESULTS_SHEET, outcome_cells
 
-RESULTS_SHEET = "Results"
 SUMMARY_SHEET = "Summary"
 MAX_WIDTH = 60
 MAX_COMMENTS = 10_000

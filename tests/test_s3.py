@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -133,3 +134,26 @@ def test_validate_reads_s3_and_writes_results_to_a_local_folder(
     assert code == 1
     assert statuses(read_results(tmp_path / "tasks.results.csv")) == {"valid": 1, "invalid": 1}
     assert f"copied from s3://{BUCKET}/v/tasks.csv" in capsys.readouterr().err
+
+
+def test_retry_of_an_s3_results_file_writes_it_back_and_its_summary(
+    s3: Any, sandbox: Callable[..., Sandbox], tmp_path: Any
+) -> None:
+    sb = sandbox()
+    put_csv(s3, "in/tasks.csv", [*task_rows(3), ["", "no name", "1", "low"]], tmp_path)
+    assert main(cli_args("run", f"s3://{BUCKET}/in/tasks.csv", sb, tmp_path)) == 1
+    local = tmp_path / "fix.csv"
+    s3.download_file(BUCKET, "in/tasks.results.csv", str(local))
+    local.write_text(local.read_text(encoding="utf-8-sig").replace(",,no name,", ",Fixed,no name,"))
+    s3.upload_file(str(local), BUCKET, "in/tasks.results.csv")
+    summary = tmp_path / "retry.json"
+
+    args = cli_args("retry", f"s3://{BUCKET}/in/tasks.results.csv", sb, tmp_path)
+    assert main([*args, "--summary-json", str(summary)]) == 0
+
+    assert statuses(results_in(s3, "in/tasks.results.csv", tmp_path)) == {"created": 4}
+    assert len(tasks_by_token(sb)) == 4
+    report = json.loads(summary.read_text(encoding="utf-8"))
+    assert report["command"] == "retry"
+    assert report["counts"]["created"] == 4 and report["api_calls"] == 1
+    assert report["results"] == [f"s3://{BUCKET}/in/tasks.results.csv"]

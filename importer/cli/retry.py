@@ -27,25 +27,30 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from importer.cli.console import say
 from importer.cli.options import add_mapping_options, prepare_options
 from importer.cli.report import print_batch_header
-from importer.cli.staging import check_results_path
+from importer.cli.staging import Staging
 from importer.cli.submitting import (
     add_submit_options,
-    finish,
+    effective_settings,
+    finish_batch,
     open_submission,
+    record_batch,
+    write_summary,
 )
-from importer.errors import InputFileError
+from importer.errors import ImporterError, InputFileError
 from importer.exitcodes import ExitCode
 from importer.journal import Journal, request_digest
 from importer.model import Outcome, PreparedRow, SourceRow, Status
 from importer.pipeline import batch_for_table
 from importer.reading import Table
 from importer.results import ResultLine, read_results
+from importer.run_summary import FileSummary, RunSummary, file_sha256
 from importer.tokens import edited_token, new_row_token
 
 
@@ -60,24 +65,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "cell is sent as a new task. Pass the same --instance-id / --contact-flow-id / "
         "--mapping options as the run.",
     )
-    parser.add_argument("results_file", metavar="RESULTS_FILE", help="a .csv or .xlsx results file")
+    parser.add_argument(
+        "results_file",
+        metavar="RESULTS_FILE",
+        help="a .csv or .xlsx results file, local or s3://",
+    )
     add_mapping_options(parser)
     add_submit_options(parser)
     parser.set_defaults(func=run_retry)
 
 
 def run_retry(args: argparse.Namespace) -> ExitCode:
-    path = Path(args.results_file)
-    results_path = Path(args.results or path)
+    summary = RunSummary("retry", effective_settings(args))
+    try:
+        with tempfile.TemporaryDirectory(prefix="task-importer-") as workdir:
+            code = _retry(args, Staging(args, Path(workdir)), summary)
+    except ImporterError as problem:
+        summary.fail(problem.exit_code, str(problem))
+        write_summary(args, summary)
+        raise
+    write_summary(args, summary)
+    return code
+
+
+def _retry(args: argparse.Namespace, staging: Staging, summary: RunSummary) -> ExitCode:
+    source = str(args.results_file)
+    results = str(args.results or source)
+    path = staging.fetch(source)
     input_columns, lines = read_results(path)
-    check_results_path(results_path)
+    local_results = path if results == source else staging.local_results_for(results)
     _refuse_repeated_rows(path, lines)
     by_row, new = _number_lines(lines)
     done = {number: line for number, line in by_row.items() if line.done}
     todo = {number: line for number, line in by_row.items() if not line.done}
     sources = [SourceRow(number, dict(line.values)) for number, line in todo.items()]
     batch = batch_for_table(Table(path, input_columns, iter(sources)), prepare_options(args))
-    print_batch_header(batch)
+    print_batch_header(batch, source)
     added = f", {len(new):,} new" if new else ""
     say(f"Retrying {len(todo):,} of {len(lines):,} rows ({len(done):,} already created{added}).")
     tokens_follow_rows = (
@@ -85,6 +108,8 @@ def run_retry(args: argparse.Namespace) -> ExitCode:
         or any(column.casefold() == "clienttoken" for column in input_columns)
         or "ClientToken" in batch.mapper.spec.fields
     )
+    file = FileSummary(source, sha256=file_sha256(path))
+    summary.files.append(file)
     with open_submission(args, batch.batch_id) as submission:
         for number, line in done.items():
             submission.keep(_kept(number, line))
@@ -93,7 +118,13 @@ def run_retry(args: argparse.Namespace) -> ExitCode:
             rows = _recorded_tokens(rows, todo, submission.journal)
             rows = _new_row_tokens(rows, new, batch.batch_id)
         report = submission.send(rows)
-        return finish(submission, report, results_path, input_columns)
+        code, counts = finish_batch(submission, report, local_results, input_columns, results)
+        record_batch(file, batch.batch_id, code, counts, report)
+        staging.locations.publish(local_results, results)
+        file.results = results
+        code = summary.finish()
+        submission.journal.finish_run(code, summary.as_dict())
+    return code
 
 
 def _refuse_repeated_rows(path: Path, lines: list[ResultLine]) -> None:

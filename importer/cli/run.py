@@ -22,13 +22,13 @@ from importer.cli.submitting import (
     effective_settings,
     finish_batch,
     open_submission,
+    record_batch,
     write_summary,
 )
 from importer.cli.validate import run_validate
 from importer.errors import ImporterError, InputFileError, UsageError
 from importer.exitcodes import ExitCode
 from importer.inbox import InputFile
-from importer.model import Status
 from importer.pipeline import PrepareOptions, open_batch
 from importer.run_summary import FileSummary, RunSummary, file_sha256
 
@@ -161,12 +161,10 @@ def _run_file(
     print_batch_header(batch, item.location)
     per_batch = submission.for_batch(batch.batch_id)
     report = per_batch.send(batch.rows())
-    code, counts = finish_batch(per_batch, report, staged.local_results, batch.table.columns)
-    file.batch_id = batch.batch_id
-    file.counts = {str(status): count for status, count in counts.items()}
-    file.api_calls, file.throttles = report.calls, report.throttles
-    file.send_seconds, file.achieved_rate = report.elapsed, round(report.achieved_rate, 3)
-    file.exit_code, file.reason = int(code), _reason(code, counts, report.stop_reason)
+    code, counts = finish_batch(
+        per_batch, report, staged.local_results, batch.table.columns, staged.results
+    )
+    record_batch(file, batch.batch_id, code, counts, report)
     try:
         staging.publish(staged)
     except InputFileError as problem:
@@ -187,16 +185,3 @@ def _archive(staging: Staging, staged: StagedFile, archive_dir: str) -> str:
         return ""
     say(f"Archived {staged.input.location} to {target}")
     return target
-
-
-def _reason(code: ExitCode, counts: dict[Status, int], stop_reason: str | None) -> str:
-    if code == ExitCode.STOPPED:
-        return f"stopped early: {stop_reason}"
-    if code == ExitCode.ROWS_FAILED:
-        parts = [
-            f"{count} {status}"
-            for status, count in counts.items()
-            if count and status not in ("created", "already_created")
-        ]
-        return "rows not created: " + ", ".join(parts)
-    return "every row created or already created"

@@ -72,18 +72,26 @@ class Staging:
                     f"{item.location} is open in Excel ({owner.name} beside it): "
                     "unsaved changes there are not read"
                 )
-        local_results = (
+        return StagedFile(item, local, results, self.local_results_for(results))
+
+    def local_results_for(self, results: str) -> Path:
+        """Where a results file is written first: itself, or a work file to upload to S3."""
+        local = (
             self._workdir / f"results-{len(list(self._workdir.iterdir()))}" / location_name(results)
             if is_s3(results)
             else Path(results)
         )
-        local_results.parent.mkdir(parents=True, exist_ok=True)
-        check_results_path(local_results)
-        return StagedFile(item, local, results, local_results)
+        local.parent.mkdir(parents=True, exist_ok=True)
+        check_results_path(local)
+        return local
 
     def publish(self, staged: StagedFile) -> None:
         """Upload the results file if it belongs on S3."""
         self.locations.publish(staged.local_results, staged.results)
+
+    def fetch(self, location: str) -> Path:
+        """A local copy of any file (downloaded if on S3)."""
+        return self.locations.fetch(location, self._workdir)
 
     def archive(self, staged: StagedFile, archive_dir: str) -> str:
         """Move the input, and its results when they sit beside it, into ``archive_dir``."""

@@ -26,7 +26,7 @@ from importer.journal import Journal, resolve_path
 from importer.model import Outcome, PreparedRow, Status
 from importer.progress import make_progress
 from importer.results import ResultsWriter
-from importer.run_summary import COUNTED, RunSummary, write_json
+from importer.run_summary import COUNTED, FileSummary, RunSummary, write_json
 
 
 def add_submit_options(parser: argparse.ArgumentParser) -> None:
@@ -224,33 +224,23 @@ def write_summary(args: argparse.Namespace, summary: RunSummary) -> None:
         ) from None
 
 
-def finish(
-    submission: Submission,
-    report: RunReport,
-    results_path: Path,
-    input_columns: list[str],
-) -> ExitCode:
-    """Write the results, print the summary, record the end of the run in the journal."""
-    code, _counts = finish_batch(submission, report, results_path, input_columns)
-    submission.journal.finish_run(code)
-    return code
-
-
 def finish_batch(
     submission: Submission,
     report: RunReport,
     results_path: Path,
     input_columns: list[str],
+    shown_as: str,
 ) -> tuple[ExitCode, dict[Status, int]]:
-    """Write the results in row order, print the summary; the batch's exit code and counts."""
+    """Write the results in row order to ``results_path``, print the summary naming the
+    results as ``shown_as`` (an S3 URL for a file uploaded later); the exit code and counts."""
     with ResultsWriter(results_path, input_columns) as writer:
         for row in sorted(submission.outcomes):
             writer.write(submission.outcomes[row])
-        writer.add_summary(summary_pairs(submission.args, report, results_path))
+        writer.add_summary(summary_pairs(submission.args, report, shown_as))
     counts = {status: 0 for status in COUNTED}
     for outcome in submission.outcomes.values():
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
-    print_summary(counts, report, results_path)
+    print_summary(counts, report, shown_as)
     print_first_errors(submission.first_invalid, counts[Status.INVALID])
     if report.stopped_early:
         code = ExitCode.STOPPED
@@ -261,7 +251,35 @@ def finish_batch(
     return code, counts
 
 
-def print_summary(counts: dict[Status, int], report: RunReport, results_path: Path) -> None:
+def record_batch(
+    file: FileSummary,
+    batch_id: str,
+    code: ExitCode,
+    counts: dict[Status, int],
+    report: RunReport,
+) -> None:
+    """Put one batch's figures into its file's part of the run summary."""
+    file.batch_id = batch_id
+    file.counts = {str(status): count for status, count in counts.items()}
+    file.api_calls, file.throttles = report.calls, report.throttles
+    file.send_seconds, file.achieved_rate = report.elapsed, round(report.achieved_rate, 3)
+    file.exit_code, file.reason = int(code), _batch_reason(code, counts, report.stop_reason)
+
+
+def _batch_reason(code: ExitCode, counts: dict[Status, int], stop_reason: str | None) -> str:
+    if code == ExitCode.STOPPED:
+        return f"stopped early: {stop_reason}"
+    if code == ExitCode.ROWS_FAILED:
+        parts = [
+            f"{count} {status}"
+            for status, count in counts.items()
+            if count and status not in (Status.CREATED, Status.ALREADY_CREATED)
+        ]
+        return "rows not created: " + ", ".join(parts)
+    return "every row created or already created"
+
+
+def print_summary(counts: dict[Status, int], report: RunReport, results: str) -> None:
     total = sum(counts.values())
     parts = ", ".join(f"{status} {counts[status]:,}" for status in COUNTED)
     say(f"{total:,} rows: {parts}")
@@ -274,4 +292,4 @@ def print_summary(counts: dict[Status, int], report: RunReport, results_path: Pa
             f"STOPPED EARLY: {report.stop_reason}. Rows not sent are 'not_attempted'; "
             "run the same command again to continue where it stopped (nothing is sent twice)."
         )
-    say(f"Results: {results_path}")
+    say(f"Results: {results}")

@@ -12,13 +12,13 @@ import argparse
 import re
 import shlex
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from importer.executor import RunReport
 
 _SECRET = re.compile(r"secret|password|passwd|token|credential|session|access.?key", re.I)
-_NOT_SETTINGS = frozenset({"func", "command"})
+_NOT_SETTINGS = frozenset({"func", "command", "inputs", "results_file"})
+"""Not settings: the files a command read, listed elsewhere."""
 _RETRY_OPTIONS = (
     "mapping",
     "instance_id",
@@ -38,7 +38,7 @@ _RETRY_OPTIONS = (
 def summary_pairs(
     args: argparse.Namespace,
     report: RunReport,
-    results_path: Path,
+    results: str,
     finished: datetime | None = None,
 ) -> list[tuple[str, str]]:
     """(label, value) lines: sending start and end, rate, throttling, settings, retry command.
@@ -57,13 +57,13 @@ def summary_pairs(
     if report.stopped_early:
         pairs.append(("Stopped early", str(report.stop_reason)))
     pairs += [(f"Setting: {name}", value) for name, value in _settings(args)]
-    pairs.append(("Retry with", retry_command(args, results_path)))
+    pairs.append(("Retry with", retry_command(args, results)))
     return pairs
 
 
-def retry_command(args: argparse.Namespace, results_path: Path) -> str:
+def retry_command(args: argparse.Namespace, results: str) -> str:
     """``task-importer retry RESULTS`` with the options that map rows and reach Connect."""
-    words = ["task-importer", "retry", str(results_path)]
+    words = ["task-importer", "retry", results]
     for name in _RETRY_OPTIONS:
         value = getattr(args, name, None)
         if value:
