@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -228,7 +229,7 @@ def measure_format(
         argv += ["--timezone", TIMEZONE, "--results", str(cli_out)]
         run = run_child(argv, ok_codes=(0, 1))  # 1: some rows invalid (expected)
         series["cli"].add(run)
-        series["cli"].results.append({"summary": _summary_line(run.stdout)})
+        series["cli"].results.append({"summary": _summary_line(run.stderr)})
 
     def startup_runs() -> None:
         for key, code in STARTUP.items():
@@ -249,11 +250,10 @@ STARTUP = {
 }
 
 
-def _summary_line(stdout: str) -> str:
-    for line in stdout.splitlines():
-        if " valid, " in line and line.split(" ", 1)[0].isdigit():
-            return line.strip()
-    return "?"
+def _summary_line(log: str) -> str:
+    """The CLI's "N rows: V valid, I invalid" log line (on stderr, after its timestamp)."""
+    found = re.search(r"\d[\d,]* rows?: \d+ valid, \d+ invalid", log)
+    return found.group(0) if found else "?"
 
 
 # --- report ------------------------------------------------------------------------------------

@@ -17,11 +17,12 @@ from importer.exitcodes import ExitCode
 COMMANDS = (validate, check, run, retry, template, sandbox)
 
 EXIT_CODES_HELP = """exit codes:
-  0  every row valid (validate) / created or already created (run)
-  1  some rows invalid or failed: see the results file
-  2  usage, configuration or input-file error; nothing was sent
+  0  every row valid (validate) / created or already created (run, retry); empty inbox
+  1  some rows invalid or failed (see the results files); or, of several inputs, some
+     could not be read while others were sent
+  2  usage, configuration or input-file error, or a failed preflight check; nothing sent
   3  run stopped early (access denied, quota, interrupted); a re-run continues
-  4  another run holds the journal
+  4  another run holds the journal; nothing sent
 """
 
 
