@@ -502,10 +502,13 @@ def _csv_records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[in
             raise InputFileError(f"{path}: row {number + 1}: {_reason(error)}") from error
         except UnicodeDecodeError as error:
             raise InputFileError(f"{path}: row {number + 1}: {_reason(error)}") from error
-    if len(last) > 1 and _ends_inside_quotes("".join(last), delimiter):
+    if last and _ends_inside_quotes("".join(last), delimiter):
+        swallowed = (
+            f"the last {len(last)} lines of the file were" if len(last) > 1 else "the line was"
+        )
         raise InputFileError(
-            f'{path}: row {number}: a quote (") opens a cell that is never closed, so the '
-            f"last {len(last)} lines of the file were read as one cell; add the closing quote"
+            f'{path}: row {number}: a quote (") opens a cell that is never closed, so '
+            f"{swallowed} read as one cell; add the closing quote"
         )
     if pending is not None:
         yield pending

@@ -207,15 +207,19 @@ def test_an_unreadable_file_among_several_is_reported_and_the_others_are_sent(
     good = write_input(tmp_path / "good.csv", task_rows(3))
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a workbook")
+    late = write_input(tmp_path / "late.csv", task_rows(3, start=10))
+    with late.open("a", encoding="utf-8") as out:
+        out.write('Task 99,"a quote that never closes,1,low\n')
     results = tmp_path / "results"
 
     args = cli_args("run", good, sb, tmp_path, "--results-dir", str(results))
-    args.insert(2, str(broken))
+    args[2:2] = [str(broken), str(late)]
     assert main(args) == 1
 
-    assert len(sb.tasks()) == 3
+    assert len(sb.tasks()) == 3, "only good.csv is sent; late.csv fails before sending"
     assert [p.name for p in results.iterdir()] == ["good.results.csv"]
-    assert "broken.xlsx" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "broken.xlsx" in err and "late.csv" in err and "never closed" in err
 
 
 # --- the summary JSON ----------------------------------------------------------------------

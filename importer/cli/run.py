@@ -154,13 +154,14 @@ def _run_file(
             raise staged
         file.sha256 = file_sha256(staged.local)
         batch = open_batch(staged.local, options)
+        print_batch_header(batch, item.location)
+        rows = list(batch.rows())  # read to the end first: a bad line further down sends nothing
     except InputFileError as problem:
         error(str(problem))
         file.exit_code, file.reason = int(ExitCode.USAGE), str(problem)
         return file
-    print_batch_header(batch, item.location)
     per_batch = submission.for_batch(batch.batch_id)
-    report = per_batch.send(batch.rows())
+    report = per_batch.send(rows)
     code, counts = finish_batch(
         per_batch, report, staged.local_results, batch.table.columns, staged.results
     )
