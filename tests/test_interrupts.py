@@ -8,18 +8,16 @@ exactly once. tests/test_cli_run.py covers a SIGTERM at a fixed point in detail.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_runs import DONE, FLOW, INSTANCE, cli_args, statuses, tasks_by_token
+from cli_runs import DONE, FLOW, INSTANCE, cli_args, start_child, statuses, tasks_by_token
 from spreadsheets import read_csv, read_results, write_csv
 
 from importer.cli import main
@@ -35,15 +33,7 @@ WAIT_S = 120
 
 def interrupted_run(args: list[str], tmp_path: Path, sig: signal.Signals, delay: float) -> int:
     """Start ``python -m importer ARGS``, send ``sig`` after ``delay`` s; its exit status."""
-    log = tmp_path / "interrupted-output.txt"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "importer", *args],
-            cwd=tmp_path,
-            env=dict(os.environ),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process, _ = start_child(args, tmp_path)
     time.sleep(delay)
     if process.poll() is None:
         process.send_signal(sig)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
@@ -20,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_runs import cli_args, tasks_by_token
+from cli_runs import cli_args, start_child, tasks_by_token
 from spreadsheets import read_results, write_csv
 
 from importer.sandbox import Sandbox
@@ -41,15 +40,7 @@ def soak_rows(n: int) -> list[list[str]]:
 
 def run_child(args: list[str], tmp_path: Path, on_progress: Callable[[], None]) -> tuple[int, int]:
     """Run ``python -m importer ARGS``; call on_progress while it runs. (exit code, peak KiB)."""
-    log = tmp_path / "soak-output.txt"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "importer", *args],
-            cwd=tmp_path,
-            env=dict(os.environ),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process, log = start_child(args, tmp_path)
     done = threading.Event()
 
     def watch() -> None:

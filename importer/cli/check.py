@@ -9,18 +9,17 @@ flow, task template and quick connect the inputs' valid rows (and the --instance
 from __future__ import annotations
 
 import argparse
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from importer.cli.console import error, say, warn
-from importer.cli.options import add_input_options, input_locations, prepare_options
+from importer.cli.options import add_input_options, prepare_options
+from importer.cli.staging import open_staging
 from importer.cli.target import Target, add_target_options, open_target
 from importer.errors import InputFileError
 from importer.exitcodes import ExitCode
-from importer.inbox import InputFile, find_inputs
-from importer.locations import Locations, make_s3_client
+from importer.inbox import InputFile
 from importer.pipeline import PrepareOptions, open_batch
 from importer.preflight import MAX_RESOURCES, Preflight, PreflightReport, Resources
 from importer.sandbox import defaults as sandbox_defaults
@@ -50,15 +49,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_check(args: argparse.Namespace) -> ExitCode:
     options = prepare_options(args)
-    locations = Locations(lambda: make_s3_client(args.region, args.profile))
-    found = find_inputs(input_locations(args), lambda: locations.s3, settle_seconds=0)
-    for location, why in found.skipped:
-        say(f"Skipped {location}: {why}")
-    if not found.inputs:
-        say("No input files to read: checking the options' ids only.")
-    with tempfile.TemporaryDirectory(prefix="task-importer-") as workdir:
+    with open_staging(args) as staging:
+        found = staging.find(with_results=False)
+        if not found.inputs:
+            say("No input files to read: checking the options' ids only.")
         inputs = read_resources(
-            args, options, found.inputs, lambda item: locations.fetch(item.location, Path(workdir))
+            args, options, found.inputs, lambda item: staging.fetch(item.location)
         )
     with open_target(args) as target:
         if target.sandbox is not None:

@@ -27,23 +27,21 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from importer.cli.console import say
 from importer.cli.options import add_mapping_options, prepare_options
 from importer.cli.report import print_batch_header
-from importer.cli.staging import Staging
+from importer.cli.staging import Staging, open_staging
 from importer.cli.submitting import (
     add_submit_options,
-    effective_settings,
     finish_batch,
     open_submission,
     record_batch,
-    write_summary,
+    summarised,
 )
-from importer.errors import ImporterError, InputFileError
+from importer.errors import InputFileError
 from importer.exitcodes import ExitCode
 from importer.journal import Journal, request_digest
 from importer.model import Outcome, PreparedRow, SourceRow, Status
@@ -76,16 +74,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_retry(args: argparse.Namespace) -> ExitCode:
-    summary = RunSummary("retry", effective_settings(args))
-    try:
-        with tempfile.TemporaryDirectory(prefix="task-importer-") as workdir:
-            code = _retry(args, Staging(args, Path(workdir)), summary)
-    except ImporterError as problem:
-        summary.fail(problem.exit_code, str(problem))
-        write_summary(args, summary)
-        raise
-    write_summary(args, summary)
-    return code
+    return summarised("retry", args, lambda summary: _retry_staged(args, summary))
+
+
+def _retry_staged(args: argparse.Namespace, summary: RunSummary) -> ExitCode:
+    with open_staging(args) as staging:
+        return _retry(args, staging, summary)
 
 
 def _retry(args: argparse.Namespace, staging: Staging, summary: RunSummary) -> ExitCode:

@@ -8,25 +8,22 @@ go on; a file that stops the run (access denied, quota, interrupted) ends it.
 from __future__ import annotations
 
 import argparse
-import tempfile
-from pathlib import Path
 
 from importer.cli.check import read_resources, run_preflight
 from importer.cli.console import error, say
 from importer.cli.options import add_input_options, prepare_options
 from importer.cli.report import print_batch_header
-from importer.cli.staging import StagedFile, Staging
+from importer.cli.staging import StagedFile, Staging, open_staging
 from importer.cli.submitting import (
     Submission,
     add_submit_options,
-    effective_settings,
     finish_batch,
     open_submission,
     record_batch,
-    write_summary,
+    summarised,
 )
 from importer.cli.validate import run_validate
-from importer.errors import ImporterError, InputFileError, UsageError
+from importer.errors import InputFileError, UsageError
 from importer.exitcodes import ExitCode
 from importer.inbox import InputFile
 from importer.pipeline import PrepareOptions, open_batch
@@ -79,21 +76,12 @@ def run_run(args: argparse.Namespace) -> ExitCode:
     if args.dry_run:
         args.show_tokens = True
         return run_validate(args)
-    summary = RunSummary("run", effective_settings(args))
-    try:
-        code = _run_inputs(args, summary)
-    except ImporterError as problem:
-        summary.fail(problem.exit_code, str(problem))
-        write_summary(args, summary)
-        raise
-    write_summary(args, summary)
-    return code
+    return summarised("run", args, lambda summary: _run_inputs(args, summary))
 
 
 def _run_inputs(args: argparse.Namespace, summary: RunSummary) -> ExitCode:
     options = prepare_options(args)
-    with tempfile.TemporaryDirectory(prefix="task-importer-") as workdir:
-        staging = Staging(args, Path(workdir))
+    with open_staging(args) as staging:
         found = staging.find()
         for location, why in found.skipped:
             summary.skip(location, why)

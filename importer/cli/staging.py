@@ -4,6 +4,9 @@ file's place decided; afterwards the results are uploaded and the input archived
 from __future__ import annotations
 
 import argparse
+import contextlib
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,14 +43,22 @@ class Staging:
         region, profile = getattr(args, "region", None), getattr(args, "profile", None)
         self.locations = Locations(lambda: make_s3_client(region, profile))
 
-    def find(self) -> Found:
+    def find(self, with_results: bool = True) -> Found:
         """Every input named, globbed or in an inbox (files still being written are left),
-        with its results path checked, so a bad path stops the run before anything is sent."""
+        with its results path checked, so a bad path stops the run before anything is sent;
+        ``with_results=False`` for a command that writes no results."""
         found = find_inputs(
             input_locations(self._args),
             lambda: self.locations.s3,
             settle_seconds=getattr(self._args, "settle_seconds", 0.0),
         )
+        if with_results:
+            self._check_results_paths(found)
+        for location, why in found.skipped:
+            say(f"Skipped {location}: {why}")
+        return found
+
+    def _check_results_paths(self, found: Found) -> None:
         if self._args.results and len(found.inputs) > 1:
             raise UsageError(
                 f"--results names one file but {len(found.inputs)} inputs were found; "
@@ -57,9 +68,6 @@ class Staging:
             results = self._results_location(item.location)
             if not is_s3(results):
                 check_results_path(Path(results))
-        for location, why in found.skipped:
-            say(f"Skipped {location}: {why}")
-        return found
 
     def stage(self, item: InputFile) -> StagedFile:
         """Download an S3 input; decide the results file. Errors are InputFileErrors."""
@@ -126,6 +134,13 @@ class Staging:
         stem, dot, suffix = name.rpartition(".")
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         return inside(folder, f"{stem}.{stamp}{dot}{suffix}")
+
+
+@contextlib.contextmanager
+def open_staging(args: argparse.Namespace) -> Iterator[Staging]:
+    """A Staging with its own work folder, removed (downloads and all) on the way out."""
+    with tempfile.TemporaryDirectory(prefix="task-importer-") as workdir:
+        yield Staging(args, Path(workdir))
 
 
 def check_results_path(path: Path) -> None:

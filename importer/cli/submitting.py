@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from importer.cli.console import say
 from importer.cli.report import FIRST_ERRORS_SHOWN, print_first_errors
 from importer.cli.summary_sheet import summary_pairs
 from importer.cli.target import Target, add_target_options, open_target
-from importer.errors import UsageError
+from importer.errors import ImporterError, UsageError
 from importer.executor import Executor, ExecutorSettings, RunReport
 from importer.exitcodes import ExitCode
 from importer.journal import Journal, resolve_path
@@ -204,6 +204,21 @@ def effective_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The command's options after the config file and the command line (no secrets: the
     options carry none; credentials come from the AWS configuration)."""
     return {key: value for key, value in vars(args).items() if key != "func"}
+
+
+def summarised(
+    command: str, args: argparse.Namespace, body: Callable[[RunSummary], ExitCode]
+) -> ExitCode:
+    """Run ``body`` and write the run's summary (``--summary-json``) however it ends."""
+    summary = RunSummary(command, effective_settings(args))
+    try:
+        code = body(summary)
+    except ImporterError as problem:
+        summary.fail(problem.exit_code, str(problem))
+        write_summary(args, summary)
+        raise
+    write_summary(args, summary)
+    return code
 
 
 def write_summary(args: argparse.Namespace, summary: RunSummary) -> None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import tempfile
 from collections import Counter
-from pathlib import Path
 
 from importer.cli.console import error, say
 from importer.cli.options import add_input_options, prepare_options
 from importer.cli.report import FIRST_ERRORS_SHOWN, print_batch_header, print_first_errors
-from importer.cli.staging import StagedFile, Staging
+from importer.cli.staging import StagedFile, open_staging
 from importer.errors import InputFileError
 from importer.exitcodes import ExitCode
 from importer.model import Status
@@ -36,8 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_validate(args: argparse.Namespace) -> ExitCode:
     options = prepare_options(args)
     codes = []
-    with tempfile.TemporaryDirectory(prefix="task-importer-") as workdir:
-        staging = Staging(args, Path(workdir))
+    with open_staging(args) as staging:
         for item in staging.find().inputs:
             try:
                 staged = staging.stage(item)
