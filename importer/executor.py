@@ -1,6 +1,8 @@
 """Send prepared rows to StartTaskContact: concurrent, rate-limited, retried, journaled.
 
-Threads share one boto3 client and one :class:`RateLimiter`. At most ``concurrency``
+Threads share one boto3 client and one :class:`RateLimiter`; the executors of one run (one per
+input file) can share the limiter and a :class:`FailureTally`, so a new file neither starts
+with a fresh burst nor forgets the failures that should stop the run. At most ``concurrency``
 requests are on the wire at once; a row waiting out a retry backoff sleeps in its own thread
 without holding one of those slots. The thread that calls :meth:`Executor.run` reads the
 rows, keeps a bounded window of them in flight and calls ``on_outcome`` once per row, in the
@@ -118,6 +120,17 @@ class RunReport:
     """The rate limiter's rate at the end, in requests a second."""
 
 
+@dataclass
+class FailureTally:
+    """What the failure breakers count; pass one to every executor of a run."""
+
+    created: int = 0
+    failed: int = 0
+    api_success: bool = False
+    """Whether any call succeeded: the first-rows breaker only trips before one does."""
+    first_failures: list[tuple[str, str]] = field(default_factory=list)
+
+
 class _Stopped(Exception):
     """The run is stopping: this attempt was not sent."""
 
@@ -169,6 +182,16 @@ class _QuotaGate:
         return max(0.0, self.resume_at - time.monotonic())
 
 
+def make_limiter(settings: ExecutorSettings) -> RateLimiter:
+    """The rate limiter ``settings`` describe."""
+    return RateLimiter(
+        settings.rate,
+        settings.burst,
+        adaptive=settings.adaptive,
+        controller=make_controller(settings.algorithm),
+    )
+
+
 class Executor:
     """Runs rows through StartTaskContact once; see the module docstring."""
 
@@ -181,18 +204,14 @@ class Executor:
         batch_id: str = "",
         *,
         limiter: RateLimiter | None = None,
+        tally: FailureTally | None = None,
     ) -> None:
         self.settings = settings if settings is not None else ExecutorSettings()
         self._client = client
         self._journal = journal
         self._progress: Progress = progress if progress is not None else NullProgress()
         self._batch_id = batch_id
-        self.limiter = limiter or RateLimiter(
-            self.settings.rate,
-            self.settings.burst,
-            adaptive=self.settings.adaptive,
-            controller=make_controller(self.settings.algorithm),
-        )
+        self.limiter = limiter or make_limiter(self.settings)
         self._slots = threading.BoundedSemaphore(self.settings.concurrency)
         self._quota = _QuotaGate(self.settings.quota_pause_seconds)
         self._backoff = wait_random_exponential(
@@ -207,8 +226,7 @@ class Executor:
         self._throttles = 0
         self._first_sent: float | None = None
         self._last_answer: float | None = None
-        self._api_success = False
-        self._first_failures: list[tuple[str, str]] = []
+        self._tally = tally if tally is not None else FailureTally()
         self._counts: Counter[Status] = Counter()
         self._used = False
 
@@ -318,18 +336,22 @@ class Executor:
 
     def _emit(self, outcome: Outcome, on_outcome: Callable[[Outcome], None]) -> None:
         self._counts[outcome.status] += 1
+        if outcome.status is Status.CREATED:
+            self._tally.created += 1
+        elif outcome.status is Status.FAILED:
+            self._tally.failed += 1
         self._progress.update(outcome, self.limiter.rate)
         on_outcome(outcome)
         if outcome.status is Status.FAILED:
             self._check_failures(outcome)
 
     def _check_failures(self, outcome: Outcome) -> None:
-        """The breakers that count failed rows."""
+        """The breakers that count failed rows (of the whole run when the tally is shared)."""
         settings = self.settings
-        failed = self._counts[Status.FAILED]
-        if not self._api_success and len(self._first_failures) < settings.breaker_rows:
-            self._first_failures.append((outcome.error_code, outcome.error_message))
-            first = self._first_failures
+        tally = self._tally
+        if not tally.api_success and len(tally.first_failures) < settings.breaker_rows:
+            tally.first_failures.append((outcome.error_code, outcome.error_message))
+            first = tally.first_failures
             if len(first) == settings.breaker_rows and len(set(first)) == 1:
                 code, message = first[0]
                 self._trip(
@@ -338,13 +360,14 @@ class Executor:
                     f"succeeded ({code}: {message}); this looks like a configuration problem, "
                     "not bad rows. Fix it and re-run: the run continues where it stopped",
                 )
+        failed = tally.failed
         if settings.max_failures is not None and failed > settings.max_failures:
             self._trip(
                 "too many failures",
                 f"{failed} rows failed, more than the {settings.max_failures} allowed "
                 "(--max-failures); see the results file, then re-run to continue",
             )
-        finished = sum(self._counts[s] for s in (Status.CREATED, Status.FAILED))
+        finished = tally.created + failed
         fraction = settings.max_failure_fraction
         if fraction is not None and finished >= FRACTION_MIN_ROWS and failed > fraction * finished:
             self._trip(
@@ -525,7 +548,7 @@ class Executor:
                     self._last_answer = time.monotonic()
         self.limiter.succeeded(sent_at)
         self._quota.succeeded(sent_mono)
-        self._api_success = True
+        self._tally.api_success = True
         return str(response.get("ContactId", ""))
 
     def _on_error(

@@ -1,6 +1,7 @@
 """Which files a run reads: named files, globs, folders (an inbox) and S3 prefixes.
 
-A named file is always read. Files found in a folder, by a glob or under an S3 prefix are
+A named file is always read (one that is missing is that file's error, found when it is
+read, like an unreadable one). Files found in a folder, by a glob or under an S3 prefix are
 the inbox: results files, hidden files and Excel's ``~$`` owner files are passed over, and a
 local file still being written (its size changed while we watched, or Excel holds it open,
 which a ``~$`` file beside it shows) is left for the next run.
@@ -9,14 +10,17 @@ which a ``~$`` file beside it shows) is left for the next run.
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-from importer.errors import InputFileError
 from importer.locations import S3, S3Url, is_s3
+
+log = logging.getLogger(__name__)
 
 INPUT_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".ods")
 RESULTS_MARK = ".results."
@@ -70,8 +74,6 @@ def _expand(spec: str, s3: Callable[[], S3]) -> list[InputFile]:
         return _inbox(sorted(path.iterdir()))
     if glob.has_magic(spec):
         return _inbox(sorted(Path(match) for match in glob.glob(str(path))))
-    if not path.exists():
-        raise InputFileError(f"{spec}: no such file")
     return [InputFile(str(path), from_inbox=False)]
 
 
@@ -104,18 +106,33 @@ def _leave_files_being_written(found: Found, settle_seconds: float) -> None:
     local = [item for item in found.inputs if item.from_inbox and not is_s3(item.location)]
     sizes = {item.location: _size(item.location) for item in local}
     if local and settle_seconds > 0:
+        log.info(
+            "Watching %d inbox files for %g s for any still being written",
+            len(local),
+            settle_seconds,
+        )
         time.sleep(settle_seconds)
     for item in local:
         path = Path(item.location)
         owner = excel_owner_file(path)
         if owner is not None:
-            why = f"open in Excel ({owner.name} beside it); left for the next run"
+            why = (
+                f"open in Excel since {_modified(owner)} ({owner.name} beside it; if nobody "
+                "has it open, delete that file); left for the next run"
+            )
         elif _size(item.location) != sizes[item.location]:
             why = "still being written (its size changed); left for the next run"
         else:
             continue
         found.inputs.remove(item)
         found.skipped.append((item.location, why))
+
+
+def _modified(path: Path) -> str:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except OSError:
+        return "an unknown time"
 
 
 def _size(location: str) -> int:

@@ -19,6 +19,8 @@ from importer.errors import InputFileError, UsageError
 
 S3_SCHEME = "s3://"
 _S3_ERRORS = (BotoCoreError, ClientError, S3UploadFailedError, OSError)
+_MISSING = ("404", "NoSuchKey", "NotFound")
+"""Error codes S3 answers for an object that does not exist."""
 
 
 def is_s3(text: str) -> bool:
@@ -97,7 +99,9 @@ class S3:
         try:
             self._client.download_file(url.bucket, url.key, str(destination))
         except _S3_ERRORS as problem:
-            raise InputFileError(f"cannot read {url}: {_reason(problem)}") from None
+            missing = _error_code(problem) in _MISSING and "." not in url.name
+            folder = " (to read a folder, end the URL with /)" if missing else ""
+            raise InputFileError(f"cannot read {url}: {_reason(problem)}{folder}") from None
 
     def upload(self, source: Path, url: S3Url) -> None:
         try:
@@ -109,7 +113,7 @@ class S3:
         try:
             self._client.head_object(Bucket=url.bucket, Key=url.key)
         except _S3_ERRORS as problem:
-            if _error_code(problem) in ("404", "NoSuchKey", "NotFound"):
+            if _error_code(problem) in _MISSING:
                 return False
             raise InputFileError(f"cannot look up {url}: {_reason(problem)}") from None
         return True
@@ -193,6 +197,6 @@ def _reason(problem: BaseException) -> str:
         return "access denied (check the IAM policy allows s3:GetObject/PutObject/ListBucket)"
     if code in ("NoSuchBucket",):
         return "the bucket does not exist"
-    if code in ("404", "NoSuchKey", "NotFound"):
+    if code in _MISSING:
         return "no such object"
     return f"{type(problem).__name__}: {problem}"

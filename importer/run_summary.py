@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from importer import __version__
+from importer.errors import InputFileError
 from importer.exitcodes import ExitCode
 from importer.model import Status
 
@@ -133,10 +134,14 @@ def overall_exit(files: list[FileSummary]) -> tuple[ExitCode, str]:
 
 
 def file_sha256(path: Path) -> str:
+    """The file's SHA-256 in hex; a file that cannot be read is an InputFileError."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError as problem:
+        raise InputFileError(f"{path}: cannot read it: {problem.strerror}") from None
     return digest.hexdigest()
 
 

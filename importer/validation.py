@@ -152,7 +152,7 @@ class RowValidator:
                     f"of {', '.join(CREATION_REFERENCE_TYPES)}",
                 )
             elif kind == "URL" and not _is_web_url(value):
-                error(path, f"'{value[:80]}' is not an http:// or https:// URL")
+                error(path, "is not an http:// or https:// URL; write the whole web address")
             if len(name) not in self._reference_name:
                 _length_error(path, name, self._reference_name, error)
             if len(value) not in self._reference_value:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 from cli_runs import (
     FLOW,
+    HEADER,
     INSTANCE,
     OTHER_FLOW,
     WAIT_S,
@@ -182,7 +185,8 @@ def test_a_file_open_in_excel_or_still_growing_is_left_for_the_next_run(
     assert not (inbox / "open.results.csv").exists()
     assert not (inbox / "growing.results.csv").exists()
     err = capsys.readouterr().err
-    assert "open.csv: open in Excel (~$open.csv beside it)" in err
+    assert "open.csv: open in Excel since " in err
+    assert "(~$open.csv beside it; if nobody has it open, delete that file)" in err
     assert "growing.csv: still being written" in err
 
 
@@ -213,13 +217,152 @@ def test_an_unreadable_file_among_several_is_reported_and_the_others_are_sent(
     results = tmp_path / "results"
 
     args = cli_args("run", good, sb, tmp_path, "--results-dir", str(results))
-    args[2:2] = [str(broken), str(late)]
+    args[2:2] = [str(broken), str(late), str(tmp_path / "missing.csv")]
     assert main(args) == 1
 
     assert len(sb.tasks()) == 3, "only good.csv is sent; late.csv fails before sending"
     assert [p.name for p in results.iterdir()] == ["good.results.csv"]
     err = capsys.readouterr().err
     assert "broken.xlsx" in err and "late.csv" in err and "never closed" in err
+    assert "missing.csv: no such file" in err
+
+
+def test_archiving_keeps_the_input_and_a_results_file_of_another_name_side_by_side(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
+    inbox.mkdir()
+    source = write_input(inbox / "tasks.csv", task_rows(3))
+    original = source.read_bytes()
+    results = str(inbox / "tasks-out.csv")
+
+    args = cli_args(
+        "run", source, sb, tmp_path, "--results", results, "--archive-dir", str(archive)
+    )
+    assert main(args) == 0
+
+    assert sorted(p.name for p in archive.iterdir()) == ["tasks-out.csv", "tasks.csv"]
+    assert (archive / "tasks.csv").read_bytes() == original
+    assert statuses(read_results(archive / "tasks-out.csv")) == {"created": 3}
+
+
+def test_a_file_replaced_while_its_rows_are_sent_stays_for_the_next_run(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox(latency_ms=(100.0, 100.0))
+    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
+    inbox.mkdir()
+    source = write_input(inbox / "daily.csv", task_rows(5))
+
+    def replace_once_sending() -> None:
+        deadline = time.monotonic() + WAIT_S
+        while sb.counters()["requests"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.002)
+        write_input(inbox / "daily.tmp", task_rows(5, start=100)).replace(source)
+
+    replacer = threading.Thread(target=replace_once_sending)
+    replacer.start()
+    args = cli_args(
+        "run", inbox, sb, tmp_path, "--archive-dir", str(archive), "--settle-seconds", "0"
+    )
+    try:
+        assert main([*args, "--concurrency", "1"]) == 0
+    finally:
+        replacer.join()
+
+    assert not archive.exists()
+    assert "daily.csv changed while its rows were sent, so it was not archived" in (
+        capsys.readouterr().err
+    )
+    assert main(args) == 0
+    assert sorted(p.name for p in archive.iterdir()) == ["daily.csv", "daily.results.csv"]
+    assert len(tasks_by_token(sb)) == 10
+
+
+def test_inputs_whose_results_would_overwrite_each_other_send_nothing(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = write_input(tmp_path / "a" / "tasks.csv", task_rows(2))
+    second = write_input(tmp_path / "b" / "tasks.csv", task_rows(2, start=5))
+    args = cli_args("run", first, sb, tmp_path, "--results-dir", str(tmp_path / "out"))
+    args.insert(2, str(second))
+
+    assert main(args) == 2
+    assert "would both write their results to" in capsys.readouterr().err
+    assert sb.counters()["requests"] == 0
+
+
+def test_a_wrong_flow_stops_the_run_after_five_rows_however_the_rows_are_split_into_files(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    parts = [write_input(tmp_path / f"part{i}.csv", task_rows(3, start=10 * i)) for i in range(4)]
+    args = cli_args("run", parts[0], sb, tmp_path, "--concurrency", "1")
+    args[2:2] = [str(part) for part in parts[1:]]
+    args[args.index(FLOW)] = "f10f10f1-0000-4000-8000-0000000000ff"
+
+    assert main(args) == 3
+    assert sb.counters()["requests"] <= 6, (
+        "the fifth failure stops it (one more may be sent)"
+    )
+    assert not (tmp_path / "part2.results.csv").exists(), "later files are not started"
+
+
+def test_a_summary_path_that_cannot_be_written_stops_the_run_before_sending(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    source = write_input(tmp_path / "tasks.csv", task_rows(2))
+    not_a_folder = tmp_path / "reports"
+    not_a_folder.write_text("a file", encoding="utf-8")
+    summary = str(not_a_folder / "summary.json")
+
+    assert main(cli_args("run", source, sb, tmp_path, "--summary-json", summary)) == 2
+    assert "cannot write the summary" in capsys.readouterr().err
+    assert sb.counters()["requests"] == 0
+
+
+def test_validate_and_a_dry_run_never_replace_the_results_of_a_run(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    source = write_input(tmp_path / "tasks.csv", task_rows(3))
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    results = tmp_path / "tasks.results.csv"
+    before = results.read_bytes()
+    validate = ["validate", str(source), "--instance-id", INSTANCE, "--contact-flow-id", FLOW]
+
+    assert main(cli_args("run", source, sb, tmp_path, "--dry-run")) == 2
+    assert main(validate) == 2
+
+    assert results.read_bytes() == before
+    assert "tasks.results.csv holds the results of a run (3 rows sent)" in capsys.readouterr().err
+    assert main([*validate, "--results", str(tmp_path / "check.csv")]) == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_while_the_inbox_settles_exits_3_with_a_summary_and_sends_nothing(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_input(inbox / "a.csv", task_rows(2))
+    summary = tmp_path / "summary.json"
+    args = cli_args("run", inbox, sb, tmp_path, "--settle-seconds", "60")
+
+    process, log = start_child([*args, "--summary-json", str(summary)], tmp_path)
+    wait_until(lambda: "Watching 1 inbox files" in log.read_text(), process, log)
+    process.send_signal(signal.SIGTERM)
+
+    assert process.wait(timeout=WAIT_S) == 3, log.read_text()
+    assert "interrupted by SIGTERM" in log.read_text()
+    assert json.loads(summary.read_text(encoding="utf-8"))["exit_code"] == 3
+    assert sb.counters()["requests"] == 0
 
 
 # --- the summary JSON ----------------------------------------------------------------------
@@ -290,9 +433,14 @@ def test_no_task_content_or_secret_appears_in_the_output_at_info(
     names = [f"Ring Mrs Zyxwvut {i}" for i in range(8)]
     descriptions = [f"Parcel qwertyuiop {i} lost" for i in range(8)]
     values = [f"acct-{i}-plokmijn" for i in range(8)]
-    rows = [[n, d, v, "high"] for n, d, v in zip(names, descriptions, values, strict=True)]
-    rows.append(["x" * 5000, "Too long a name: qazwsxedc", "acct-bad-plokmijn", "low"])
-    source = write_input(tmp_path / "tasks.csv", rows)
+    links = [f"https://orders.example.com/mnbvcxz{i}" for i in range(8)]
+    rows = [
+        [n, d, v, "high", link]
+        for n, d, v, link in zip(names, descriptions, values, links, strict=True)
+    ]
+    rows.append(["x" * 5000, "Too long a name: qazwsxedc", "acct-bad-plokmijn", "low", ""])
+    rows.append(["Bad link", "A link that is not one", "acct-9", "low", "jane@lkjhgfdsa.example"])
+    source = write_input(tmp_path / "tasks.csv", rows, [*HEADER, "References.URL.Order"])
     log_file = tmp_path / "run.log"
 
     code = main(cli_args("run", source, sb, tmp_path, "--log-file", str(log_file), "--rate", "50"))
@@ -301,7 +449,11 @@ def test_no_task_content_or_secret_appears_in_the_output_at_info(
     captured = capsys.readouterr()
     output = captured.out + captured.err + log_file.read_text(encoding="utf-8")
     assert "Results:" in output and "row 10" in output
-    for secret_or_content in [secret, *names, *descriptions, *values, "qazwsxedc", "x" * 50]:
+    assert "row 11" in output, "the bad link's row is reported"
+    for secret_or_content in [
+        *(secret, "qazwsxedc", "x" * 50, "lkjhgfdsa"),
+        *(*names, *descriptions, *values, *links),
+    ]:
         assert secret_or_content not in output
     assert all(line[:4].isdigit() for line in log_file.read_text().splitlines())
 

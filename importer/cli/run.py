@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from importer.cli.check import read_resources, run_preflight
-from importer.cli.console import error, say
+from importer.cli.console import error, say, warn
 from importer.cli.options import add_input_options, prepare_options
 from importer.cli.report import print_batch_header
 from importer.cli.staging import StagedFile, Staging, open_staging
@@ -98,7 +98,8 @@ def _run_inputs(args: argparse.Namespace, summary: RunSummary) -> ExitCode:
                         summary.skip(later.location, "not started: the run stopped early")
                     break
             if not found.inputs:
-                say("No input files to read.")
+                left = f" ({len(found.skipped)} left for the next run)" if found.skipped else ""
+                say(f"No input files to read{left}.")
             code = summary.finish()
             submission.journal.finish_run(code, summary.as_dict())
     return code
@@ -140,8 +141,8 @@ def _run_file(
     try:
         if isinstance(staged, InputFileError):
             raise staged
-        file.sha256 = file_sha256(staged.local)
         batch = open_batch(staged.local, options)
+        file.sha256 = file_sha256(staged.local)
         print_batch_header(batch, item.location)
         rows = list(batch.rows())  # read to the end first: a bad line further down sends nothing
     except InputFileError as problem:
@@ -162,15 +163,22 @@ def _run_file(
         return file
     file.results = staged.results
     if file.exit_code == ExitCode.OK and args.archive_dir:
-        file.archived_to = _archive(staging, staged, args.archive_dir)
+        file.archived_to = _archive(staging, staged, args.archive_dir, file.sha256)
     return file
 
 
-def _archive(staging: Staging, staged: StagedFile, archive_dir: str) -> str:
+def _archive(staging: Staging, staged: StagedFile, archive_dir: str, sha256: str) -> str:
+    location = staged.input.location
     try:
-        target = staging.archive(staged, archive_dir)
+        target = staging.archive(staged, archive_dir, sha256)
     except (InputFileError, OSError) as problem:
-        error(f"{staged.input.location}: all rows done, but archiving failed: {problem}")
+        error(f"{location}: all rows done, but archiving failed: {problem}")
         return ""
-    say(f"Archived {staged.input.location} to {target}")
+    if target is None:
+        warn(
+            f"{location} changed while its rows were sent, so it was not archived: the next "
+            "run reads it again (rows already created are not sent twice)"
+        )
+        return ""
+    say(f"Archived {location} to {target}")
     return target

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from importer.cli.console import say, warn
+from importer.cli.console import warn
 from importer.cli.options import input_locations
 from importer.errors import UsageError
-from importer.inbox import Found, InputFile, excel_owner_file, find_inputs
+from importer.inbox import RESULTS_MARK, Found, InputFile, excel_owner_file, find_inputs
 from importer.locations import Locations, inside, is_s3, location_name, make_s3_client, sibling
 from importer.results import ResultsWriter, default_results_path
+from importer.run_summary import file_sha256
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Staging:
         if with_results:
             self._check_results_paths(found)
         for location, why in found.skipped:
-            say(f"Skipped {location}: {why}")
+            warn(f"Skipped {location}: {why}")
         return found
 
     def _check_results_paths(self, found: Found) -> None:
@@ -64,10 +65,18 @@ class Staging:
                 f"--results names one file but {len(found.inputs)} inputs were found; "
                 "use --results-dir DIR to put each input's results file in a folder"
             )
+        owners: dict[str, str] = {}
         for item in found.inputs:
             results = self._results_location(item.location)
             if not is_s3(results):
                 check_results_path(Path(results))
+            same = results if is_s3(results) else str(Path(results).resolve())
+            if same in owners:
+                raise UsageError(
+                    f"{owners[same]} and {item.location} would both write their results to "
+                    f"{results}; rename one of them, or run them separately"
+                )
+            owners[same] = item.location
 
     def stage(self, item: InputFile) -> StagedFile:
         """Download an S3 input; decide the results file. Errors are InputFileErrors."""
@@ -101,13 +110,17 @@ class Staging:
         """A local copy of any file (downloaded if on S3)."""
         return self.locations.fetch(location, self._workdir)
 
-    def archive(self, staged: StagedFile, archive_dir: str) -> str:
-        """Move the input, and its results when they sit beside it, into ``archive_dir``."""
-        target = self._free_name(archive_dir, location_name(staged.input.location))
-        self.locations.move(staged.input.location, staged.local, target)
+    def archive(self, staged: StagedFile, archive_dir: str, sha256: str) -> str | None:
+        """Move the input, and its results when they sit beside it, into ``archive_dir``;
+        None (nothing moved) when the input no longer holds what was read (``sha256``)."""
+        location = staged.input.location
+        if file_sha256(self.fetch(location) if is_s3(location) else staged.local) != sha256:
+            return None
+        target = self._free_name(archive_dir, location_name(location))
+        self.locations.move(location, staged.local, target)
         if staged.results_beside_input:
-            stem = location_name(target).rpartition(".")[0]
-            results_target = inside(archive_dir, f"{stem}{_results_suffix(staged.results)}")
+            name = _archived_results_name(location_name(target), location_name(staged.results))
+            results_target = self._free_name(archive_dir, name)
             self.locations.move(staged.results, staged.local_results, results_target)
         return target
 
@@ -152,7 +165,9 @@ def check_results_path(path: Path) -> None:
     ResultsWriter(path, []).abort()
 
 
-def _results_suffix(results: str) -> str:
-    """``.results.csv`` or ``.results.xlsx``: what follows the input's stem."""
-    name = location_name(results)
-    return name[name.index(".results.") :] if ".results." in name else "." + name.rpartition(".")[2]
+def _archived_results_name(archived_input: str, results: str) -> str:
+    """A default results name follows its input's archived name (``tasks.<time>.results.csv``
+    beside ``tasks.<time>.csv``); any other name is kept."""
+    if RESULTS_MARK not in results:
+        return results
+    return archived_input.rpartition(".")[0] + results[results.index(RESULTS_MARK) :]

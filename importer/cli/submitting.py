@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import errno
 import json
 import os
 import signal
@@ -15,16 +16,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from importer.cli.console import say
+from importer.cli.console import error, say
 from importer.cli.report import FIRST_ERRORS_SHOWN, print_first_errors
 from importer.cli.summary_sheet import summary_pairs
 from importer.cli.target import Target, add_target_options, open_target
 from importer.errors import ImporterError, UsageError
-from importer.executor import Executor, ExecutorSettings, RunReport
+from importer.executor import (
+    Executor,
+    ExecutorSettings,
+    FailureTally,
+    RunReport,
+    make_limiter,
+)
 from importer.exitcodes import ExitCode
 from importer.journal import Journal, resolve_path
 from importer.model import Outcome, PreparedRow, Status
 from importer.progress import make_progress
+from importer.ratelimit import RateLimiter
 from importer.results import ResultsWriter
 from importer.run_summary import COUNTED, FileSummary, RunSummary, write_json
 
@@ -122,13 +130,16 @@ class StopRequest:
 
 @dataclass
 class Submission:
-    """An open connection to Amazon Connect (or the sandbox) and the journal."""
+    """An open connection to Amazon Connect (or the sandbox) and the journal; the rate
+    limiter, failure breakers and stop request are the run's, shared by every batch."""
 
     args: argparse.Namespace
     target: Target
     journal: Journal
     settings: ExecutorSettings
     batch_id: str
+    limiter: RateLimiter
+    tally: FailureTally = field(default_factory=FailureTally)
     stop: StopRequest = field(default_factory=StopRequest)
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     first_invalid: list[PreparedRow] = field(default_factory=list)
@@ -145,11 +156,17 @@ class Submission:
                     self.first_invalid.append(row)
         progress = make_progress("none" if self.args.no_progress else "auto", total=len(valid))
         executor = Executor(
-            self.target.connect, self.journal, self.settings, progress, self.batch_id
+            self.target.connect,
+            self.journal,
+            self.settings,
+            progress,
+            self.batch_id,
+            limiter=self.limiter,
+            tally=self.tally,
         )
+        self.stop.executor = executor
         if self.stop.reason is not None:
             executor.request_stop(self.stop.reason)
-        self.stop.executor = executor
         try:
             return executor.run(valid, self.keep)
         finally:
@@ -195,7 +212,7 @@ def open_submission(args: argparse.Namespace, batch_id: str = "") -> Iterator[Su
         if batch_id:
             audit["batch_id"] = batch_id
         journal.start_run(audit)
-        submission = Submission(args, target, journal, settings, batch_id)
+        submission = Submission(args, target, journal, settings, batch_id, make_limiter(settings))
         with _signals_handled_by(submission.stop):
             yield submission
 
@@ -209,34 +226,54 @@ def effective_settings(args: argparse.Namespace) -> dict[str, Any]:
 def summarised(
     command: str, args: argparse.Namespace, body: Callable[[RunSummary], ExitCode]
 ) -> ExitCode:
-    """Run ``body`` and write the run's summary (``--summary-json``) however it ends."""
+    """Run ``body`` and write the run's summary (``--summary-json``) however it ends; a
+    summary path that cannot be written stops the command before anything is sent."""
+    _check_summary_path(args.summary_json)
     summary = RunSummary(command, effective_settings(args))
     try:
         code = body(summary)
     except ImporterError as problem:
         summary.fail(problem.exit_code, str(problem))
-        write_summary(args, summary)
+        _write_summary(args.summary_json, summary)
         raise
-    write_summary(args, summary)
+    _write_summary(args.summary_json, summary)
     return code
 
 
-def write_summary(args: argparse.Namespace, summary: RunSummary) -> None:
-    """``--summary-json FILE`` (atomically) or ``-`` (stdout, which nothing else uses)."""
-    if not args.summary_json:
+def _check_summary_path(destination: str | None) -> None:
+    if not destination or destination == "-":
+        return
+    folder = Path(destination).parent
+    try:
+        if Path(destination).is_dir():
+            raise IsADirectoryError(errno.EISDIR, "it is a folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as problem:
+        raise UsageError(
+            f"cannot write the summary {destination}: {problem.strerror}; "
+            "pick another --summary-json path"
+        ) from None
+
+
+def _write_summary(destination: str | None, summary: RunSummary) -> None:
+    """``--summary-json FILE`` (atomically) or ``-`` (stdout, which nothing else uses).
+
+    A failure here is reported but does not change the exit code: the rows were handled.
+    """
+    if not destination:
         return
     data = summary.as_dict()
-    if args.summary_json == "-":
+    if destination == "-":
         json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
         sys.stdout.flush()
         return
     try:
-        write_json(data, Path(args.summary_json))
+        write_json(data, Path(destination))
     except OSError as problem:
-        raise UsageError(
-            f"cannot write the summary {args.summary_json}: {problem.strerror}"
-        ) from None
+        error(f"cannot write the summary {destination}: {problem.strerror}")
 
 
 def finish_batch(
