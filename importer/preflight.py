@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -159,10 +159,6 @@ class Resources:
             value = request.get(probe.field)
             if isinstance(value, str) and value:
                 self.routing[instance, probe, value] = None
-
-    def add_all(self, requests: Iterable[Mapping[str, Any]]) -> None:
-        for request in requests:
-            self.add(request)
 
     def __len__(self) -> int:
         return len(self.instances) + len(self.routing)

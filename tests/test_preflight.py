@@ -41,7 +41,8 @@ def sts_client(url: str, **config: Any) -> Any:
 def check(emulator: Any, connect_client: Any, *requests: dict[str, str], **options: Any):
     """Run the preflight against ``emulator`` for ``requests``."""
     resources = Resources()
-    resources.add_all(requests)
+    for request in requests:
+        resources.add(request)
     preflight = Preflight(connect_client(emulator.url), sts_client(emulator.url), **options)
     return preflight.run(resources)
 

@@ -159,7 +159,10 @@ def _run_file(
         staging.publish(staged)
     except InputFileError as problem:
         error(f"{problem}; a re-run writes these results again without sending anything twice")
-        file.exit_code, file.reason = int(ExitCode.ROWS_FAILED), f"results not saved: {problem}"
+        if file.exit_code != ExitCode.STOPPED:  # a stop (say access denied) still ends the run
+            file.exit_code = int(ExitCode.ROWS_FAILED)
+        unsaved = f"results not saved: {problem}"
+        file.reason = f"{file.reason}; {unsaved}" if file.reason else unsaved
         return file
     file.results = staged.results
     if file.exit_code == ExitCode.OK and args.archive_dir:

@@ -46,8 +46,9 @@ class Staging:
 
     def find(self, with_results: bool = True) -> Found:
         """Every input named, globbed or in an inbox (files still being written are left),
-        with its results path checked, so a bad path stops the run before anything is sent;
-        ``with_results=False`` for a command that writes no results."""
+        with its results path checked (a local one can be written; no two inputs share one),
+        so a bad path stops the run before anything is sent; ``with_results=False`` for a
+        command that writes no results."""
         found = find_inputs(
             input_locations(self._args),
             lambda: self.locations.s3,
