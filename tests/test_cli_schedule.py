@@ -174,7 +174,7 @@ def test_a_file_open_in_excel_or_still_growing_is_left_for_the_next_run(
     writer = threading.Thread(target=keep_writing)
     writer.start()
     try:
-        args = cli_args("run", inbox, sb, tmp_path, "--settle-seconds", "0.3")
+        args = cli_args("run", inbox, sb, tmp_path, "--settle-seconds", "1")
         assert main(args) == 0
     finally:
         stop.set()
@@ -306,9 +306,7 @@ def test_a_wrong_flow_stops_the_run_after_five_rows_however_the_rows_are_split_i
     args[args.index(FLOW)] = "f10f10f1-0000-4000-8000-0000000000ff"
 
     assert main(args) == 3
-    assert sb.counters()["requests"] <= 6, (
-        "the fifth failure stops it (one more may be sent)"
-    )
+    assert sb.counters()["requests"] <= 6, "the fifth failure stops it (one more may be sent)"
     assert not (tmp_path / "part2.results.csv").exists(), "later files are not started"
 
 

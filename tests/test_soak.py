@@ -42,10 +42,14 @@ def run_child(args: list[str], tmp_path: Path, on_progress: Callable[[], None]) 
     """Run ``python -m importer ARGS``; call on_progress while it runs. (exit code, peak KiB)."""
     process, log = start_child(args, tmp_path)
     done = threading.Event()
+    failures: list[BaseException] = []
 
     def watch() -> None:
-        while not done.wait(0.01):
-            on_progress()
+        try:
+            while not done.wait(0.01):
+                on_progress()
+        except BaseException as problem:  # raised again in the test's own thread
+            failures.append(problem)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
@@ -55,6 +59,9 @@ def run_child(args: list[str], tmp_path: Path, on_progress: Callable[[], None]) 
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
+            if failures:
+                process.kill()
+                raise failures[0]
             if time.monotonic() > deadline:
                 process.kill()
                 pytest.fail(f"the soak run hung:\n{log.read_text()[-3000:]}")
@@ -62,6 +69,8 @@ def run_child(args: list[str], tmp_path: Path, on_progress: Callable[[], None]) 
     finally:
         done.set()
         watcher.join()
+    if failures:
+        raise failures[0]
     process.returncode = os.waitstatus_to_exitcode(status)
     assert process.returncode == 0, log.read_text()[-3000:]
     return process.returncode, usage.ru_maxrss
