@@ -67,7 +67,34 @@ class Table:
     @property
     def label(self) -> str:
         """The file (and sheet) as named in messages."""
-        return f"{self.path}, sheet '{self.sheet}'" if self.sheet else str(self.path)
+        return _label(self.path, self.sheet)
+
+
+@dataclass
+class Cells:
+    """An opened spreadsheet before its header names the columns: the header row as read
+    (unstripped), the one-pass (row number, cells) records after it and, in a workbook, the
+    cells that hold no readable value by row number (column index, message).
+    """
+
+    path: Path
+    header: list[str]
+    header_number: int
+    records: Iterator[tuple[int, list[str]]]
+    problems: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """The file (and sheet) as named in messages."""
+        return _label(self.path, self.sheet)
+
+
+def _label(path: Path, sheet: str | None) -> str:
+    return f"{path}, sheet '{sheet}'" if sheet else str(path)
 
 
 def column_letter(index: int) -> str:
@@ -82,6 +109,21 @@ def column_letter(index: int) -> str:
 
 def open_table(path: str | os.PathLike[str], sheet: str | None = None) -> Table:
     """Open a CSV or Excel file; raise InputFileError with a one-line reason if it can't be."""
+    cells = open_cells(path, sheet)
+    columns = header_columns(cells.label, cells.header, cells.header_number)
+    return Table(
+        cells.path,
+        columns,
+        _rows_from_cells(columns, cells.records, cells.problems),
+        sheet=cells.sheet,
+        encoding=cells.encoding,
+        delimiter=cells.delimiter,
+        warnings=cells.warnings,
+    )
+
+
+def open_cells(path: str | os.PathLike[str], sheet: str | None = None) -> Cells:
+    """Open a CSV or Excel file as ``open_table`` does, leaving its header to the caller."""
     path = Path(path)
     if not path.exists():
         raise InputFileError(f"{path}: no such file")
@@ -105,21 +147,47 @@ def open_table(path: str | os.PathLike[str], sheet: str | None = None) -> Table:
 # --- header -----------------------------------------------------------------------------------
 
 
-def _is_blank(cells: Iterable[str]) -> bool:
+def is_blank(cells: Iterable[str]) -> bool:
+    """Whether every cell is empty or whitespace."""
     return not any(map(str.strip, cells))
 
 
-def _header_columns(label: str, header: Sequence[str], row_number: int) -> list[str]:
-    """Header names: stripped, trailing blanks dropped, inner blanks named 'Column F'."""
+def _first_header(
+    label: str,
+    records: Iterator[tuple[int, list[str]]],
+    problems: dict[int, list[tuple[int, str]]],
+    empty: str,
+) -> tuple[int, list[str]]:
+    """The first non-blank record (row number, cells): the header row.
+
+    ``empty`` is the message when there is none; a header cell with a problem is an error.
+    """
+    for number, cells in records:
+        if number in problems:
+            _column, message = problems[number][0]
+            raise InputFileError(f"{label}: the header row {number}: {message}")
+        if not is_blank(cells):
+            return number, cells
+    raise InputFileError(empty)
+
+
+def header_columns(
+    label: str, header: Sequence[str], row_number: int, first_index: int = 0
+) -> list[str]:
+    """Header names: stripped, trailing blanks dropped, inner blanks named 'Column F'.
+
+    ``header`` starts at the sheet's column ``first_index`` (0-based; for the letters named).
+    Two names that are the same ignoring case are an error.
+    """
     names = [cell.strip() for cell in header]
     while names and not names[-1]:
         names.pop()
     if not names:
         raise InputFileError(f"{label}: row {row_number} has no column headers")
     seen: dict[str, int] = {}
-    for index, name in enumerate(names):
+    for index, name in enumerate(names, start=first_index):
         if not name:
-            names[index] = name = f"Column {column_letter(index)}"
+            names[index - first_index] = name = f"Column {column_letter(index)}"
         folded = name.casefold()
         if folded in seen:
             first = column_letter(seen[folded])
@@ -145,7 +213,7 @@ def _rows_from_cells(
     problems = problems or {}
     for number, cells in records:
         found = problems.get(number)
-        if not found and _is_blank(cells):
+        if not found and is_blank(cells):
             continue
         row = SourceRow(number, dict(zip(columns, cells, strict=False)))
         if len(cells) != width:
@@ -215,7 +283,7 @@ def _percent_text(value: object) -> str:
     return f"{number_text(value * 100)}%"
 
 
-def _open_excel(path: Path, sheet: str | None) -> Table:
+def _open_excel(path: Path, sheet: str | None) -> Cells:
     with contextlib.ExitStack() as stack:
         workbook, sheets, visible = _open_workbook(path, stack)
         stack.callback(workbook.close)
@@ -239,16 +307,9 @@ def _open_excel(path: Path, sheet: str | None) -> Table:
         for number, cells in enumerate(rows, start=1)
     )
     problems = _problems_by_row(notes)
-    for number, cells in records:
-        if number in problems:
-            _column, message = problems[number][0]
-            raise InputFileError(f"{label}: the header row {number}: {message}")
-        if not _is_blank(cells):
-            columns = _header_columns(label, cells, number)
-            break
-    else:
-        raise InputFileError(f"{label}: the sheet is empty; the first row must hold the headers")
-    return Table(path, columns, _rows_from_cells(columns, records, problems), sheet=sheet)
+    empty = f"{label}: the sheet is empty; the first row must hold the headers"
+    number, header = _first_header(label, records, problems, empty)
+    return Cells(path, header, number, records, problems, sheet=sheet)
 
 
 def _fill_merged_down(
@@ -514,25 +575,15 @@ def _csv_records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[in
         yield pending
 
 
-def _open_csv(path: Path) -> Table:
+def _open_csv(path: Path) -> Cells:
     with path.open("rb") as stream:
         head = stream.read(_SNIFF_BYTES)
     encoding, warnings = _detect_encoding(path, head)
     sample = head.decode(encoding, errors="replace")
     delimiter = _sniff_delimiter(sample)
-    label = str(path)
     records = _csv_records(path, encoding, delimiter)
-    for number, cells in records:
-        if not _is_blank(cells):
-            columns = _header_columns(label, cells, number)
-            break
-    else:
-        raise InputFileError(f"{path}: the file is empty; the first row must hold the headers")
-    return Table(
-        path,
-        columns,
-        _rows_from_cells(columns, records),
-        encoding=encoding,
-        delimiter=delimiter,
-        warnings=warnings,
+    empty = f"{path}: the file is empty; the first row must hold the headers"
+    number, header = _first_header(str(path), records, {}, empty)
+    return Cells(
+        path, header, number, records, encoding=encoding, delimiter=delimiter, warnings=warnings
     )

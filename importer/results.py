@@ -8,8 +8,9 @@ formula are prefixed with ``'`` (OWASP's advice), which ``unprotect`` undoes whe
 An ``.xlsx`` results file is a styled workbook for people (importer.workbook); a CSV one is
 plain.
 
-Read back (``read_results``, for retry), a line whose ``row`` cell is empty is a row a person
-added: ``ResultLine.row`` is None.
+Read back (``read_results``, for retry), the results columns are taken by position, so an
+input column may have the name of one (a CRM export's ``Status``); a line whose ``row`` cell
+is empty is a row a person added: ``ResultLine.row`` is None.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import IO, Protocol
 
 from importer.errors import InputFileError, UsageError
 from importer.model import Outcome, Status
-from importer.reading import EXCEL_SUFFIXES, open_table
+from importer.reading import EXCEL_SUFFIXES, header_columns, is_blank, open_cells
 
 RESULT_COLUMNS = (
     "row",
@@ -39,8 +40,7 @@ RESULT_COLUMNS = (
 RESULTS_SUFFIXES = (".csv", ".xlsx")
 RESULTS_SHEET = "Results"
 """The workbook sheet with the results lines (retry reads it by name)."""
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
-_FORMULA_TRIGGER_SET = frozenset(_FORMULA_TRIGGERS)  # all one character: test cell[:1]
+_FORMULA_TRIGGERS = frozenset("=+-@\t\r'")
 
 
 def default_results_path(input_path: str | os.PathLike[str]) -> Path:
@@ -65,7 +65,7 @@ def results_path_for(
 
 def protect(value: str) -> str:
     """Make a CSV cell safe to open in Excel; reversible with ``unprotect``."""
-    return f"'{value}" if value.startswith(_FORMULA_TRIGGERS) else value
+    return f"'{value}" if value[:1] in _FORMULA_TRIGGERS else value
 
 
 def unprotect(value: str) -> str:
@@ -184,16 +184,17 @@ class _CsvSink:
         self._stream: IO[str] = path.open("w", encoding="utf-8-sig", errors="replace", newline="")
         self._writer = csv.writer(self._stream)
         self._columns = input_columns
-        self._write([*RESULT_COLUMNS, *input_columns])
+        # Every header cell quoted: the reader takes the delimiter the header line uses most
+        # outside quotes, which must be the comma even if input headers hold ';' or tabs.
+        csv.writer(self._stream, quoting=csv.QUOTE_ALL).writerow(
+            map(protect, [*RESULT_COLUMNS, *input_columns])
+        )
 
     def write(self, outcome: Outcome) -> None:
         self._write(outcome_cells(outcome, self._columns))
 
     def _write(self, cells: list[str]) -> None:
-        # protect(), inlined: this runs for every cell of every row
-        self._writer.writerow(
-            [f"'{cell}" if cell[:1] in _FORMULA_TRIGGER_SET else cell for cell in cells]
-        )
+        self._writer.writerow(map(protect, cells))
 
     def add_summary(self, pairs: Sequence[tuple[str, str]]) -> None:
         """A CSV file is one table: the summary is printed, not written."""
@@ -233,35 +234,44 @@ class ResultLine:
 def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLine]]:
     """The input columns and the lines of a results file (.csv or .xlsx), in file order.
 
-    In a workbook the sheet named Results is read, wherever a person moved it.
+    In a workbook the sheet named Results is read, wherever a person moved it. The results
+    columns are the first ones, by position; every later column is an input column, whatever
+    its name (only two input columns with the same name are an error). Blank lines are
+    skipped and cells beyond the header ignored.
     """
     is_workbook = Path(path).suffix.lower() == ".xlsx"
-    table = open_table(path, RESULTS_SHEET if is_workbook else None)
-    ours = [name.casefold() for name in table.columns[: len(RESULT_COLUMNS)]]
-    if ours != list(RESULT_COLUMNS):
+    cells = open_cells(path, RESULTS_SHEET if is_workbook else None)
+    ours = len(RESULT_COLUMNS)
+    if [name.strip().casefold() for name in cells.header[:ours]] != list(RESULT_COLUMNS):
         raise InputFileError(
             f"{path}: not a results file; its first columns must be {', '.join(RESULT_COLUMNS)}"
         )
-    names = table.columns[: len(RESULT_COLUMNS)]
-    input_columns = table.columns[len(RESULT_COLUMNS) :]
     unprotect_cell = unprotect if Path(path).suffix.lower() == ".csv" else str
+    theirs = [unprotect_cell(name) for name in cells.header[ours:]]
+    input_columns = (
+        [] if is_blank(theirs) else header_columns(cells.label, theirs, cells.header_number, ours)
+    )
+    width = ours + len(input_columns)
     lines = []
-    for source in table.rows:
-        cells = {name: unprotect_cell(source.values[name]) for name in table.columns}
+    for number, record in cells.records:
+        if is_blank(record):
+            continue
+        texts = [unprotect_cell(text) for text in record[:width]]
+        texts += [""] * (width - len(texts))
         line = ResultLine(
-            row=_whole_number(cells[names[0]], path, source.number, "row"),
-            status=cells[names[1]].strip(),
-            contact_id=cells[names[2]].strip(),
-            error_code=cells[names[3]],
-            error_message=cells[names[4]],
-            attempts=_whole_number(cells[names[5]], path, source.number, "attempts") or 0,
-            client_token=cells[names[6]].strip(),
-            values={column: cells[column] for column in input_columns},
-            number=source.number,
+            row=_whole_number(texts[0], path, number, "row"),
+            status=texts[1].strip(),
+            contact_id=texts[2].strip(),
+            error_code=texts[3],
+            error_message=texts[4],
+            attempts=_whole_number(texts[5], path, number, "attempts") or 0,
+            client_token=texts[6].strip(),
+            values=dict(zip(input_columns, texts[ours:], strict=True)),
+            number=number,
         )
         if line.row is None and (line.done or line.contact_id):
             raise InputFileError(
-                f"{path}: row {source.number}: the 'row' cell is empty but the line says the "
+                f"{path}: row {number}: the 'row' cell is empty but the line says the "
                 "task was created; restore its row number, or clear status and contact_id "
                 "to send it as a new task"
             )

@@ -1,13 +1,14 @@
 """The results workbook (.xlsx): what happened to every row, readable at a glance in Excel.
 
 Sheet ``Results``: the results columns, then the input columns, every value text exactly as
-read (never a formula). The header row and the row and status columns are frozen, the
-autofilter is on, each column is as wide as its longest value (at most MAX_WIDTH
-characters), and status cells are coloured: created and valid green, already_created grey,
-failed and invalid red, not_attempted amber. Each input cell that made a row invalid is
-filled red and carries a comment saying what is wrong and how to fix it. An error that no
-single input cell caused (a constant from --contact-flow-id, a column the file lacks) and a
-row's API error are commented on the status cell.
+read (never a formula; ``_xlsx_text`` escapes what XML cannot hold, so it reads back the
+same). The header row and the row and status columns are frozen, the autofilter is on, each
+column is as wide as its longest value (at most MAX_WIDTH characters), and status cells are
+coloured: created and valid green, already_created grey, failed and invalid red,
+not_attempted amber. Each input cell that made a row invalid is filled red and carries a
+comment saying what is wrong and how to fix it. An error that no single input cell caused (a
+constant from --contact-flow-id, a column the file lacks) and a row's API error are
+commented on the status cell.
 
 Sheet ``Summary``: the number of rows and the count of each status that occurs, then the
 (label, value) lines given to ``add_summary``, in order (run times, rate, settings, the
@@ -25,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import math
 import pickle
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -33,7 +35,6 @@ from typing import Any, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -53,6 +54,15 @@ _FONT = "Calibri"  # the workbook's default font: styled cells look like the oth
 _COMMENT_WIDTH_PX = 320
 _COMMENT_CHARS_PER_LINE = 48
 _COMMENT_LIMIT = 2_000  # characters: a comment is a note, error_message has the whole text
+_CONTROLS = "\x00-\x08\x0b-\x1f"
+"""The C0 controls but tab and line feed: XML forbids them, or (CR) reads them as line feeds."""
+_UNSTORABLE = "\ud800-\udfff\ufffe\uffff"
+"""Lone surrogates (UTF-8 has no bytes for them) and the noncharacters XML forbids."""
+_CELL_ESCAPES = re.compile(f"_x(?=[0-9A-Fa-f]{{4}}[_{_CONTROLS}])|[{_CONTROLS}]|[{_UNSTORABLE}]")
+"""What ``_xlsx_text`` changes: a literal ``_x`` where a reader would decode ``_xHHHH_`` (or
+where the escape of the control after the digits would complete one), controls, the rest."""
+_COMMENT_UNSTORABLE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_UNSTORABLE}]")
+"""What a comment cannot hold (CR can be there: read as a line feed, the same to see)."""
 
 
 class Look(NamedTuple):
@@ -242,20 +252,55 @@ def _display_width(text: str) -> int:
     return max(map(len, text.splitlines())) if "\n" in text else len(text)
 
 
-def _clean(text: str) -> str:
-    """Text an xlsx file can hold: control characters and lone surrogates become U+FFFD/?."""
-    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
-    return text.encode("utf-8", errors="replace").decode("utf-8")
+def _xlsx_text(text: str) -> str:
+    """``text`` as a cell stores it, for Excel, LibreOffice and calamine to read ``text`` back.
+
+    OOXML escapes a character as ``_xHHHH_`` (its UTF-16 code in hex): so are the controls
+    XML cannot hold and CR (XML would read a line feed), and a literal ``_x`` that a reader
+    would take for the start of an escape becomes ``_x005F_x``. Tab and line feed stay as
+    they are. Lone surrogates, U+FFFE and U+FFFF, which no workbook holds, become U+FFFD.
+    Excel decodes every ``_xHHHH_``, calamine those up to ``_x00FF_``, LibreOffice the
+    controls' and ``_x005F_``: only those are written. openpyxl decodes none of them.
+
+    Whitespace alone (say one space) may read back trimmed: openpyxl's writer, unless it
+    uses lxml, does not mark it to be kept, and no escape of a space reads back everywhere.
+    The importer strips every cell it sends, so the tasks sent are the same.
+    """
+    return _CELL_ESCAPES.sub(_cell_escape, text)
+
+
+def _cell_escape(match: re.Match[str]) -> str:
+    found = match.group()
+    if found == "_x":
+        return "_x005F_x"
+    code = ord(found)
+    return f"_x{code:04X}_" if code < 0x20 else "\ufffd"
 
 
 def _text_cell(sheet: Any, value: str) -> Any:
     """A string cell holding ``value`` as text (never a formula, number or error value)."""
-    value = _clean(value)
-    if len(value) > XLSX_CELL_LIMIT:
-        value = value[: XLSX_CELL_LIMIT - len(_TRUNCATED)] + _TRUNCATED
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=_stored_text(value))
     cell.data_type = "s"
     return cell
+
+
+def _stored_text(value: str) -> str:
+    """``value`` as a cell stores it, cut short (saying so) where the stored text is too long.
+
+    The limit is on the stored text: openpyxl would cut it there, maybe inside an escape.
+    """
+    text = _xlsx_text(value)
+    if len(text) <= XLSX_CELL_LIMIT:
+        return text
+    room = XLSX_CELL_LIMIT - len(_TRUNCATED)
+    fits, too_long = 0, min(room, len(value)) + 1  # the longest prefix that fits: bisect
+    while too_long - fits > 1:
+        middle = (fits + too_long) // 2
+        if len(_xlsx_text(value[:middle])) <= room:
+            fits = middle
+        else:
+            too_long = middle
+    return _xlsx_text(value[:fits]) + _TRUNCATED
 
 
 def _styled(cell: Any, look: Look) -> Any:
@@ -265,7 +310,8 @@ def _styled(cell: Any, look: Look) -> Any:
 
 
 def _comment(text: str) -> Comment:
-    text = _clean(text)
+    """A note to read (never read back): what a comment cannot hold becomes U+FFFD."""
+    text = _COMMENT_UNSTORABLE.sub("\ufffd", text)
     if len(text) > _COMMENT_LIMIT:
         text = text[: _COMMENT_LIMIT - 1] + "…"
     lines = sum(max(1, math.ceil(len(line) / _COMMENT_CHARS_PER_LINE)) for line in text.split("\n"))

@@ -23,7 +23,7 @@ from importer import workbook as workbook_module
 from importer.cli import main
 from importer.mapping import MappingSpec
 from importer.model import Outcome, RowError, Status
-from importer.results import RESULT_COLUMNS, ResultsWriter
+from importer.results import RESULT_COLUMNS, ResultsWriter, read_results
 from importer.sandbox import Sandbox
 from importer.workbook import MAX_WIDTH, error_columns
 
@@ -153,13 +153,45 @@ def test_a_header_in_other_case_still_gets_the_comment(tmp_path: Path) -> None:
 def test_a_comment_holds_only_what_a_workbook_can_store(tmp_path: Path) -> None:
     error = RowError("Notes", "'\x01" + "x" * 5000 + "' is not allowed")
     invalid = Outcome(2, Status.INVALID, "t", {"Notes": "\x01"}, errors=(error,))
-    sheet = load_workbook(write_results(tmp_path / "r.xlsx", [invalid], ["Notes"]))["Results"]
+    path = write_results(tmp_path / "r.xlsx", [invalid], ["Notes"])
+    sheet = load_workbook(path)["Results"]
 
     (text,) = comments(sheet).values()
     assert text.startswith("Notes: '\ufffdxxx")
     assert len(text) == 2_000
     assert text.endswith("…")
-    assert cell(sheet, "Notes", 2).value == "\ufffd"
+    assert cell(sheet, "Notes", 2).value == "_x0001_"  # OOXML's escape, which Excel decodes
+    assert read_results(path)[1][0].values == {"Notes": "\x01"}
+
+
+def test_ordinary_text_is_stored_as_is_and_a_carriage_return_as_excel_escapes_it(
+    tmp_path: Path,
+) -> None:
+    values = {"Plain": "two\nlines\tand a tab", "Windows": "two\r\nlines", "Code": "_x0041_"}
+    path = write_results(tmp_path / "r.xlsx", [Outcome(2, Status.VALID, "t", values)], list(values))
+    sheet = load_workbook(path)["Results"]
+
+    assert cell(sheet, "Plain", 2).value == "two\nlines\tand a tab"
+    # XML would read a bare CR as a line feed; Excel and LibreOffice show the line break
+    assert cell(sheet, "Windows", 2).value == "two_x000D_\nlines"
+    assert cell(sheet, "Code", 2).value == "_x005F_x0041_"  # else Excel would show "A"
+    assert read_results(path)[1][0].values == values
+
+
+@pytest.mark.parametrize("value", ["x" * 40_000, "two\r\nlines " * 3_000, "\r" * 4_682])
+def test_a_cell_too_long_for_excel_is_cut_short_saying_so_never_inside_an_escape(
+    tmp_path: Path, value: str
+) -> None:
+    item = Outcome(2, Status.VALID, "t", {"Notes": value, "After": "kept"})
+    path = write_results(tmp_path / "r.xlsx", [item], ["Notes", "After"])
+
+    assert len(cell(load_workbook(path)["Results"], "Notes", 2).value) <= 32_767
+    (line,) = read_results(path)[1]
+    kept, note, rest = line.values["Notes"].partition(" [truncated: Excel holds at most 32,767")
+    assert (note, rest) == (" [truncated: Excel holds at most 32,767", " characters per cell]")
+    assert value.startswith(kept)
+    assert len(kept) > 4_000  # as much as fits (7 stored characters per CR)
+    assert line.values["After"] == "kept"
 
 
 @pytest.mark.parametrize(
