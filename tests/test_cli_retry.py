@@ -7,6 +7,8 @@ Nothing here asserts on time: counts only.
 from __future__ import annotations
 
 import csv
+import json
+import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -424,3 +426,162 @@ def test_deleted_lines_are_not_sent_nor_written_back_nor_forgotten(
     assert main(cli_args("run", source, sb, tmp_path)) == 1  # row 3 is still invalid there
     assert sb.counters()["requests"] == requests
     assert statuses(read_results(results)) == {"already_created": 4, "invalid": 2}
+
+
+# --- rows whose first attempt may have created a task ---------------------------------------
+
+
+def test_rows_with_an_empty_client_token_cell_are_retried_with_their_recorded_tokens(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    # 3 of the 7 requests create their task and lose the answer (seeded), so their rows fail
+    # although the task exists; only rows 2 and 5 name their own ClientToken, so at least one
+    # failed row has an empty ClientToken cell and must be resent with its recorded token.
+    sb = sandbox(drop_after_rate=0.4, seed=9)
+    rows = [
+        [f"Task {i}", f"Description {i}", f"own-token-{i}" if i in (0, 3) else ""] for i in range(7)
+    ]
+    source = write_tasks(tmp_path / "tasks.csv", ["Name", "Description", "ClientToken"], rows)
+    results = tmp_path / "tasks.results.csv"
+
+    assert main(cli_args("run", source, sb, tmp_path, "--max-attempts", "1")) == 1
+    first = read_results(results)
+    assert statuses(first) == {"created": 4, "failed": 3}
+    assert {line["error_code"] for line in first if line["status"] == "failed"} == {
+        "ConnectionClosedError"
+    }
+    assert sb.counters()["created"] == 7
+
+    sb.configure(drop_after_rate=0.0)
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+
+    assert sb.counters()["created"] == 7
+    by_token = tasks_by_token(sb)
+    lines = read_results(results)
+    assert statuses(lines) == {"created": 7}
+    assert [line["client_token"] for line in lines] == [line["client_token"] for line in first]
+    for line in lines:
+        assert line["contact_id"] == by_token[line["client_token"]]["ContactId"]
+
+
+def _lost_answers_run(sb: Sandbox, tmp_path: Path) -> tuple[Path, dict[str, dict[str, str]]]:
+    """Run 3 rows with --max-attempts 1 so each fails on a dropped connection (the sandbox
+    decides whether the task was created); the results path and its lines by row."""
+    rows = [[f"Task {i}", f"Call back about order {i}"] for i in range(3)]
+    source = write_tasks(tmp_path / "tasks.csv", ["Name", "Description"], rows)
+    assert main(cli_args("run", source, sb, tmp_path, "--max-attempts", "1")) == 1
+    results = tmp_path / "tasks.results.csv"
+    first = {line["row"]: line for line in read_results(results)}
+    assert statuses(list(first.values())) == {"failed": 3}
+    assert {line["error_code"] for line in first.values()} == {"ConnectionClosedError"}
+    return results, first
+
+
+def _fix_row_4(line: dict[str, str]) -> dict[str, str] | None:
+    return {"Description": "Call back about order 2, urgent"} if line["row"] == "4" else None
+
+
+def test_an_edited_row_whose_first_attempt_created_its_task_is_not_created_twice(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox(drop_after_rate=1.0)  # every task is created, every answer is lost
+    results, first = _lost_answers_run(sb, tmp_path)
+    assert sb.counters()["created"] == 3
+    sb.configure(drop_after_rate=0.0)
+
+    assert edit_results(results, _fix_row_4) == 1
+    assert main(cli_args("retry", results, sb, tmp_path)) == 1
+
+    assert sb.counters()["created"] == 3
+    by_token = tasks_by_token(sb)
+    got = {line["row"]: line for line in read_results(results)}
+    assert statuses(list(got.values())) == {"created": 2, "failed": 1}
+    row4 = got["4"]
+    assert (row4["status"], row4["client_token"]) == ("failed", first["4"]["client_token"])
+    assert row4["error_code"] == "IdempotentParameterMismatchException"
+    assert "a task was already created from this row before it was edited" in row4["error_message"]
+    assert "clear this row's client_token cell" in row4["error_message"]
+    task = by_token[row4["client_token"]]
+    assert task["request"]["Description"] == "Call back about order 2"
+
+    # Doing what the message says creates one task with the edited values, once.
+    assert edit_results(results, lambda line: {"client_token": ""} if line["row"] == "4" else None)
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+    assert sb.counters()["created"] == 4
+    row4 = {line["row"]: line for line in read_results(results)}["4"]
+    assert row4["status"] == "created"
+    task = tasks_by_token(sb)[row4["client_token"]]
+    assert task["request"]["Description"] == "Call back about order 2, urgent"
+    requests = sb.counters()["requests"]
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+    assert sb.counters()["requests"] == requests
+
+
+def test_an_edited_row_whose_first_attempt_created_nothing_is_created_once(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox(drop_before_rate=1.0)  # every connection drops before a task is created
+    results, first = _lost_answers_run(sb, tmp_path)
+    assert sb.counters()["created"] == 0
+    sb.configure(drop_before_rate=0.0)
+
+    assert edit_results(results, _fix_row_4) == 1
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+
+    assert sb.counters()["created"] == 3
+    by_token = tasks_by_token(sb)
+    lines = read_results(results)
+    assert statuses(lines) == {"created": 3}
+    assert [line["client_token"] for line in lines] == [first[row]["client_token"] for row in first]
+    row4 = {line["row"]: line for line in lines}["4"]
+    task = by_token[row4["client_token"]]
+    assert task["request"]["Description"] == "Call back about order 2, urgent"
+    assert row4["contact_id"] == task["ContactId"]
+    assert "sent with that attempt's ClientToken" in row4["error_message"]
+
+
+# --- results that cannot be uploaded -----------------------------------------------------------
+
+
+def test_results_that_cannot_be_uploaded_are_kept_locally_and_the_run_is_recorded(
+    sandbox: Callable[..., Sandbox],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sb = sandbox(access_denied=True)
+    source = write_tasks(tmp_path / "tasks.csv", ["Name"], [["A"], ["B"]])
+    results = tmp_path / "tasks.results.csv"
+    assert main(cli_args("run", source, sb, tmp_path)) == 3
+    sb.configure(access_denied=False)
+    workdir = tmp_path / "ops"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    summary = tmp_path / "retry.json"
+    target = "s3://ops-drop/out/merged.results.csv"
+    capsys.readouterr()
+
+    args = cli_args("retry", results, sb, tmp_path, "--results", target)
+    assert main([*args, "--summary-json", str(summary)]) == 1
+
+    assert sb.counters()["created"] == 2
+    kept = workdir / "merged.results.csv"
+    assert statuses(read_results(kept)) == {"created": 2}
+    err = capsys.readouterr().err
+    assert f"cannot write {target}" in err
+    assert str(kept) in err
+    report = json.loads(summary.read_text(encoding="utf-8"))
+    assert report["exit_code"] == 1
+    assert "results not saved" in report["exit_reason"]
+    with sqlite3.connect(tmp_path / "j.sqlite3") as db:
+        finished, code = db.execute(
+            "SELECT finished_at, exit_code FROM runs ORDER BY run_id DESC LIMIT 1"
+        ).fetchone()
+    assert finished is not None and code == 1
+
+    requests = sb.counters()["requests"]
+    assert main(cli_args("retry", kept, sb, tmp_path)) == 0
+    assert sb.counters()["requests"] == requests
+    assert statuses(read_results(kept)) == {"created": 2}

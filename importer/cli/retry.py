@@ -8,29 +8,34 @@ appear once) and the ClientToken recorded on it, never by where it is in the fil
 - Every other line is mapped and validated again from its values, so a fixed cell counts.
   An unchanged line keeps the ClientToken it was sent with; a line edited after it was sent
   gets a new token derived from the old one and its new content (the journal says what was
-  sent).
+  sent), unless that send may have created a task (no answer, a dropped connection, a
+  timeout, a 5xx): then the edit is sent with the old token, so Amazon Connect either creates
+  the task once or refuses the new values for a task it already has, never making a second.
+  This is decided line by line: a line whose own ClientToken cell (or key) is filled in
+  follows that instead.
 - A line whose `row` cell is empty is a new task. New lines get the row numbers after the
   largest in the file, in file order, and a token derived from the batch, that number and
   their cells: a new line identical to another line is a task of its own, and retrying the
   same file again (say after a crash, before the results were written back) gives the new
   line the same number and token, so it is not created twice. With --key-column or a
-  ClientToken column, tokens follow the key or the column, new lines' too.
+  filled-in ClientToken cell, tokens follow the key or the cell, new lines' too.
 - A line a person deleted is dropped: it is not sent and not written back, since the
   results are rewritten from the lines the file holds. A deleted created line's task stays
   in Amazon Connect and in the journal, so a run of the original input still reports it
   already_created and never sends it again.
 
-The merged results are written back in row order to the same file (or --results).
+The merged results are written back in row order to the same file (or --results). If they
+cannot be uploaded to S3, a copy is kept in the current folder and the exit code is 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from importer.cli.console import say
+from importer.aws import ErrorKind, kind_for
+from importer.cli.console import say, warn
 from importer.cli.options import add_mapping_options, prepare_options
 from importer.cli.report import print_batch_header
 from importer.cli.staging import Staging, open_staging
@@ -43,9 +48,9 @@ from importer.cli.submitting import (
 )
 from importer.errors import InputFileError
 from importer.exitcodes import ExitCode
-from importer.journal import Journal, request_digest
+from importer.journal import Entry, Journal, JournalStatus, request_digest
 from importer.model import Outcome, PreparedRow, SourceRow, Status
-from importer.pipeline import batch_for_table
+from importer.pipeline import Batch, batch_for_table
 from importer.reading import Table
 from importer.results import ResultLine, read_results
 from importer.run_summary import FileSummary, RunSummary, file_sha256
@@ -97,25 +102,17 @@ def _retry(args: argparse.Namespace, staging: Staging, summary: RunSummary) -> E
     print_batch_header(batch, source)
     added = f", {len(new):,} new" if new else ""
     say(f"Retrying {len(todo):,} of {len(lines):,} rows ({len(done):,} already created{added}).")
-    tokens_follow_rows = (
-        batch.mapper.key_column is not None
-        or any(column.casefold() == "clienttoken" for column in input_columns)
-        or "ClientToken" in batch.mapper.spec.fields
-    )
     file = FileSummary(source, sha256=file_sha256(path))
     summary.files.append(file)
     with open_submission(args, batch.batch_id) as submission:
         for number, line in done.items():
             submission.keep(_kept(number, line))
-        rows = batch.prepare(sources)
-        if not tokens_follow_rows:
-            rows = _recorded_tokens(rows, todo, submission.journal)
-            rows = _new_row_tokens(rows, new, batch.batch_id)
-        report = submission.send(rows)
+        tokens = _RetryTokens(batch, todo, new, submission.journal)
+        report = submission.send(tokens.assign(row) for row in batch.prepare(sources))
+        _explain_resent_edits(submission.outcomes, tokens)
         code, counts = finish_batch(submission, report, local_results, input_columns, results)
         record_batch(file, batch.batch_id, code, counts, report)
-        staging.locations.publish(local_results, results)
-        file.results = results
+        staging.publish_results(local_results, results, file)
         code = summary.finish()
         submission.journal.finish_run(code, summary.as_dict())
     return code
@@ -170,30 +167,119 @@ def _kept(number: int, line: ResultLine) -> Outcome:
     )
 
 
-def _recorded_tokens(
-    rows: Iterable[PreparedRow], lines: dict[int, ResultLine], journal: Journal
-) -> Iterator[PreparedRow]:
-    """Give each row the token it was sent with, or a new one if it was edited since."""
-    for row in rows:
-        recorded = lines[row.number].client_token
-        if recorded and row.request is not None:
-            request = {**row.request, "ClientToken": recorded}
-            entry = journal.lookup(recorded)
-            if entry and entry.request_sha256 and entry.request_sha256 != request_digest(request):
-                request["ClientToken"] = edited_token(recorded, request)
-            row.request, row.client_token = request, request["ClientToken"]
-        elif recorded:
-            row.client_token = recorded
-        yield row
+_REFUSED = frozenset(
+    {ErrorKind.ROW_INVALID, ErrorKind.CONFIG_NOT_FOUND, ErrorKind.ACCESS_DENIED, ErrorKind.QUOTA}
+)
+"""Error kinds of a request Amazon Connect refused outright: it created no task."""
 
 
-def _new_row_tokens(
-    rows: Iterable[PreparedRow], new: set[int], batch_id: str
-) -> Iterator[PreparedRow]:
-    """Give each added line the token of its batch, row number and cells (see new_row_token)."""
-    for row in rows:
-        if row.number in new:
-            row.client_token = new_row_token(batch_id, row.number, row.source.values)
-            if row.request is not None:
-                row.request["ClientToken"] = row.client_token
-        yield row
+def _may_have_created(entry: Entry) -> bool:
+    """Whether a task may exist under the entry's token though the row is not created.
+
+    In flight (no answer recorded) and created: yes. Not attempted: no, the executor records
+    a row stopped after an ambiguous error as in flight. Failed: the journal keeps only the
+    last error, and an earlier attempt may have created the task before a dropped
+    connection, a timeout, a 5xx or a throttle, so only an outright refusal rules it out (a
+    resend of a created token is answered with its task, never refused).
+    """
+    if entry.status is JournalStatus.NOT_ATTEMPTED:
+        return False
+    if entry.status is JournalStatus.FAILED:
+        return kind_for(entry.error_code, None) not in _REFUSED
+    return True
+
+
+class _RetryTokens:
+    """Gives each row to retry its ClientToken, row by row.
+
+    A row whose own ClientToken cell (or mapped ClientToken, or key) is filled in keeps the
+    token the batch derived from it. Any other row keeps the token recorded on its line
+    (``recorded`` holds its number); if it was edited since that token was sent, it gets an
+    edited_token instead, unless that send may have created a task (see _may_have_created):
+    then it keeps the recorded token and ``resent_edits`` holds its number too. An added line
+    gets new_row_token; a line whose client_token cell is empty keeps the batch's token.
+    """
+
+    def __init__(
+        self, batch: Batch, lines: dict[int, ResultLine], new: set[int], journal: Journal
+    ) -> None:
+        self._batch = batch
+        self._lines = lines
+        self._new = new
+        self._journal = journal
+        self.recorded: set[int] = set()
+        self.resent_edits: set[int] = set()
+
+    def assign(self, row: PreparedRow) -> PreparedRow:
+        if self._names_its_own_token(row.source):
+            return row
+        recorded = self._lines[row.number].client_token
+        if row.number in self._new:
+            token = new_row_token(self._batch.batch_id, row.number, row.source.values)
+        elif not recorded:
+            return row
+        elif row.request is not None and self._edited_after_a_refusal(row, recorded):
+            token = edited_token(recorded, {**row.request, "ClientToken": recorded})
+        else:
+            token = recorded
+            self.recorded.add(row.number)
+        row.client_token = token
+        if row.request is not None:
+            row.request["ClientToken"] = token
+        return row
+
+    def _names_its_own_token(self, source: SourceRow) -> bool:
+        mapper = self._batch.mapper
+        return bool(mapper.key_value(source) or mapper.map(source).fields.get("ClientToken"))
+
+    def _edited_after_a_refusal(self, row: PreparedRow, recorded: str) -> bool:
+        """Whether the row changed since ``recorded`` was sent and that send created no
+        task; a changed row whose send may have created one goes into ``resent_edits``."""
+        assert row.request is not None
+        entry = self._journal.lookup(recorded)
+        if entry is None or not entry.request_sha256:
+            return False
+        if entry.request_sha256 == request_digest({**row.request, "ClientToken": recorded}):
+            return False
+        if not _may_have_created(entry):
+            return True
+        if entry.status is not JournalStatus.CREATED:  # else: already_created, not sent
+            self.resent_edits.add(row.number)
+        return False
+
+
+_ROWS_NAMED = 10
+"""Row numbers a warning names before it says how many more."""
+_SENT_OK = (Status.CREATED, Status.ALREADY_CREATED)
+
+
+def _explain_resent_edits(outcomes: dict[int, Outcome], tokens: _RetryTokens) -> None:
+    """Say on their results lines what became of the rows sent with a recorded token that
+    already had a task for other values, or that may have had one (see _RetryTokens)."""
+    refused = []
+    for number, outcome in outcomes.items():
+        mismatch = kind_for(outcome.error_code, None) is ErrorKind.MISMATCH
+        if outcome.status is Status.FAILED and mismatch and number in tokens.recorded:
+            refused.append(number)
+            outcome.error_message = (
+                "not sent again: a task was already created from this row before it was "
+                "edited (by the attempt with this client_token, whose answer was lost), and "
+                "Amazon Connect refuses other values under that ClientToken, so no second "
+                "task was created. Find that task in Amazon Connect and correct it there; to "
+                "create another task with these values as well, clear this row's "
+                "client_token cell and retry"
+            )
+        elif outcome.status in _SENT_OK and number in tokens.resent_edits:
+            outcome.error_message = (
+                "edited after an attempt that may have created a task (its answer was lost), "
+                "so sent with that attempt's ClientToken: this is the row's only task. Check "
+                "in Amazon Connect that it holds the edited values"
+            )
+    if refused:
+        named = ", ".join(str(number) for number in refused[:_ROWS_NAMED])
+        more = f" and {len(refused) - _ROWS_NAMED:,} more" if len(refused) > _ROWS_NAMED else ""
+        rows = "Row" if len(refused) == 1 else "Rows"
+        warn(
+            f"{rows} {named}{more}: edited after a task had already been created from it, so "
+            "not sent again; see error_message in the results file"
+        )

@@ -155,16 +155,7 @@ def _run_file(
         per_batch, report, staged.local_results, batch.table.columns, staged.results
     )
     record_batch(file, batch.batch_id, code, counts, report)
-    try:
-        staging.publish(staged)
-    except InputFileError as problem:
-        error(f"{problem}; a re-run writes these results again without sending anything twice")
-        if file.exit_code != ExitCode.STOPPED:  # a stop (say access denied) still ends the run
-            file.exit_code = int(ExitCode.ROWS_FAILED)
-        unsaved = f"results not saved: {problem}"
-        file.reason = f"{file.reason}; {unsaved}" if file.reason else unsaved
-        return file
-    file.results = staged.results
+    staging.publish_results(staged.local_results, staged.results, file)
     if file.exit_code == ExitCode.OK and args.archive_dir:
         file.archived_to = _archive(staging, staged, args.archive_dir, file.sha256)
     return file

@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from importer.cli.console import warn
+from importer.cli.console import error, warn
 from importer.cli.options import input_locations
-from importer.errors import UsageError
+from importer.errors import InputFileError, UsageError
+from importer.exitcodes import ExitCode
 from importer.inbox import RESULTS_MARK, Found, InputFile, excel_owner_file, find_inputs
 from importer.locations import Locations, inside, is_s3, location_name, make_s3_client, sibling
 from importer.results import ResultsWriter, default_results_path
-from importer.run_summary import file_sha256
+from importer.run_summary import FileSummary, file_sha256
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,33 @@ class Staging:
     def publish(self, staged: StagedFile) -> None:
         """Upload the results file if it belongs on S3."""
         self.locations.publish(staged.local_results, staged.results)
+
+    def publish_results(self, local_results: Path, results: str, file: FileSummary) -> None:
+        """Upload the results if they belong on S3 and name them in ``file``. If the upload
+        fails, keep a copy in the current folder, say where, and make the file's exit code 1
+        (a stop's 3 stays): the rows were sent, and the journal has every outcome."""
+        try:
+            self.locations.publish(local_results, results)
+        except InputFileError as problem:
+            kept = self._keep_locally(local_results, location_name(results))
+            error(
+                f"{problem}; {kept}. Every outcome is in the journal: running the same "
+                "command again writes these results again without sending anything twice"
+            )
+            if file.exit_code != ExitCode.STOPPED:
+                file.exit_code = int(ExitCode.ROWS_FAILED)
+            unsaved = f"results not saved: {problem}; {kept}"
+            file.reason = f"{file.reason}; {unsaved}" if file.reason else unsaved
+            return
+        file.results = results
+
+    def _keep_locally(self, local_results: Path, name: str) -> str:
+        target = self._free_name(str(Path.cwd()), name)
+        try:
+            shutil.copyfile(local_results, target)
+        except OSError as problem:
+            return f"no local copy could be written either ({target}: {problem.strerror})"
+        return f"the results are kept in {target}"
 
     def fetch(self, location: str) -> Path:
         """A local copy of any file (downloaded if on S3)."""
