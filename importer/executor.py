@@ -468,6 +468,7 @@ class Executor:
                 attempts=state.attempts,
                 error_code=error.code if error else "",
                 error_message=error.message if error else "",
+                maybe_created=state.maybe_created,
             )
         return self._not_attempted(row, state)
 
@@ -479,6 +480,7 @@ class Executor:
                 attempts=state.attempts,
                 error_code=error.code,
                 error_message=error.message,
+                maybe_created=state.maybe_created,
             )
             return self._outcome(
                 row,
@@ -495,6 +497,7 @@ class Executor:
             attempts=state.attempts,
             error_code=error.code,
             error_message=message,
+            maybe_created=state.maybe_created,
         )
         return self._outcome(
             row,

@@ -36,7 +36,7 @@ from importer.errors import JournalLockedError, UsageError
 APP_DIR = "connect-task-importer"
 FILE_NAME = "journal.sqlite3"
 ENV_VAR = "TASK_IMPORTER_JOURNAL"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -60,10 +60,29 @@ CREATE TABLE IF NOT EXISTS tasks (
     request_sha256 TEXT NOT NULL DEFAULT '',
     run_id INTEGER REFERENCES runs (run_id),
     first_sent_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    maybe_created INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS tasks_by_batch ON tasks (batch_id, row_number);
 """
+
+
+def _migrate(db: sqlite3.Connection, version: int) -> None:
+    """Bring an older journal to SCHEMA_VERSION in one transaction: all of it or none."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if version < 2:
+            db.execute("ALTER TABLE runs ADD COLUMN summary TEXT")
+        db.execute("ALTER TABLE tasks ADD COLUMN maybe_created INTEGER NOT NULL DEFAULT 0")
+        db.execute(
+            "UPDATE tasks SET maybe_created = 1 WHERE status = 'in_flight' "
+            "OR (status = 'failed' AND error_message LIKE '%a task may have been created%')"
+        )
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 class JournalStatus(StrEnum):
@@ -91,6 +110,9 @@ class Entry:
     request_sha256: str
     first_sent_at: str
     updated_at: str
+    maybe_created: bool = False
+    """Some request under this token got no clear answer (a dropped connection, a timeout,
+    a 5xx, a run that died): a task may exist, whatever later answers said. Never cleared."""
 
 
 def default_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -173,8 +195,8 @@ class Journal:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.executescript(_SCHEMA)
-            if version == 1:
-                db.execute("ALTER TABLE runs ADD COLUMN summary TEXT")
+            if 0 < version < SCHEMA_VERSION:
+                _migrate(db, version)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as error:
             db.close()
@@ -250,13 +272,13 @@ class Journal:
         """The journal's record of a ClientToken, or None if it was never sent."""
         row = self._execute(
             "SELECT client_token, status, contact_id, attempts, error_code, error_message, "
-            "batch_id, row_number, request_sha256, first_sent_at, updated_at "
+            "batch_id, row_number, request_sha256, first_sent_at, updated_at, maybe_created "
             "FROM tasks WHERE client_token = ?",
             (client_token,),
         ).fetchone()
         if row is None:
             return None
-        return Entry(row[0], JournalStatus(row[1]), *row[2:])
+        return Entry(row[0], JournalStatus(row[1]), *row[2:-1], maybe_created=bool(row[-1]))
 
     def mark_in_flight(
         self, client_token: str, *, row_number: int, batch_id: str, request_sha256: str
@@ -267,6 +289,7 @@ class Journal:
             "INSERT INTO tasks (client_token, status, batch_id, row_number, request_sha256, "
             "run_id, first_sent_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (client_token) DO UPDATE SET status = excluded.status, "
+            "maybe_created = tasks.maybe_created OR tasks.status = 'in_flight', "
             "batch_id = excluded.batch_id, row_number = excluded.row_number, "
             "request_sha256 = excluded.request_sha256, run_id = excluded.run_id, "
             "updated_at = excluded.updated_at",
@@ -291,12 +314,24 @@ class Journal:
         contact_id: str = "",
         error_code: str = "",
         error_message: str = "",
+        maybe_created: bool = False,
     ) -> None:
-        """Record the answer for a token marked in flight; ``attempts`` of this run are added."""
+        """Record the answer for a token marked in flight; ``attempts`` of this run are added,
+        and ``maybe_created`` (an attempt got no clear answer) sticks once set."""
         cursor = self._execute(
             "UPDATE tasks SET status = ?, contact_id = ?, attempts = attempts + ?, "
-            "error_code = ?, error_message = ?, updated_at = ? WHERE client_token = ?",
-            (status, contact_id, attempts, error_code, error_message, _now(), client_token),
+            "error_code = ?, error_message = ?, updated_at = ?, "
+            "maybe_created = maybe_created OR ? WHERE client_token = ?",
+            (
+                status,
+                contact_id,
+                attempts,
+                error_code,
+                error_message,
+                _now(),
+                maybe_created,
+                client_token,
+            ),
         )
         if cursor.rowcount != 1:
             raise KeyError(f"token {client_token!r} was never marked in flight")

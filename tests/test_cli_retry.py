@@ -517,6 +517,29 @@ def test_an_edited_row_whose_first_attempt_created_its_task_is_not_created_twice
     assert sb.counters()["requests"] == requests
 
 
+def test_a_lost_answer_is_remembered_through_a_later_refusal_so_an_edit_makes_no_second_task(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox(drop_after_rate=1.0)  # every task is created, every answer is lost
+    results, first = _lost_answers_run(sb, tmp_path)
+    with results.open(encoding="utf-8-sig") as stream:
+        header, *lines = stream.read().splitlines()
+    row_4_alone = tmp_path / "row4.results.csv"
+    row_4_alone.write_text("\n".join([header, *(x for x in lines if x.startswith("4,"))]) + "\n")
+    sb.configure(drop_after_rate=0.0, access_denied=True)
+    assert main(cli_args("retry", row_4_alone, sb, tmp_path)) == 3  # the journal: refused
+    assert read_results(row_4_alone)[0]["error_code"] == "AccessDeniedException"
+    sb.configure(access_denied=False)
+
+    assert edit_results(results, _fix_row_4) == 1
+    main(cli_args("retry", results, sb, tmp_path))
+
+    assert sb.counters()["created"] == 3, "the edit made a second task for row 4"
+    row4 = {line["row"]: line for line in read_results(results)}["4"]
+    assert row4["client_token"] == first["4"]["client_token"]
+    assert row4["error_code"] == "IdempotentParameterMismatchException"
+
+
 def test_an_edited_row_whose_first_attempt_created_nothing_is_created_once(
     sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:

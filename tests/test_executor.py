@@ -581,7 +581,9 @@ def test_quota_refusal_that_clears_during_the_pause_does_not_stop(
         refused.set()
         closer.join()
     assert statuses(outcomes) == {Status.ALREADY_CREATED: 5, Status.CREATED: 3}
-    assert emulator.counters()["quota_exceeded"] == 1
+    # One refusal at least; a second row already on its way may be refused before the closer
+    # thread (polling every 10 ms) has closed the tasks.
+    assert emulator.counters()["quota_exceeded"] >= 1
     assert not report.stopped_early
 
 

@@ -176,12 +176,13 @@ _REFUSED = frozenset(
 def _may_have_created(entry: Entry) -> bool:
     """Whether a task may exist under the entry's token though the row is not created.
 
-    In flight (no answer recorded) and created: yes. Not attempted: no, the executor records
-    a row stopped after an ambiguous error as in flight. Failed: the journal keeps only the
-    last error, and an earlier attempt may have created the task before a dropped
-    connection, a timeout, a 5xx or a throttle, so only an outright refusal rules it out (a
-    resend of a created token is answered with its task, never refused).
+    Any attempt under the token, in any run, that got no clear answer (the journal's sticky
+    ``maybe_created``), in flight and created: yes. Otherwise not attempted: no. Failed:
+    only an outright refusal rules it out (kept for journals older than the flag, whose
+    last error is all they know).
     """
+    if entry.maybe_created:
+        return True
     if entry.status is JournalStatus.NOT_ATTEMPTED:
         return False
     if entry.status is JournalStatus.FAILED:
