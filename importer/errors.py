@@ -3,8 +3,11 @@
     ImporterError              base; carries the exit code the CLI uses
     ├── UsageError             bad option, mapping template or config value (exit 2)
     ├── InputFileError         input file missing, unreadable, no header, bad sheet (exit 2)
-    ├── JournalLockedError     another run holds the journal (exit 4)
-    └── Interrupted            Ctrl-C or SIGTERM before anything was sent (exit 3)
+    └── JournalLockedError     another run holds the journal (exit 4)
+
+    Interrupted                Ctrl-C or SIGTERM before sending started (exit 3); like
+                               KeyboardInterrupt, a BaseException, so that no ``except
+                               Exception`` around reading a file takes it for a bad file
 
 The CLI prints ``str(error)`` as one line and exits with ``error.exit_code``; no traceback.
 Per-row problems are not exceptions: they are ``RowError`` records on the row.
@@ -33,7 +36,7 @@ class JournalLockedError(ImporterError):
     exit_code = ExitCode.LOCKED
 
 
-class Interrupted(ImporterError):
+class Interrupted(BaseException):
     """Ctrl-C or SIGTERM arrived while a command was not sending (finding or reading files)."""
 
     exit_code = ExitCode.STOPPED

@@ -219,11 +219,12 @@ def _rows_from_cells(
         if len(cells) != width:
             _fit_to_header(row, columns, cells)
         if found:
-            row.problems = [_problem(columns, index, message) for index, message in found]
+            row.problems = [unreadable_cell(columns, i, message) for i, message in found]
         yield row
 
 
-def _problem(columns: list[str], index: int, message: str) -> RowError:
+def unreadable_cell(columns: list[str], index: int, message: str) -> RowError:
+    """The row error for the cell at ``index`` that holds no readable value."""
     column = columns[index] if index < len(columns) else f"Column {column_letter(index)}"
     return RowError(column, message, code="UnreadableCell")
 

@@ -19,14 +19,20 @@ import csv
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Protocol
 
 from importer.errors import InputFileError, UsageError
-from importer.model import Outcome, Status
-from importer.reading import EXCEL_SUFFIXES, header_columns, is_blank, open_cells
+from importer.model import Outcome, RowError, Status
+from importer.reading import (
+    EXCEL_SUFFIXES,
+    header_columns,
+    is_blank,
+    open_cells,
+    unreadable_cell,
+)
 
 RESULT_COLUMNS = (
     "row",
@@ -225,6 +231,8 @@ class ResultLine:
     client_token: str
     values: dict[str, str]
     number: int = 0
+    problems: list[RowError] = field(default_factory=list)
+    """Input cells with no readable value (a formula whose result is not saved, an error)."""
 
     @property
     def done(self) -> bool:
@@ -268,6 +276,11 @@ def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLi
             client_token=texts[6].strip(),
             values=dict(zip(input_columns, texts[ours:], strict=True)),
             number=number,
+            problems=[
+                unreadable_cell(input_columns, index - ours, message)
+                for index, message in cells.problems.get(number, [])
+                if index >= ours
+            ],
         )
         if line.row is None and (line.done or line.contact_id):
             raise InputFileError(

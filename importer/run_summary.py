@@ -140,6 +140,8 @@ def file_sha256(path: Path) -> str:
         with open(path, "rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: no such file") from None
     except OSError as problem:
         raise InputFileError(f"{path}: cannot read it: {problem.strerror}") from None
     return digest.hexdigest()

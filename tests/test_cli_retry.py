@@ -208,6 +208,33 @@ def test_retrying_validate_results_sends_the_tokens_run_would_send(
     assert statuses(read_results(results)) == {"already_created": 12}
 
 
+def test_a_formula_typed_into_the_workbook_without_a_saved_result_is_an_error_not_an_empty_cell(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    sb = sandbox()
+    rows = [["" if i == 1 else f"Task {i}", f"Description {i}"] for i in range(3)]
+    source = write_tasks(tmp_path / "tasks.csv", ["Name", "Description"], rows)
+    results = tmp_path / "out.xlsx"
+    assert main(cli_args("run", source, sb, tmp_path, "--results", str(results))) == 1
+    workbook = load_workbook(results)
+    sheet = workbook["Results"]
+    header = [cell.value for cell in sheet[1]]
+    row_3 = sheet[3]
+    row_3[header.index("Name")].value = "Task 1"
+    row_3[header.index("Description")].value = '=CONCAT("Descr", "iption 1")'  # no result saved
+    workbook.save(results)
+    requests = sb.counters()["requests"]
+
+    assert main(cli_args("retry", results, sb, tmp_path)) == 1
+
+    assert sb.counters()["requests"] == requests, "a row with an unreadable cell was sent"
+    line = {line["row"]: line for line in read_results(results)}["3"]
+    assert line["status"] == "invalid"
+    assert "formula whose result is not saved" in line["error_message"]
+
+
 def test_retry_of_an_xlsx_results_file(sandbox: Callable[..., Sandbox], tmp_path: Path) -> None:
     from openpyxl import load_workbook
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import signal
 import sqlite3
 import sys
@@ -34,7 +35,7 @@ from cli_runs import (
 )
 from spreadsheets import read_results
 
-from importer.cli import main, parse
+from importer.cli import main, parse, submitting
 from importer.sandbox import Sandbox, defaults
 
 
@@ -341,6 +342,13 @@ def test_validate_and_a_dry_run_never_replace_the_results_of_a_run(
     assert "tasks.results.csv holds the results of a run (3 rows sent)" in capsys.readouterr().err
     assert main([*validate, "--results", str(tmp_path / "check.csv")]) == 0
 
+    # A results file a person damaged (a word in a number column) is kept too.
+    results.write_text(results.read_text(encoding="utf-8-sig").replace(",1,", ",1 (checked),"))
+    damaged = results.read_bytes()
+    assert main(validate) == 2
+    assert results.read_bytes() == damaged
+    assert "exists and cannot be read as an earlier validate's results" in capsys.readouterr().err
+
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigterm_while_the_inbox_settles_exits_3_with_a_summary_and_sends_nothing(
@@ -361,6 +369,26 @@ def test_sigterm_while_the_inbox_settles_exits_3_with_a_summary_and_sends_nothin
     assert "interrupted by SIGTERM" in log.read_text()
     assert json.loads(summary.read_text(encoding="utf-8"))["exit_code"] == 3
     assert sb.counters()["requests"] == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_once_every_row_is_sent_still_writes_the_summary_of_the_finished_run(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sb = sandbox()
+    source = write_input(tmp_path / "tasks.csv", task_rows(2))
+    summary = tmp_path / "summary.json"
+    write_json = submitting.write_json
+
+    def interrupted_write(data: dict[str, object], destination: Path) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        write_json(data, destination)
+
+    monkeypatch.setattr(submitting, "write_json", interrupted_write)
+    assert main(cli_args("run", source, sb, tmp_path, "--summary-json", str(summary))) == 0
+
+    assert json.loads(summary.read_text(encoding="utf-8"))["exit_code"] == 0
+    assert statuses(results_of(source)) == {"created": 2}
 
 
 # --- the summary JSON ----------------------------------------------------------------------

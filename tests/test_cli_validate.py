@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import codecs
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import python_calamine
 from cli_runs import log_messages
 from spreadsheets import FLOW, INSTANCE, read_results, write_csv, write_xlsx
 
@@ -256,7 +258,9 @@ def test_failing_midway_keeps_the_previous_results(
     text += f'{INSTANCE}\t{FLOW}\t"never closed\r\nmore\r\n'
     path.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
     previous = tmp_path / "t.results.csv"
-    previous.write_text("previous\n", encoding="utf-8")
+    earlier = "row,status,contact_id,error_code,error_message,attempts,client_token\n"
+    earlier += "2,valid,,,,0,t\n"
+    previous.write_text(earlier, encoding="utf-8")
     code, _out, err = run(capsys, str(path))
     assert code == 2
     assert "Traceback" not in err
@@ -265,7 +269,7 @@ def test_failing_midway_keeps_the_previous_results(
         err.strip().splitlines()[-1]
     ]
     assert "row 3002: a quote" in err
-    assert previous.read_text(encoding="utf-8") == "previous\n"
+    assert previous.read_text(encoding="utf-8") == earlier
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.results.csv", "t.txt"]
 
 
@@ -338,3 +342,33 @@ def test_mapping_file_and_timezone_end_to_end(
 def test_default_timezone_is_announced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, _, err = run(capsys, str(valid_file(tmp_path / "t.csv")))
     assert "this machine's timezone; --timezone changes it" in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_while_a_workbook_is_opened_ends_validate_with_exit_3_and_keeps_the_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_xlsx(
+        tmp_path / "tasks.xlsx", [HEADER, [INSTANCE, FLOW, "Call back", "00042"]], sheet="Tasks"
+    )
+    assert run(capsys, str(path))[0] == 0
+    results = tmp_path / "tasks.results.xlsx"
+    earlier = results.read_bytes()
+    workbook = python_calamine.CalamineWorkbook
+
+    class InterruptedWhileOpening:
+        """Opens as calamine does, with a SIGTERM arriving during the open."""
+
+        from_filelike = staticmethod(workbook.from_filelike)
+
+        @staticmethod
+        def from_path(name: str) -> object:
+            os.kill(os.getpid(), signal.SIGTERM)
+            return workbook.from_path(name)
+
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", InterruptedWhileOpening)
+    code, _out, err = run(capsys, str(path))
+
+    assert code == 3, err
+    assert "interrupted by SIGTERM" in err
+    assert results.read_bytes() == earlier

@@ -7,12 +7,11 @@ sets as ``func`` takes the parsed arguments and returns an ``ExitCode``.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from importer import __version__
 from importer.cli import check, config_file, console, retry, run, sandbox, template, validate
+from importer.cli.interrupts import command_signals
 from importer.errors import ImporterError, Interrupted
 from importer.exitcodes import ExitCode
 
@@ -66,27 +65,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parse(argv)
         console.configure(args.verbose, args.log_file)
-        with _signals_end_the_command():
+        with command_signals():
             return int(args.func(args))
     except ImporterError as problem:
         console.error(str(problem))
         return int(problem.exit_code)
+    except Interrupted as stop:
+        console.error(str(stop))
+        return int(stop.exit_code)
     except KeyboardInterrupt:
         console.error("interrupted")
         return int(ExitCode.STOPPED)
-
-
-@contextlib.contextmanager
-def _signals_end_the_command() -> Iterator[None]:
-    """SIGINT and SIGTERM end a command through its error path (exit 3, the summary still
-    written) rather than killing it; while rows are sent, the submission handles them."""
-
-    def interrupt(number: int, _frame: object) -> None:
-        raise Interrupted(f"interrupted by {signal.Signals(number).name}")
-
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, earlier in previous.items():
-            signal.signal(sig, earlier)

@@ -97,7 +97,10 @@ def _retry(args: argparse.Namespace, staging: Staging, summary: RunSummary) -> E
     by_row, new = _number_lines(lines)
     done = {number: line for number, line in by_row.items() if line.done}
     todo = {number: line for number, line in by_row.items() if not line.done}
-    sources = [SourceRow(number, dict(line.values)) for number, line in todo.items()]
+    sources = [
+        SourceRow(number, dict(line.values), problems=list(line.problems))
+        for number, line in todo.items()
+    ]
     batch = batch_for_table(Table(path, input_columns, iter(sources)), prepare_options(args))
     print_batch_header(batch, source)
     added = f", {len(new):,} new" if new else ""

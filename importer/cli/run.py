@@ -141,8 +141,10 @@ def _run_file(
     try:
         if isinstance(staged, InputFileError):
             raise staged
-        batch = open_batch(staged.local, options)
+        # Hashed first: if the file is replaced while it is read, the hash is of the old one
+        # and archiving (which compares) leaves the new one for the next run.
         file.sha256 = file_sha256(staged.local)
+        batch = open_batch(staged.local, options)
         print_batch_header(batch, item.location)
         rows = list(batch.rows())  # read to the end first: a bad line further down sends nothing
     except InputFileError as problem:

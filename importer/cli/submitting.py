@@ -7,8 +7,6 @@ import contextlib
 import dataclasses
 import errno
 import json
-import os
-import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -17,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from importer.cli.console import error, say
+from importer.cli.interrupts import StopRequest, signals_stop
 from importer.cli.report import FIRST_ERRORS_SHOWN, print_first_errors
 from importer.cli.summary_sheet import summary_pairs
 from importer.cli.target import Target, add_target_options, open_target
-from importer.errors import ImporterError, UsageError
+from importer.errors import ImporterError, Interrupted, UsageError
 from importer.executor import (
     Executor,
     ExecutorSettings,
@@ -109,25 +108,6 @@ def executor_settings(args: argparse.Namespace) -> ExecutorSettings:
     )
 
 
-class StopRequest:
-    """Ctrl-C or SIGTERM during a run: remembered for the whole run, passed to the executor
-    sending at that moment (if any), so requests in flight finish, nothing new is sent, and
-    the results being written are completed rather than cut short."""
-
-    def __init__(self) -> None:
-        self.reason: str | None = None
-        self.executor: Executor | None = None
-
-    def __call__(self, number: int, _frame: object) -> None:
-        name = signal.Signals(number).name
-        # os.write, not print: a handler that prints while the progress bar writes to
-        # stderr can raise "reentrant call" and lose the results file.
-        os.write(2, f"\n{name}: finishing requests in flight, then writing results\n".encode())
-        self.reason = f"interrupted by {name}"
-        if self.executor is not None:
-            self.executor.request_stop(self.reason)
-
-
 @dataclass
 class Submission:
     """An open connection to Amazon Connect (or the sandbox) and the journal; the rate
@@ -181,16 +161,6 @@ class Submission:
 
 
 @contextlib.contextmanager
-def _signals_handled_by(handler: StopRequest) -> Iterator[None]:
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, earlier in previous.items():
-            signal.signal(sig, earlier)
-
-
-@contextlib.contextmanager
 def open_submission(args: argparse.Namespace, batch_id: str = "") -> Iterator[Submission]:
     """Start the sandbox if asked, build the clients, lock the journal, record the run;
     until the end, Ctrl-C and SIGTERM stop the run cleanly instead of killing it."""
@@ -213,7 +183,7 @@ def open_submission(args: argparse.Namespace, batch_id: str = "") -> Iterator[Su
             audit["batch_id"] = batch_id
         journal.start_run(audit)
         submission = Submission(args, target, journal, settings, batch_id, make_limiter(settings))
-        with _signals_handled_by(submission.stop):
+        with signals_stop(submission.stop):
             yield submission
 
 
@@ -232,7 +202,7 @@ def summarised(
     summary = RunSummary(command, effective_settings(args))
     try:
         code = body(summary)
-    except ImporterError as problem:
+    except (ImporterError, Interrupted) as problem:
         summary.fail(problem.exit_code, str(problem))
         _write_summary(args.summary_json, summary)
         raise

@@ -50,19 +50,23 @@ def run_validate(args: argparse.Namespace) -> ExitCode:
 
 
 def _keep_run_results(staging: Staging, staged: StagedFile) -> None:
-    """Refuse to replace a results file of ``run`` or ``retry``: its ContactIds would be lost."""
+    """Refuse to replace a results file of ``run`` or ``retry`` (its ContactIds would be
+    lost), or a file that cannot be read as results at all."""
     if not staging.locations.exists(staged.results):
         return
+    keep = "Name another file with --results PATH, or move that one away first"
     try:
         _, lines = read_results(staging.fetch(staged.results))
-    except InputFileError:
-        return
+    except InputFileError as problem:
+        raise InputFileError(
+            f"{staged.results} exists and cannot be read as an earlier validate's results "
+            f"({problem}); validating would replace it. {keep}"
+        ) from None
     sent = sum(1 for line in lines if line.status not in ("", Status.VALID, Status.INVALID))
     if sent:
         raise InputFileError(
             f"{staged.results} holds the results of a run ({sent:,} rows sent); validating "
-            "would replace it and lose their ContactIds. Name another file with --results "
-            "PATH, or move that one away first"
+            f"would replace it and lose their ContactIds. {keep}"
         )
 
 

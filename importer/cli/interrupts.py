@@ -1,0 +1,80 @@
+"""Ctrl-C and SIGTERM: what they do depends on how far a command has got.
+
+Until rows are being sent (finding, watching, downloading and reading files; all of
+``validate`` and ``check``) a signal ends the command at once: ``Interrupted`` is raised
+where it is running, the command's error path writes its summary, and it exits 3. From the
+moment a run or retry starts sending to the end of the command, a signal goes to the run's
+``StopRequest`` instead: requests in flight finish, nothing new is sent, and the results,
+journal and summary being written are completed rather than cut short.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Iterator
+
+from importer.errors import Interrupted
+from importer.executor import Executor
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class StopRequest:
+    """A stop asked for while sending: remembered for the whole run and passed to the
+    executor sending at that moment (if any)."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.executor: Executor | None = None
+
+    def __call__(self, number: int, _frame: object) -> None:
+        name = signal.Signals(number).name
+        # os.write, not print: a handler that prints while the progress bar writes to
+        # stderr can raise "reentrant call" and lose the results file.
+        os.write(2, f"\n{name}: finishing requests in flight, then writing results\n".encode())
+        self.reason = f"interrupted by {name}"
+        if self.executor is not None:
+            self.executor.request_stop(self.reason)
+
+
+class _CommandSignals:
+    """The handler ``command_signals`` installs: raise until ``stop`` is set, then defer."""
+
+    def __init__(self) -> None:
+        self.stop: StopRequest | None = None
+
+    def __call__(self, number: int, frame: object) -> None:
+        if self.stop is None:
+            raise Interrupted(f"interrupted by {signal.Signals(number).name}")
+        self.stop(number, frame)
+
+
+@contextlib.contextmanager
+def command_signals() -> Iterator[None]:
+    """For one command: SIGINT and SIGTERM end it until sending starts (see the module)."""
+    handler = _CommandSignals()
+    previous = {sig: signal.signal(sig, handler) for sig in SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, earlier in previous.items():
+            signal.signal(sig, earlier)
+
+
+@contextlib.contextmanager
+def signals_stop(stop: StopRequest) -> Iterator[None]:
+    """From here on signals go to ``stop``: to the end of the command when it runs under
+    ``command_signals``, else until this block ends."""
+    current = signal.getsignal(signal.SIGTERM)
+    if isinstance(current, _CommandSignals):
+        current.stop = stop
+        yield
+        return
+    previous = {sig: signal.signal(sig, stop) for sig in SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, earlier in previous.items():
+            signal.signal(sig, earlier)
