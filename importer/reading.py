@@ -53,16 +53,14 @@ csv.field_size_limit(MAX_CELL_CHARS)
 
 
 @dataclass
-class Table:
-    """An opened spreadsheet: its header and a one-pass iterator over its data rows."""
+class _Opened:
+    """What every opened spreadsheet knows: the file, the sheet, how it was decoded."""
 
     path: Path
-    columns: list[str]
-    rows: Iterator[SourceRow]
-    sheet: str | None = None
-    encoding: str | None = None
-    delimiter: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    sheet: str | None = field(default=None, kw_only=True)
+    encoding: str | None = field(default=None, kw_only=True)
+    delimiter: str | None = field(default=None, kw_only=True)
+    warnings: list[str] = field(default_factory=list, kw_only=True)
 
     @property
     def label(self) -> str:
@@ -71,26 +69,24 @@ class Table:
 
 
 @dataclass
-class Cells:
+class Table(_Opened):
+    """An opened spreadsheet: its header and a one-pass iterator over its data rows."""
+
+    columns: list[str]
+    rows: Iterator[SourceRow]
+
+
+@dataclass
+class Cells(_Opened):
     """An opened spreadsheet before its header names the columns: the header row as read
     (unstripped), the one-pass (row number, cells) records after it and, in a workbook, the
     cells that hold no readable value by row number (column index, message).
     """
 
-    path: Path
     header: list[str]
     header_number: int
     records: Iterator[tuple[int, list[str]]]
     problems: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
-    sheet: str | None = None
-    encoding: str | None = None
-    delimiter: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        """The file (and sheet) as named in messages."""
-        return _label(self.path, self.sheet)
 
 
 def _label(path: Path, sheet: str | None) -> str:

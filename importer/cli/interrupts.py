@@ -13,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from importer.errors import Interrupted
 from importer.executor import Executor
@@ -54,13 +55,8 @@ class _CommandSignals:
 @contextlib.contextmanager
 def command_signals() -> Iterator[None]:
     """For one command: SIGINT and SIGTERM end it until sending starts (see the module)."""
-    handler = _CommandSignals()
-    previous = {sig: signal.signal(sig, handler) for sig in SIGNALS}
-    try:
+    with _handled_by(_CommandSignals()):
         yield
-    finally:
-        for sig, earlier in previous.items():
-            signal.signal(sig, earlier)
 
 
 @contextlib.contextmanager
@@ -72,7 +68,13 @@ def signals_stop(stop: StopRequest) -> Iterator[None]:
         current.stop = stop
         yield
         return
-    previous = {sig: signal.signal(sig, stop) for sig in SIGNALS}
+    with _handled_by(stop):
+        yield
+
+
+@contextlib.contextmanager
+def _handled_by(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    previous = {sig: signal.signal(sig, handler) for sig in SIGNALS}
     try:
         yield
     finally:
