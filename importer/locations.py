@@ -151,6 +151,8 @@ class Locations:
     def fetch(self, location: str, workdir: Path) -> Path:
         """A local file holding ``location``'s content: the file itself, or a downloaded copy."""
         if not is_s3(location):
+            if not Path(location).exists():
+                raise InputFileError(f"{location}: no such file")
             return Path(location)
         url = S3Url.parse(location)
         local = workdir / f"{len(list(workdir.iterdir()))}" / url.name

@@ -227,6 +227,10 @@ def test_an_unreadable_file_among_several_is_reported_and_the_others_are_sent(
     assert "broken.xlsx" in err and "late.csv" in err and "never closed" in err
     assert "missing.csv: no such file" in err
 
+    mistyped = tmp_path / "typo" / "tasks.csv"
+    assert main(cli_args("run", mistyped, sb, tmp_path)) == 2
+    assert not (tmp_path / "typo").exists(), "the folder of a mistyped input is not created"
+
 
 def test_archiving_keeps_the_input_and_a_results_file_of_another_name_side_by_side(
     sandbox: Callable[..., Sandbox], tmp_path: Path

@@ -71,7 +71,8 @@ class Staging:
         owners: dict[str, str] = {}
         for item in found.inputs:
             results = self._results_location(item.location)
-            if not is_s3(results):
+            missing = not is_s3(item.location) and not Path(item.location).exists()
+            if not is_s3(results) and not missing:  # a missing input: its own error, later
                 check_results_path(Path(results))
             same = results if is_s3(results) else str(Path(results).resolve())
             if same in owners:
