@@ -67,22 +67,30 @@ CREATE INDEX IF NOT EXISTS tasks_by_batch ON tasks (batch_id, row_number);
 """
 
 
-def _migrate(db: sqlite3.Connection, version: int) -> None:
-    """Bring an older journal to SCHEMA_VERSION in one transaction: all of it or none."""
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a journal to SCHEMA_VERSION in one transaction, all of it or none. What to add
+    is read from the tables themselves, so a journal stamped with the wrong version (a run
+    killed between creating its tables and stamping them) is brought up to date too."""
     db.execute("BEGIN IMMEDIATE")
     try:
-        if version < 2:
+        if "summary" not in _columns(db, "runs"):
             db.execute("ALTER TABLE runs ADD COLUMN summary TEXT")
-        db.execute("ALTER TABLE tasks ADD COLUMN maybe_created INTEGER NOT NULL DEFAULT 0")
-        db.execute(
-            "UPDATE tasks SET maybe_created = 1 WHERE status = 'in_flight' "
-            "OR (status = 'failed' AND error_message LIKE '%a task may have been created%')"
-        )
+        if "maybe_created" not in _columns(db, "tasks"):
+            db.execute("ALTER TABLE tasks ADD COLUMN maybe_created INTEGER NOT NULL DEFAULT 0")
+            db.execute(
+                "UPDATE tasks SET maybe_created = 1 WHERE status = 'in_flight' OR (status = "
+                "'failed' AND error_message LIKE '%a task may have been created%')"
+            )
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
+
+
+def _columns(db: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
 
 
 class JournalStatus(StrEnum):
@@ -195,9 +203,8 @@ class Journal:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.executescript(_SCHEMA)
-            if 0 < version < SCHEMA_VERSION:
-                _migrate(db, version)
-            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            if version < SCHEMA_VERSION:
+                _migrate(db)
         except sqlite3.DatabaseError as error:
             db.close()
             raise UsageError(f"journal {self.path} cannot be used: {error}") from error

@@ -245,7 +245,9 @@ def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLi
     In a workbook the sheet named Results is read, wherever a person moved it. The results
     columns are the first ones, by position; every later column is an input column, whatever
     its name (only two input columns with the same name are an error). Blank lines are
-    skipped and cells beyond the header ignored.
+    skipped and cells beyond the header ignored, except that a cell without a readable value
+    (a formula whose result is not saved, an Excel error) is a problem of its line, and an
+    error if it is one of the results columns.
     """
     is_workbook = Path(path).suffix.lower() == ".xlsx"
     cells = open_cells(path, RESULTS_SHEET if is_workbook else None)
@@ -260,12 +262,20 @@ def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLi
         [] if is_blank(theirs) else header_columns(cells.label, theirs, cells.header_number, ours)
     )
     width = ours + len(input_columns)
+    every_column = [*RESULT_COLUMNS, *input_columns]
     lines = []
     for number, record in cells.records:
         if is_blank(record):
             continue
         texts = [unprotect_cell(text) for text in record[:width]]
         texts += [""] * (width - len(texts))
+        unreadable = cells.problems.get(number, [])
+        for index, message in unreadable:
+            if index < ours:
+                raise InputFileError(
+                    f"{cells.label}: row {number}, column '{RESULT_COLUMNS[index]}': {message}; "
+                    "the results columns must keep what was written there"
+                )
         line = ResultLine(
             row=_whole_number(texts[0], path, number, "row"),
             status=texts[1].strip(),
@@ -276,11 +286,7 @@ def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLi
             client_token=texts[6].strip(),
             values=dict(zip(input_columns, texts[ours:], strict=True)),
             number=number,
-            problems=[
-                unreadable_cell(input_columns, index - ours, message)
-                for index, message in cells.problems.get(number, [])
-                if index >= ours
-            ],
+            problems=[unreadable_cell(every_column, i, message) for i, message in unreadable],
         )
         if line.row is None and (line.done or line.contact_id):
             raise InputFileError(

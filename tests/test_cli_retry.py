@@ -209,7 +209,7 @@ def test_retrying_validate_results_sends_the_tokens_run_would_send(
 
 
 def test_a_formula_typed_into_the_workbook_without_a_saved_result_is_an_error_not_an_empty_cell(
-    sandbox: Callable[..., Sandbox], tmp_path: Path
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from openpyxl import load_workbook
 
@@ -233,6 +233,15 @@ def test_a_formula_typed_into_the_workbook_without_a_saved_result_is_an_error_no
     line = {line["row"]: line for line in read_results(results)}["3"]
     assert line["status"] == "invalid"
     assert "formula whose result is not saved" in line["error_message"]
+
+    # In a results column it is the file's error: such a line cannot be matched safely.
+    workbook = load_workbook(results)
+    workbook["Results"]["A3"].value = "=1+2"
+    workbook.save(results)
+    capsys.readouterr()
+    assert main(cli_args("retry", results, sb, tmp_path)) == 2
+    assert "row 3, column 'row': cell A3 holds a formula" in capsys.readouterr().err
+    assert sb.counters()["requests"] == requests
 
 
 def test_retry_of_an_xlsx_results_file(sandbox: Callable[..., Sandbox], tmp_path: Path) -> None:

@@ -187,22 +187,27 @@ def test_request_digest_ignores_key_order() -> None:
     assert request_digest({"a": 1}) != request_digest({"a": 2})
 
 
+@pytest.mark.parametrize(
+    ("version", "runs_summary"),
+    [(1, ""), (2, ", summary TEXT"), (0, ", summary TEXT")],
+    ids=["v1", "v2", "v2-tables-stamped-0"],
+)
 def test_an_older_journal_is_migrated_and_remembers_rows_that_may_have_made_a_task(
-    path: Path,
+    path: Path, version: int, runs_summary: str
 ) -> None:
     path.parent.mkdir()
     db = sqlite3.connect(path)
     db.executescript(
         "CREATE TABLE runs (run_id INTEGER PRIMARY KEY AUTOINCREMENT, pid INTEGER NOT NULL, "
         "started_at TEXT NOT NULL, finished_at TEXT, exit_code INTEGER, "
-        "settings TEXT NOT NULL DEFAULT '{}');"
+        f"settings TEXT NOT NULL DEFAULT '{{}}'{runs_summary});"
         "CREATE TABLE tasks (client_token TEXT PRIMARY KEY, status TEXT NOT NULL, "
         "contact_id TEXT NOT NULL DEFAULT '', attempts INTEGER NOT NULL DEFAULT 0, "
         "error_code TEXT NOT NULL DEFAULT '', error_message TEXT NOT NULL DEFAULT '', "
         "batch_id TEXT NOT NULL DEFAULT '', row_number INTEGER, "
         "request_sha256 TEXT NOT NULL DEFAULT '', run_id INTEGER, "
         "first_sent_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
-        "PRAGMA user_version=1;"
+        f"PRAGMA user_version={version};"
     )
     rows = [
         ("lost", "failed", "gave up after 8 attempts: x; a task may have been created: ..."),
@@ -220,10 +225,11 @@ def test_an_older_journal_is_migrated_and_remembers_rows_that_may_have_made_a_ta
 
     with Journal(path) as journal:
         maybe = {token: journal.lookup(token).maybe_created for token, _, _ in rows}
+        journal.start_run({})
     assert maybe == {"lost": True, "refused": False, "died": True}
     db = sqlite3.connect(path)
     try:
         assert db.execute("PRAGMA user_version").fetchone()[0] == 3
-        assert db.execute("SELECT summary FROM runs").fetchall() == []
+        assert db.execute("SELECT summary FROM runs").fetchall() == [(None,)]
     finally:
         db.close()
