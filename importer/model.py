@@ -56,6 +56,8 @@ class PreparedRow:
     request: dict[str, Any] | None
     client_token: str
     errors: list[RowError] = field(default_factory=list)
+    own_token: bool = False
+    """The row names its token (a ClientToken cell, or its key) rather than its content."""
 
     @property
     def number(self) -> int:

@@ -79,16 +79,16 @@ class Batch:
                             f"{TASKS_PER_PREVIOUS_CONTACT} tasks per previous contact",
                         )
                     )
-            token, token_error = self.tokens.assign(
-                request, source.number, self.mapper.key_value(source)
-            )
+            key = self.mapper.key_value(source)
+            own_token = bool(request.get("ClientToken") or key)
+            token, token_error = self.tokens.assign(request, source.number, key)
             if token_error:
                 errors.append(token_error)
             if errors:
-                yield PreparedRow(source, None, token, errors)
+                yield PreparedRow(source, None, token, errors, own_token)
             else:
                 request["ClientToken"] = token
-                yield PreparedRow(source, request, token)
+                yield PreparedRow(source, request, token, own_token=own_token)
 
 
 def open_batch(path: str | Path, options: PrepareOptions) -> Batch:

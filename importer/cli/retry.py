@@ -215,7 +215,7 @@ class _RetryTokens:
         self.resent_edits: set[int] = set()
 
     def assign(self, row: PreparedRow) -> PreparedRow:
-        if self._names_its_own_token(row.source):
+        if row.own_token:
             return row
         recorded = self._lines[row.number].client_token
         if row.number in self._new:
@@ -231,10 +231,6 @@ class _RetryTokens:
         if row.request is not None:
             row.request["ClientToken"] = token
         return row
-
-    def _names_its_own_token(self, source: SourceRow) -> bool:
-        mapper = self._batch.mapper
-        return bool(mapper.key_value(source) or mapper.map(source).fields.get("ClientToken"))
 
     def _edited_after_a_refusal(self, row: PreparedRow, recorded: str) -> bool:
         """Whether the row changed since ``recorded`` was sent and that send created no
