@@ -184,7 +184,7 @@ def make_client(
     decides, including ``AWS_ENDPOINT_URL_<SERVICE>``."""
     try:
         session = boto3.session.Session(profile_name=profile, region_name=region)
-        return session.client(
+        client = session.client(
             service,
             endpoint_url=endpoint_url,
             config=client_config(concurrency, connect_timeout, read_timeout),
@@ -198,3 +198,32 @@ def make_client(
     except ValueError as error:
         name = _SERVICE_NAMES.get(service, service)
         raise UsageError(f"cannot create the {name} client: {error}") from error
+    require_credentials(session, profile)
+    return client
+
+
+_PROVIDE_CREDENTIALS = (
+    "Provide them in one of the usual ways: the environment variables AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY (with AWS_SESSION_TOKEN for temporary ones); a profile in ~/.aws "
+    "chosen with --profile NAME or AWS_PROFILE (set one up with 'aws configure', or sign "
+    "in with 'aws sso login --profile NAME'); or an instance or task role where this runs. "
+    "Nothing was sent"
+)
+
+
+def require_credentials(session: boto3.session.Session, profile: str | None = None) -> None:
+    """Resolve the session's credentials now, before anything is sent, so that missing or
+    expired ones are reported as such (exit 2) rather than as Amazon Connect refusing them.
+    The credentials themselves are never shown."""
+    try:
+        credentials = session.get_credentials()
+        if credentials is not None:
+            credentials.get_frozen_credentials()
+    except (bce.BotoCoreError, bce.ClientError) as error:
+        raise UsageError(
+            f"the AWS credentials could not be loaded ({type(error).__name__}: {error}). "
+            f"{_PROVIDE_CREDENTIALS}"
+        ) from None
+    if credentials is None:
+        named = f" for the profile '{profile}'" if profile else ""
+        raise UsageError(f"no AWS credentials found{named}. {_PROVIDE_CREDENTIALS}")

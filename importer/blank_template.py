@@ -116,12 +116,20 @@ GUIDE = (
 )
 
 
-def write_blank_template(path: str | Path) -> Path:
-    """Write the blank spreadsheet (.csv or .xlsx, by suffix) and return its path."""
+def write_blank_template(path: str | Path, replace: bool = False) -> Path:
+    """Write the blank spreadsheet (.csv or .xlsx, by suffix) and return its path; an
+    existing file is refused (it may be a sheet someone filled in) unless ``replace``."""
     path = Path(path)
     headers = [guide.column for guide in GUIDE]
     example = [guide.example for guide in GUIDE]
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; name the template file (.csv or .xlsx)")
+    if path.exists() and not replace:
+        raise UsageError(
+            f"{path} already exists (it may hold rows someone filled in); name a new file, "
+            "or add --force to replace it with a blank template"
+        )
     try:
         if suffix == ".csv":
             with path.open("w", encoding="utf-8-sig", newline="") as stream:

@@ -2,11 +2,27 @@
 
 Columns: ``row, status, contact_id, error_code, error_message, attempts, client_token``, then
 every input column as read. Written to a temporary file beside the target and renamed into
-place, so a reader never sees half a file and the previous results survive a crash.
-Every value is text: no formula cells in xlsx, and CSV cells that Excel would run as a
-formula are prefixed with ``'`` (OWASP's advice), which ``unprotect`` undoes when read back.
-An ``.xlsx`` results file is a styled workbook for people (importer.workbook); a CSV one is
-plain.
+place (importer.atomic_file), so a reader never sees half a file and the previous results
+survive a crash. An ``.xlsx`` results file is a styled workbook for people
+(importer.workbook), every value a text cell, never a formula; a CSV one is plain.
+
+A CSV cell is made safe to open in a spreadsheet whatever list separator the program uses
+(``,``; ``;`` where the decimal separator is a comma; tab), and reversibly, by ``protect``:
+
+- A reader that splits lines at another separator sees a field start after every ``,``,
+  ``;``, tab, CR or LF inside a cell (quoting cannot help: a quote in the middle of a field
+  is a literal character to it). A field is a formula if it starts with ``=``, ``+``, ``-``
+  or ``@`` (Excel; LibreOffice only ``=``), also after spaces and an opening quote
+  (LibreOffice skips spaces before a quoted field). So after each of those separators, a
+  run of k >= 0 ``'`` followed by spaces and quotes, then one of ``= + - @``, is written as
+  k + 1 ``'``: that field starts with ``'`` and is text.
+- A cell that needed that, or that starts with ``=``, ``+``, ``-``, ``@``, tab, CR or
+  ``'`` (OWASP's list; ``'`` to make the rule reversible), or with spaces and quotes before
+  ``= + - @``, is prefixed with ``'``.
+
+``unprotect`` undoes exactly that: a cell that starts with ``'`` loses it, and then after
+each separator a run of k >= 1 ``'`` before spaces, quotes and a trigger loses one. Text
+with no trigger at its start or after a separator is written as it is.
 
 Read back (``read_results``, for retry), the results columns are taken by position, so an
 input column may have the name of one (a CRM export's ``Status``); a line whose ``row`` cell
@@ -17,13 +33,13 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Protocol
 
+from importer.atomic_file import AtomicFile, CommitOrAbort
 from importer.errors import InputFileError, UsageError
 from importer.model import Outcome, RowError, Status
 from importer.reading import (
@@ -46,14 +62,43 @@ RESULT_COLUMNS = (
 RESULTS_SUFFIXES = (".csv", ".xlsx")
 RESULTS_SHEET = "Results"
 """The workbook sheet with the results lines (retry reads it by name)."""
-_FORMULA_TRIGGERS = frozenset("=+-@\t\r'")
+SANDBOX_RESULTS_MARK = ".sandbox.results."
+"""In the name of a sandbox run's results file: it holds no real task."""
+_START_TRIGGERS = frozenset("=+-@\t\r'")
+_FORMULA_AHEAD = r'(?=[" ]*[=+\-@])'
+_STARTS_A_FORMULA = re.compile(_FORMULA_AHEAD)
+_AFTER_SEPARATOR = re.compile(r"(?<=[,;\t\r\n])('*)" + _FORMULA_AHEAD)
+_ESCAPED_AFTER_SEPARATOR = re.compile(r"(?<=[,;\t\r\n])'('*)" + _FORMULA_AHEAD)
 
 
-def default_results_path(input_path: str | os.PathLike[str]) -> Path:
-    """Beside the input: ``<stem>.results.xlsx`` for a spreadsheet, else ``<stem>.results.csv``."""
+def default_results_path(input_path: str | os.PathLike[str], sandbox: bool = False) -> Path:
+    """Beside the input: ``<stem>.results.xlsx`` for a spreadsheet, else ``<stem>.results.csv``;
+    for a sandbox run ``<stem>.sandbox.results.<ext>``."""
     path = Path(input_path)
     suffix = ".xlsx" if path.suffix.lower() in EXCEL_SUFFIXES else ".csv"
-    return path.with_name(f"{path.stem}.results{suffix}")
+    return path.with_name(f"{path.stem}{'.sandbox' if sandbox else ''}.results{suffix}")
+
+
+def is_sandbox_results(name: str) -> bool:
+    """Whether a results file is a sandbox run's, by its name."""
+    return SANDBOX_RESULTS_MARK in name
+
+
+def sandbox_results_name(name: str) -> str:
+    """Where a sandbox retry of the results file ``name`` writes: ``name`` itself if it is a
+    sandbox run's, else ``tasks.results.csv`` -> ``tasks.sandbox.results.csv`` (any other
+    name: ``<stem>.sandbox.results.<ext>``)."""
+    if is_sandbox_results(name):
+        return name
+    path = Path(name)
+    return f"{path.stem.removesuffix('.results')}{SANDBOX_RESULTS_MARK}{path.suffix[1:]}"
+
+
+def rows_sent(lines: Sequence[ResultLine]) -> int:
+    """How many lines of a results file record a row sent to Amazon Connect (or to a
+    sandbox): a ContactId, or a status other than valid or invalid."""
+    checked = ("", Status.VALID, Status.INVALID)
+    return sum(1 for line in lines if line.contact_id or line.status not in checked)
 
 
 def results_path_for(
@@ -70,12 +115,18 @@ def results_path_for(
 
 
 def protect(value: str) -> str:
-    """Make a CSV cell safe to open in Excel; reversible with ``unprotect``."""
-    return f"'{value}" if value[:1] in _FORMULA_TRIGGERS else value
+    """Make a CSV cell safe to open in a spreadsheet with any list separator (see the module
+    docstring); reversible with ``unprotect``."""
+    escaped = _AFTER_SEPARATOR.sub(r"\1'", value)
+    if escaped != value or value[:1] in _START_TRIGGERS or _STARTS_A_FORMULA.match(value):
+        return f"'{escaped}"
+    return value
 
 
 def unprotect(value: str) -> str:
-    return value[1:] if value.startswith("'") else value
+    if not value.startswith("'"):
+        return value
+    return _ESCAPED_AFTER_SEPARATOR.sub(r"\1", value[1:])
 
 
 def outcome_cells(outcome: Outcome, input_columns: list[str]) -> list[str]:
@@ -93,7 +144,7 @@ def outcome_cells(outcome: Outcome, input_columns: list[str]) -> list[str]:
     ]
 
 
-class ResultsWriter:
+class ResultsWriter(CommitOrAbort):
     """Streams outcomes into a temporary file; ``commit`` renames it over the target.
 
     ``add_summary`` (before ``commit``) gives an ``.xlsx`` workbook the (label, value) lines
@@ -108,14 +159,14 @@ class ResultsWriter:
         if suffix not in RESULTS_SUFFIXES:
             raise UsageError(f"results file {self.path}: must end in .csv or .xlsx")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(
-                dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
-            )
+            self._file = AtomicFile(self.path)
+        except IsADirectoryError:
+            raise UsageError(
+                f"results file {self.path} is a folder; name a file ending in .csv or .xlsx "
+                "(--results-dir puts each input's results file in a folder)"
+            ) from None
         except OSError as error:
             raise UsageError(f"results file {self.path}: cannot be written ({error})") from error
-        os.close(handle)
-        self._temp = Path(temp)
         self._sink = self._open_sink(suffix)
         self.count = 0
 
@@ -123,8 +174,8 @@ class ResultsWriter:
         if suffix == ".xlsx":
             from importer.workbook import ResultsWorkbook
 
-            return ResultsWorkbook(self._temp, self.input_columns)
-        return _CsvSink(self._temp, self.input_columns)
+            return ResultsWorkbook(self._file.path, self.input_columns)
+        return _CsvSink(self._file.path, self.input_columns)
 
     def write(self, outcome: Outcome) -> None:
         self._sink.write(outcome)
@@ -138,44 +189,15 @@ class ResultsWriter:
         """Finish the file and move it into place atomically."""
         try:
             self._sink.close()
-            os.replace(self._temp, self.path)
         except BaseException:
             self.abort()
             raise
-        _fsync_directory(self.path.parent)
-        return self.path
+        return self._file.commit()
 
     def abort(self) -> None:
         """Drop the temporary file; the previous results file, if any, stays as it was."""
         self._sink.discard()
-        self._temp.unlink(missing_ok=True)
-
-    def __enter__(self) -> ResultsWriter:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if kind is None:
-            self.commit()
-        else:
-            self.abort()
-
-
-def _fsync_directory(directory: Path) -> None:
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+        self._file.abort()
 
 
 class _Sink(Protocol):
@@ -206,8 +228,6 @@ class _CsvSink:
         """A CSV file is one table: the summary is printed, not written."""
 
     def close(self) -> None:
-        self._stream.flush()
-        os.fsync(self._stream.fileno())
         self._stream.close()
 
     def discard(self) -> None:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from importer import __version__
+from importer.atomic_file import AtomicFile
 from importer.errors import InputFileError
 from importer.exitcodes import ExitCode
 from importer.model import Status
@@ -148,19 +147,9 @@ def file_sha256(path: Path) -> str:
 
 
 def write_json(summary: dict[str, Any], destination: Path) -> None:
-    """Write atomically (temp file, fsync, rename): a monitor never reads half a summary."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=".summary-", dir=destination.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(summary, out, indent=2, sort_keys=False)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, destination)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """Write atomically (see AtomicFile): a monitor never reads half a summary."""
+    with AtomicFile(destination) as file:
+        file.path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
 
 def _iso(moment: datetime) -> str:

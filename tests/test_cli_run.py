@@ -31,7 +31,7 @@ from cli_runs import (
     wait_until,
     write_input,
 )
-from spreadsheets import write_xlsx
+from spreadsheets import read_results, write_xlsx
 
 from importer.cli import main
 from importer.journal import Journal
@@ -378,10 +378,11 @@ def test_run_sandbox_sends_the_sample_file_to_the_local_emulator(
     out = capsys.readouterr().err
     assert "SANDBOX:" in out
     assert "nothing is sent to AWS" in out
-    lines = results_of(source)
+    lines = read_results(tmp_path / "tasks.sandbox.results.csv")
     assert statuses(lines) == {"created": 5}
     assert all(line["contact_id"] for line in lines)
     assert not (tmp_path / "default-journal.sqlite3").exists()
+    assert not (tmp_path / "tasks.results.csv").exists()
 
 
 def test_sandbox_and_endpoint_url_together_are_a_usage_error(

@@ -351,7 +351,7 @@ def test_validate_and_a_dry_run_never_replace_the_results_of_a_run(
     damaged = results.read_bytes()
     assert main(validate) == 2
     assert results.read_bytes() == damaged
-    assert "exists and cannot be read as an earlier validate's results" in capsys.readouterr().err
+    assert "exists and cannot be read as results" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

@@ -246,7 +246,40 @@ def test_csv_results_protect_every_formula_trigger_in_every_column(tmp_path: Pat
         *(protect(cell) for cell in cells),
     ]
     assert line[len(RESULT_COLUMNS) :][:7] == ["'=a", "'+a", "'-a", "'@a", "'\ta", "'\ra", "''a"]
-    assert line[len(RESULT_COLUMNS) :][7:] == ["a=", " =a", "", "é", "\n=a"]
+    assert line[len(RESULT_COLUMNS) :][7:] == ["a=", "' =a", "", "é", "'\n'=a"]
+
+
+@pytest.mark.parametrize(
+    ("value", "protected"),
+    [
+        ("x;=1+1", "'x;'=1+1"),
+        ("x,=1+1", "'x,'=1+1"),
+        ("x\t@SUM(A1)", "'x\t'@SUM(A1)"),
+        ("a\r\n-1", "'a\r\n'-1"),
+        ("x; =1", "'x;' =1"),
+        ('x;"=1"', "'x;'\"=1\""),
+        ('x; " =1', "'x;' \" =1"),
+        ("x;'=1", "'x;''=1"),
+        ("x;''=1", "'x;'''=1"),
+        ("x;=1;=2", "'x;'=1;'=2"),
+        ("=1;=2", "'=1;'=2"),
+        (' "=1', "' \"=1"),
+    ],
+)
+def test_csv_protection_covers_every_field_another_separator_would_see(
+    value: str, protected: str
+) -> None:
+    # A reader that splits at ';' (or ',', tab, a line break) sees a field start after each.
+    assert protect(value) == protected
+    assert unprotect(protected) == value
+
+
+@pytest.mark.parametrize(
+    "value", ["a;b", "x;'quoted", "x; '=1", "1,5;2,5", "café;\tthé", "x;a=1", "it's -1"]
+)
+def test_csv_protection_leaves_separators_without_a_formula_after_them_alone(value: str) -> None:
+    assert protect(value) == value
+    assert unprotect(value) == value
 
 
 def test_csv_results_missing_input_value_is_empty(tmp_path: Path) -> None:

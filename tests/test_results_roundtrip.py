@@ -32,7 +32,7 @@ from spreadsheets import write_csv
 
 from importer.cli import main
 from importer.model import Outcome, Status
-from importer.results import ResultsWriter, read_results
+from importer.results import ResultsWriter, protect, read_results, unprotect
 from importer.sandbox import Sandbox
 
 ROUND_TRIP_SETTINGS = settings(
@@ -45,9 +45,15 @@ OOXML_LIKE = st.lists(
     max_size=8,
 ).map("".join)
 """Text built from pieces of OOXML's _xHHHH_ escapes, which random text seldom spells out."""
+SEPARATED = st.lists(
+    st.sampled_from([",", ";", "\t", "\r", "\n", "'", "''", '"', " ", "=", "+", "-", "@", "x"]),
+    max_size=10,
+).map("".join)
+"""Text built from list separators, quotes, spaces and formula triggers (CSV injection)."""
 CELL_TEXT = st.one_of(
     ANY_TEXT,
     OOXML_LIKE,
+    SEPARATED,
     st.text(st.sampled_from(" \t\r\n\xa0"), max_size=4),
     st.sampled_from(["a\r\nb", "\x0b", "=1+2", "'x"]),
 )
@@ -56,6 +62,7 @@ HEADER_NAME = st.one_of(
     .map(str.strip)
     .filter(bool),
     st.sampled_from(["Status", "row", "CLIENT_TOKEN", "=Total", "'quoted", "a;b;c;d;e;f;g;h;i"]),
+    SEPARATED.map(str.strip).filter(bool),
 )
 """A header as the importer reads one (stripped, not empty), results columns' names too."""
 NOT_IN_XLSX = re.compile("[\ud800-\udfff\ufffe\uffff]")
@@ -103,6 +110,24 @@ def test_any_text_reads_back_as_written(columns: list[str], texts: list[str], su
     assert (line.row, line.status, line.attempts, line.client_token) == (7, "failed", 3, "token")
     assert line.error_code == as_read_back(texts[-2], suffix)
     assert line.error_message == as_read_back(texts[-1], suffix)
+
+
+FIELD_STARTS_A_FORMULA = re.compile(r'[" ]*[=+\-@]')
+
+
+@ROUND_TRIP_SETTINGS
+@given(text=st.one_of(SEPARATED, ANY_TEXT))
+def test_no_field_of_a_protected_csv_cell_starts_a_formula_whatever_the_separator(
+    text: str,
+) -> None:
+    # A reader splitting at ';', ',', tab or a line break sees a field after each of them.
+    protected = protect(text)
+    first, *others = re.split("[,;\t\r\n]", protected)
+
+    assert unprotect(protected) == text
+    assert protected[:1] not in ("\t", "\r")
+    assert not FIELD_STARTS_A_FORMULA.match(first)
+    assert [field for field in others if FIELD_STARTS_A_FORMULA.match(field)] == []
 
 
 def test_an_unedited_retry_of_a_workbook_creates_no_task_twice(

@@ -77,6 +77,25 @@ def test_blank_template_validates_clean(
     assert "warning" not in captured.err  # every template column maps to a field
 
 
+@pytest.mark.parametrize("name", ["mywork.xlsx", "mywork.csv"])
+def test_template_never_replaces_an_existing_file_unless_forced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    out = tmp_path / name
+    out.write_bytes(b"50 rows someone filled in")
+    capsys.readouterr()
+
+    assert main(["template", str(out)]) == 2
+
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "already exists" in err and "--force" in err
+    assert out.read_bytes() == b"50 rows someone filled in"
+
+    assert main(["template", str(out), "--force"]) == 0
+    assert main(["validate", str(out), "--timezone", "UTC"]) == 0
+
+
 def test_template_with_another_suffix_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

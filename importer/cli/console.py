@@ -2,14 +2,17 @@
 
 Human messages go through the ``importer.cli`` logger at INFO, so ``--log-file`` gets them
 too; stdout is kept for machine output (``--summary-json -``, ``validate --show-tokens``).
-The library's own loggers stay silent at INFO about task content: only counts, rates, row
-numbers and column names. botocore and urllib3 are held at WARNING even with ``-v``: their
-debug output carries request bodies and signed headers.
+Every record is one line: control characters in a message (a file name may hold a line
+feed) are escaped. The library's own loggers stay silent at INFO about task content: only
+counts, rates, row numbers and column names. botocore and urllib3 are held at WARNING even
+with ``-v``: their debug output carries request bodies and signed headers.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
+import re
 import sys
 import time
 
@@ -36,7 +39,34 @@ def error(message: str) -> None:
     log.error(message)
 
 
-class _TerminalFormatter(logging.Formatter):
+_LINE_BREAKING = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+"""Control characters (all but tab), and the Unicode line and paragraph separators."""
+_ESCAPES = {"\n": "\\n", "\r": "\\r"}
+
+
+def _one_line(message: str) -> str:
+    """``message`` with its line breaks and other control characters escaped (``\\n``,
+    ``\\x1b``), so that a file name holding them can neither forge a log line nor drive
+    the terminal."""
+    return _LINE_BREAKING.sub(_escape, message)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return _ESCAPES.get(match.group(), f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+class _OneLineFormatter(logging.Formatter):
+    """One log record, one line: the message's control characters are escaped (a
+    traceback that follows it, from ``exc_info``, keeps its lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        escaped = copy.copy(record)
+        escaped.message = _one_line(record.message)
+        return super().formatMessage(escaped)
+
+
+class _TerminalFormatter(_OneLineFormatter):
     """Plain messages on a terminal; warnings and errors say what they are."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -49,7 +79,7 @@ class _TerminalFormatter(logging.Formatter):
 
 
 def _timestamped() -> logging.Formatter:
-    formatter = logging.Formatter(TIMESTAMPED, DATE_FORMAT)
+    formatter = _OneLineFormatter(TIMESTAMPED, DATE_FORMAT)
     formatter.converter = time.gmtime
     return formatter
 

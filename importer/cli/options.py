@@ -66,7 +66,8 @@ def add_mapping_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGr
         "--results",
         metavar="PATH",
         help="results file, .csv or .xlsx, local or s3:// (default: beside the input, "
-        "<input>.results.csv, or .results.xlsx for Excel input)",
+        "<input>.results.csv, or .results.xlsx for Excel input; with --sandbox "
+        "<input>.sandbox.results.*)",
     )
     add_common_options(parser)
     return group

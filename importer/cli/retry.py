@@ -24,8 +24,10 @@ appear once) and the ClientToken recorded on it, never by where it is in the fil
   in Amazon Connect and in the journal, so a run of the original input still reports it
   already_created and never sends it again.
 
-The merged results are written back in row order to the same file (or --results). If they
-cannot be uploaded to S3, a copy is kept in the current folder and the exit code is 1.
+The merged results are written back in row order to the same file (or --results); with
+--sandbox to the sandbox results beside it (``tasks.sandbox.results.csv`` for
+``tasks.results.csv``), never over a real run's results. If they cannot be uploaded to S3,
+a copy is kept in the current folder and the exit code is 1.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from importer.aws import ErrorKind, kind_for
 from importer.cli.console import say, warn
 from importer.cli.options import add_mapping_options, prepare_options
 from importer.cli.report import print_batch_header
-from importer.cli.staging import Staging, open_staging
+from importer.cli.staging import SANDBOX_ADVICE, Staging, open_staging
 from importer.cli.submitting import (
     add_submit_options,
     finish_batch,
@@ -49,10 +51,11 @@ from importer.cli.submitting import (
 from importer.errors import InputFileError
 from importer.exitcodes import ExitCode
 from importer.journal import Entry, Journal, JournalStatus, request_digest
+from importer.locations import location_name, sibling
 from importer.model import Outcome, PreparedRow, SourceRow, Status
 from importer.pipeline import Batch, batch_for_table
 from importer.reading import Table
-from importer.results import ResultLine, read_results
+from importer.results import ResultLine, read_results, sandbox_results_name
 from importer.run_summary import FileSummary, RunSummary, file_sha256
 from importer.tokens import edited_token, new_row_token
 
@@ -89,7 +92,9 @@ def _retry_staged(args: argparse.Namespace, summary: RunSummary) -> ExitCode:
 
 def _retry(args: argparse.Namespace, staging: Staging, summary: RunSummary) -> ExitCode:
     source = str(args.results_file)
-    results = str(args.results or source)
+    results = str(args.results or (_sandbox_sibling(source) if args.sandbox else source))
+    if args.sandbox:
+        staging.keep_run_results(results, "a sandbox run", SANDBOX_ADVICE)
     path = staging.fetch(source)
     input_columns, lines = read_results(path)
     local_results = path if results == source else staging.local_results_for(results)
@@ -119,6 +124,11 @@ def _retry(args: argparse.Namespace, staging: Staging, summary: RunSummary) -> E
         code = summary.finish()
         submission.journal.finish_run(code, summary.as_dict())
     return code
+
+
+def _sandbox_sibling(source: str) -> str:
+    """Where a sandbox retry writes by default: the sandbox results beside ``source``."""
+    return sibling(source, sandbox_results_name(location_name(source)))
 
 
 def _refuse_repeated_rows(path: Path, lines: list[ResultLine]) -> None:

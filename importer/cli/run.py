@@ -13,7 +13,7 @@ from importer.cli.check import read_resources, run_preflight
 from importer.cli.console import error, say, warn
 from importer.cli.options import add_input_options, prepare_options
 from importer.cli.report import print_batch_header
-from importer.cli.staging import StagedFile, Staging, open_staging
+from importer.cli.staging import SANDBOX_ADVICE, StagedFile, Staging, open_staging
 from importer.cli.submitting import (
     Submission,
     add_submit_options,
@@ -86,7 +86,7 @@ def _run_inputs(args: argparse.Namespace, summary: RunSummary) -> ExitCode:
         for location, why in found.skipped:
             summary.skip(location, why)
         with open_submission(args) as submission:
-            staged = [_stage(staging, item) for item in found.inputs]
+            staged = [_stage(staging, item, args.sandbox) for item in found.inputs]
             if args.check:
                 summary.caller_arn = _preflight(args, submission, options, staged)
             for number, (item, ready) in enumerate(zip(found.inputs, staged, strict=True)):
@@ -105,12 +105,16 @@ def _run_inputs(args: argparse.Namespace, summary: RunSummary) -> ExitCode:
     return code
 
 
-def _stage(staging: Staging, item: InputFile) -> StagedFile | InputFileError:
-    """The input made local (downloaded from S3), or why it cannot be."""
+def _stage(staging: Staging, item: InputFile, sandbox: bool) -> StagedFile | InputFileError:
+    """The input made local (downloaded from S3), or why it cannot be (for a sandbox run:
+    its results file would replace a real run's)."""
     try:
-        return staging.stage(item)
+        staged = staging.stage(item)
+        if sandbox:
+            staging.keep_run_results(staged.results, "a sandbox run", SANDBOX_ADVICE)
     except InputFileError as problem:
         return problem
+    return staged
 
 
 def _preflight(

@@ -18,8 +18,20 @@ from importer.errors import InputFileError, UsageError
 from importer.exitcodes import ExitCode
 from importer.inbox import RESULTS_MARK, Found, InputFile, excel_owner_file, find_inputs
 from importer.locations import Locations, inside, is_s3, location_name, make_s3_client, sibling
-from importer.results import ResultsWriter, default_results_path
+from importer.results import (
+    ResultsWriter,
+    default_results_path,
+    is_sandbox_results,
+    read_results,
+    rows_sent,
+)
 from importer.run_summary import FileSummary, file_sha256
+
+SANDBOX_ADVICE = (
+    "A sandbox run never replaces a real run's results; without --results it writes them "
+    "beside its input (or retry's RESULTS_FILE) under a name with .sandbox.results. in it. "
+)
+"""What to do when a sandbox run would replace real results (see keep_run_results)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,11 @@ class Staging:
             raise UsageError(
                 f"--results names one file but {len(found.inputs)} inputs were found; "
                 "use --results-dir DIR to put each input's results file in a folder"
+            )
+        results_dir = getattr(self._args, "results_dir", None)
+        if results_dir and not is_s3(results_dir) and _is_not_a_folder(Path(results_dir)):
+            raise UsageError(
+                f"--results-dir {results_dir} is a file; name a folder (it is made if missing)"
             )
         owners: dict[str, str] = {}
         for item in found.inputs:
@@ -166,9 +183,32 @@ class Staging:
                     "it. Pick another --results path"
                 )
             return results
-        name = default_results_path(location_name(location)).name
+        sandbox = getattr(self._args, "sandbox", False)
+        name = default_results_path(location_name(location), sandbox).name
         results_dir = getattr(self._args, "results_dir", None)
         return inside(results_dir, name) if results_dir else sibling(location, name)
+
+    def keep_run_results(self, results: str, replacing: str, advice: str = "") -> None:
+        """Refuse to replace ``results`` if it holds a real run's results (their ContactIds
+        would be lost) or cannot be read as results at all; ``replacing`` says what would
+        replace it ("validating"), ``advice`` is said first in what to do. A sandbox run's
+        results file (named ``*.sandbox.results.*``) holds no real run's results."""
+        if is_sandbox_results(location_name(results)) or not self.locations.exists(results):
+            return
+        keep = f"{advice}Name another file with --results PATH, or move that one away first"
+        try:
+            _, lines = read_results(self.fetch(results))
+        except InputFileError as problem:
+            raise InputFileError(
+                f"{results} exists and cannot be read as results ({problem}); {replacing} "
+                f"would replace it. {keep}"
+            ) from None
+        sent = rows_sent(lines)
+        if sent:
+            raise InputFileError(
+                f"{results} holds the results of a run ({sent:,} rows sent); {replacing} "
+                f"would replace it and lose their ContactIds. {keep}"
+            )
 
     def _free_name(self, folder: str, name: str) -> str:
         """``folder/name``, or ``folder/stem.<UTC time>.ext`` when an earlier file has it."""
@@ -202,3 +242,7 @@ def _archived_results_name(archived_input: str, results: str) -> str:
     if RESULTS_MARK not in results:
         return results
     return archived_input.rpartition(".")[0] + results[results.index(RESULTS_MARK) :]
+
+
+def _is_not_a_folder(path: Path) -> bool:
+    return path.exists() and not path.is_dir()

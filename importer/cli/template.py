@@ -15,10 +15,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="write a blank spreadsheet (headers, an example row, a column guide in xlsx)",
     )
     parser.add_argument("output", metavar="OUT", help="OUT.xlsx or OUT.csv")
+    parser.add_argument(
+        "--force", action="store_true", help="replace OUT if it exists (default: refuse)"
+    )
     parser.set_defaults(func=run_template)
 
 
 def run_template(args: argparse.Namespace) -> ExitCode:
-    path = write_blank_template(args.output)
+    path = write_blank_template(args.output, replace=args.force)
     say(f"Wrote {path}: fill in one row per task, then run 'task-importer validate {path}'.")
     return ExitCode.OK

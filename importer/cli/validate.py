@@ -8,12 +8,12 @@ from collections import Counter
 from importer.cli.console import error, say
 from importer.cli.options import add_input_options, prepare_options
 from importer.cli.report import FIRST_ERRORS_SHOWN, print_batch_header, print_first_errors
-from importer.cli.staging import StagedFile, Staging, open_staging
+from importer.cli.staging import StagedFile, open_staging
 from importer.errors import InputFileError
 from importer.exitcodes import ExitCode
 from importer.model import Status
 from importer.pipeline import PrepareOptions, open_batch
-from importer.results import ResultsWriter, read_results
+from importer.results import ResultsWriter
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,7 +38,7 @@ def run_validate(args: argparse.Namespace) -> ExitCode:
         for item in staging.find().inputs:
             try:
                 staged = staging.stage(item)
-                _keep_run_results(staging, staged)
+                staging.keep_run_results(staged.results, "validating")
                 codes.append(_validate_file(staged, options, args.show_tokens))
                 staging.publish(staged)
             except InputFileError as problem:
@@ -47,27 +47,6 @@ def run_validate(args: argparse.Namespace) -> ExitCode:
     if codes and all(code == ExitCode.USAGE for code in codes):
         return ExitCode.USAGE
     return ExitCode.ROWS_FAILED if any(code != ExitCode.OK for code in codes) else ExitCode.OK
-
-
-def _keep_run_results(staging: Staging, staged: StagedFile) -> None:
-    """Refuse to replace a results file of ``run`` or ``retry`` (its ContactIds would be
-    lost), or a file that cannot be read as results at all."""
-    if not staging.locations.exists(staged.results):
-        return
-    keep = "Name another file with --results PATH, or move that one away first"
-    try:
-        _, lines = read_results(staging.fetch(staged.results))
-    except InputFileError as problem:
-        raise InputFileError(
-            f"{staged.results} exists and cannot be read as an earlier validate's results "
-            f"({problem}); validating would replace it. {keep}"
-        ) from None
-    sent = sum(1 for line in lines if line.status not in ("", Status.VALID, Status.INVALID))
-    if sent:
-        raise InputFileError(
-            f"{staged.results} holds the results of a run ({sent:,} rows sent); validating "
-            f"would replace it and lose their ContactIds. {keep}"
-        )
 
 
 def _validate_file(staged: StagedFile, options: PrepareOptions, show_tokens: bool) -> ExitCode:
