@@ -531,6 +531,7 @@ class Executor:
                     row_number=row.number,
                     batch_id=self._batch_id,
                     request_sha256=request_digest(row.request),
+                    origin_token=row.origin_token,
                 )
                 state.marked = True
             state.attempts += 1

@@ -58,6 +58,9 @@ class PreparedRow:
     errors: list[RowError] = field(default_factory=list)
     own_token: bool = False
     """The row names its token (a ClientToken cell, or its key) rather than its content."""
+    origin_token: str = ""
+    """The token this row was sent as before an edit in its results file gave it another
+    (set by retry; the journal keeps it, so a run of the unedited input finds the task)."""
 
     @property
     def number(self) -> int:
