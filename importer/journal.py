@@ -423,40 +423,45 @@ class Journal:
     def created_for(self, tokens: Iterable[str]) -> dict[str, CreatedTask]:
         """For each token that has one: the task created under it, else the newest task
         created under a token whose origin it is (an edit of its row sent by retry)."""
-        wanted = sorted(set(tokens) - {""})
+        wanted = set(tokens)
         found: dict[str, CreatedTask] = {}
-        for chunk in _chunks(wanted):
-            marks = ",".join("?" * len(chunk))
-            by_origin = self._execute(
-                f"SELECT {_CREATED_COLUMNS} FROM tasks WHERE origin_token IN ({marks}) "
-                "AND origin_token != '' AND status = 'created' ORDER BY updated_at, rowid",
-                tuple(chunk),
-            ).fetchall()
-            for row in by_origin:  # oldest first: the newest one stays
-                task = CreatedTask(*row)
-                found[task.origin_token] = task
-            own = self._execute(
-                f"SELECT {_CREATED_COLUMNS} FROM tasks WHERE client_token IN ({marks}) "
-                "AND status = 'created'",
-                tuple(chunk),
-            ).fetchall()
-            for row in own:
-                task = CreatedTask(*row)
-                found[task.client_token] = task
+        by_origin = self._select_in(
+            f"SELECT {_CREATED_COLUMNS} FROM tasks WHERE origin_token IN ({{}}) "
+            "AND origin_token != '' AND status = 'created' ORDER BY updated_at, rowid",
+            wanted,
+        )
+        for row in by_origin:  # oldest first: the newest one stays
+            task = CreatedTask(*row)
+            found[task.origin_token] = task
+        own = self._select_in(
+            f"SELECT {_CREATED_COLUMNS} FROM tasks WHERE client_token IN ({{}}) "
+            "AND status = 'created'",
+            wanted,
+        )
+        for row in own:
+            task = CreatedTask(*row)
+            found[task.client_token] = task
         return found
 
     def batch_counts(self, tokens: Iterable[str]) -> Counter[str]:
         """How many of these tokens were sent in each batch (whatever their outcome)."""
+        rows = self._select_in(
+            "SELECT batch_id, COUNT(*) FROM tasks WHERE client_token IN ({}) GROUP BY batch_id",
+            tokens,
+        )
         counts: Counter[str] = Counter()
-        for chunk in _chunks(sorted(set(tokens) - {""})):
-            marks = ",".join("?" * len(chunk))
-            rows = self._execute(
-                f"SELECT batch_id, COUNT(*) FROM tasks WHERE client_token IN ({marks}) "
-                "GROUP BY batch_id",
-                tuple(chunk),
-            ).fetchall()
-            counts.update(dict(rows))
+        for batch_id, count in rows:
+            counts[batch_id] += count
         return counts
+
+    def _select_in(self, query: str, values: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``query``, whose ``{}`` is a list of parameters, for all ``values``
+        (empty ones left out), a few hundred values a query."""
+        wanted = sorted(set(values) - {""})
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            yield from self._execute(query.format(marks), tuple(chunk)).fetchall()
 
     def summaries_mentioning(self, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
         """(run id, summary) of the runs whose summary JSON holds ``text``, newest first;
@@ -479,18 +484,15 @@ class Journal:
     def run_info(self, run_ids: Collection[int]) -> dict[int, RunInfo]:
         """Which command each of these runs was, and when it started."""
         info: dict[int, RunInfo] = {}
-        for chunk in _chunks(sorted(run_ids)):
-            marks = ",".join("?" * len(chunk))
-            rows = self._execute(
-                f"SELECT run_id, settings, started_at FROM runs WHERE run_id IN ({marks})",
-                tuple(chunk),
-            ).fetchall()
-            for run_id, settings, started_at in rows:
-                try:
-                    command = str(json.loads(settings).get("command") or "")
-                except (ValueError, AttributeError):
-                    command = ""
-                info[run_id] = RunInfo(run_id, command, started_at)
+        rows = self._select_in(
+            "SELECT run_id, settings, started_at FROM runs WHERE run_id IN ({})", run_ids
+        )
+        for run_id, settings, started_at in rows:
+            try:
+                command = str(json.loads(settings).get("command") or "")
+            except (ValueError, AttributeError):
+                command = ""
+            info[run_id] = RunInfo(run_id, command, started_at)
         return info
 
 
@@ -498,8 +500,3 @@ _CREATED_COLUMNS = (
     "client_token, origin_token, batch_id, row_number, contact_id, run_id, updated_at, "
     "request_sha256"
 )
-
-
-def _chunks(items: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]

@@ -70,12 +70,17 @@ class PreparedRow:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def error_text(self) -> str:
+        """The row's errors in one line."""
+        return "; ".join(str(error) for error in self.errors)
+
     def outcome(self, status: Status, **details: Any) -> Outcome:
         """This row's results line; an invalid row carries its errors."""
         if self.errors and "error_message" not in details:
             codes = {error.code for error in self.errors}
             details["error_code"] = codes.pop() if len(codes) == 1 else "Validation"
-            details["error_message"] = "; ".join(str(error) for error in self.errors)
+            details["error_message"] = self.error_text
             details["errors"] = tuple(self.errors)
         return Outcome(self.number, status, self.client_token, self.source.values, **details)
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from importer.journal import CreatedTask, Journal, RunInfo, request_digest
 from importer.locations import location_name
-from importer.model import Outcome, PreparedRow, Status
+from importer.model import Outcome, PreparedRow, RowError, Status
 
 EDITED_CODE = "EditedAfterCreation"
 """The error_code of a row not sent because it changed after its task was created."""
@@ -170,10 +170,9 @@ def _holds(row: PreparedRow, task: CreatedTask) -> bool:
 
 def _already_created(row: PreparedRow, task: CreatedTask, by: str) -> Outcome:
     if not row.ok:
-        errors = "; ".join(str(error) for error in row.errors)
         message = (
             f"already created {by} (ClientToken {task.client_token}); nothing was sent. "
-            f"This row is not valid as it stands: {errors}"
+            f"This row is not valid as it stands: {row.error_text}"
         )
     elif _holds(row, task):
         message = (
@@ -186,14 +185,7 @@ def _already_created(row: PreparedRow, task: CreatedTask, by: str) -> Outcome:
             "corrected in its results file; this row differs from what was sent then and the "
             "task was not updated. Nothing was sent"
         )
-    return Outcome(
-        row.number,
-        Status.ALREADY_CREATED,
-        task.client_token,
-        row.source.values,
-        contact_id=task.contact_id,
-        error_message=message,
-    )
+    return _line(row, Status.ALREADY_CREATED, task, message, client_token=task.client_token)
 
 
 def _edited(row: PreparedRow, task: CreatedTask, by: str) -> Outcome:
@@ -205,17 +197,30 @@ def _edited(row: PreparedRow, task: CreatedTask, by: str) -> Outcome:
         "run again with --send-edited"
     )
     if not row.ok:
-        errors = "; ".join(str(error) for error in row.errors)
-        message += f". The row is also not valid as it stands: {errors}"
+        message += f". The row is also not valid as it stands: {row.error_text}"
+    return _line(row, Status.FAILED, task, message, error_code=EDITED_CODE, errors=row.errors)
+
+
+def _line(
+    row: PreparedRow,
+    status: Status,
+    task: CreatedTask,
+    message: str,
+    *,
+    client_token: str | None = None,
+    error_code: str = "",
+    errors: Iterable[RowError] = (),
+) -> Outcome:
+    """The results line of a row not sent because of ``task``: it carries its ContactId."""
     return Outcome(
         row.number,
-        Status.FAILED,
-        row.client_token,
+        status,
+        row.client_token if client_token is None else client_token,
         row.source.values,
         contact_id=task.contact_id,
-        error_code=EDITED_CODE,
+        error_code=error_code,
         error_message=message,
-        errors=tuple(row.errors),
+        errors=tuple(errors),
     )
 
 
