@@ -155,6 +155,40 @@ def test_rows_fixed_by_retry_after_a_refusal_are_not_sent_again_from_the_unchang
     assert len(tasks_by_token(sb)) == 8
 
 
+def test_an_old_copy_of_the_results_file_retried_after_another_retry_sends_nothing(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    header = ["Name", "ContactFlowId"]
+    rows = [[f"Task {i}", UNKNOWN_FLOW if i in BROKEN else OTHER_FLOW] for i in range(8)]
+    source = write_input(tmp_path / "tasks.csv", rows, header)
+    results = tmp_path / "tasks.results.csv"
+    assert main(cli_args("run", source, sb, tmp_path)) == 1
+    copy = tmp_path / "copy.results.csv"
+    copy.write_bytes(results.read_bytes())  # a colleague's copy, taken before the fix
+
+    def fix_flow(line: dict[str, str]) -> dict[str, str] | None:
+        return {"ContactFlowId": OTHER_FLOW} if line["status"] == "failed" else None
+
+    edit_results(results, fix_flow)
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+    retried = by_row(read_results(results))
+    requests = sb.counters()["requests"]
+
+    def fix_differently(line: dict[str, str]) -> dict[str, str] | None:
+        return {"Name": "Fixed too", **(fix_flow(line) or {})} if line["row"] == "4" else None
+
+    edit_results(copy, fix_differently)  # row 4 fixed otherwise, row 7 left as it was
+    assert main(cli_args("retry", copy, sb, tmp_path)) == 0
+
+    assert sb.counters()["requests"] == requests
+    lines = by_row(read_results(copy))
+    assert statuses(lines.values()) == {"created": 6, "already_created": 2}
+    for row in ("4", "7"):
+        assert lines[row]["contact_id"] == retried[row]["contact_id"]
+    assert len(tasks_by_token(sb)) == 8
+
+
 def test_retry_of_a_file_whose_rows_were_all_invalid_continues_the_runs_batch(
     sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -24,6 +24,12 @@ appear once) and the ClientToken recorded on it, never by where it is in the fil
   in Amazon Connect and in the journal, so a run of the original input still reports it
   already_created and never sends it again.
 
+Its tasks are journaled in the batch of the run that wrote the file (found through the
+file's ClientTokens or the journal's run summaries; --batch-id wins), with the token each
+edit replaces as its origin, and the rows are reconciled with that batch before sending
+(importer.reconcile): a line whose task exists, under its token or as an earlier retry's
+edit of it, is already_created and not sent again.
+
 The merged results are written back in row order to the same file (or --results). If they
 cannot be uploaded to S3, a copy is kept in the current folder and the exit code is 1.
 """
