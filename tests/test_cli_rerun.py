@@ -122,21 +122,26 @@ def test_rows_fixed_the_same_way_in_the_results_file_and_in_the_input_make_one_t
     assert len(tasks_by_token(sb)) == 10
 
 
+def fix_flow(line: dict[str, str]) -> dict[str, str] | None:
+    return {"ContactFlowId": OTHER_FLOW} if line["status"] == "failed" else None
+
+
+def run_with_refused_rows(sb: Sandbox, tmp_path: Path) -> tuple[Path, Path]:
+    """A run where rows 4 and 7 name an unknown flow and are refused; input and results."""
+    rows = [[f"Task {i}", UNKNOWN_FLOW if i in BROKEN else OTHER_FLOW] for i in range(8)]
+    source = write_input(tmp_path / "tasks.csv", rows, ["Name", "ContactFlowId"])
+    assert main(cli_args("run", source, sb, tmp_path)) == 1
+    results = tmp_path / "tasks.results.csv"
+    assert statuses(read_results(results)) == {"created": 6, "failed": 2}
+    return source, results
+
+
 def test_rows_fixed_by_retry_after_a_refusal_are_not_sent_again_from_the_unchanged_input(
     sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
     sb = sandbox()
-    header = ["Name", "ContactFlowId"]
-    rows = [[f"Task {i}", UNKNOWN_FLOW if i in BROKEN else OTHER_FLOW] for i in range(8)]
-    source = write_input(tmp_path / "tasks.csv", rows, header)
-    results = tmp_path / "tasks.results.csv"
-    assert main(cli_args("run", source, sb, tmp_path)) == 1
+    source, results = run_with_refused_rows(sb, tmp_path)
     first = by_row(read_results(results))
-    assert statuses(first.values()) == {"created": 6, "failed": 2}
-
-    def fix_flow(line: dict[str, str]) -> dict[str, str] | None:
-        return {"ContactFlowId": OTHER_FLOW} if line["status"] == "failed" else None
-
     assert edit_results(results, fix_flow) == 2
     assert main(cli_args("retry", results, sb, tmp_path)) == 0
     retried = by_row(read_results(results))
@@ -159,17 +164,9 @@ def test_an_old_copy_of_the_results_file_retried_after_another_retry_sends_nothi
     sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
     sb = sandbox()
-    header = ["Name", "ContactFlowId"]
-    rows = [[f"Task {i}", UNKNOWN_FLOW if i in BROKEN else OTHER_FLOW] for i in range(8)]
-    source = write_input(tmp_path / "tasks.csv", rows, header)
-    results = tmp_path / "tasks.results.csv"
-    assert main(cli_args("run", source, sb, tmp_path)) == 1
+    _, results = run_with_refused_rows(sb, tmp_path)
     copy = tmp_path / "copy.results.csv"
     copy.write_bytes(results.read_bytes())  # a colleague's copy, taken before the fix
-
-    def fix_flow(line: dict[str, str]) -> dict[str, str] | None:
-        return {"ContactFlowId": OTHER_FLOW} if line["status"] == "failed" else None
-
     edit_results(results, fix_flow)
     assert main(cli_args("retry", results, sb, tmp_path)) == 0
     retried = by_row(read_results(results))
