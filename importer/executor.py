@@ -298,7 +298,7 @@ class Executor:
     def _without_sending(self, row: PreparedRow) -> tuple[Outcome | None, Entry | None]:
         """The outcome of a row that needs no request (invalid, already created, stopping)."""
         if not row.ok or row.request is None:
-            message = "; ".join(str(error) for error in row.errors) or "no request"
+            message = row.error_text or "no request"
             return self._outcome(row, Status.INVALID, error_message=message), None
         entry = self._journal.lookup(row.client_token)
         if entry is not None and entry.status is JournalStatus.CREATED:
@@ -531,6 +531,7 @@ class Executor:
                     row_number=row.number,
                     batch_id=self._batch_id,
                     request_sha256=request_digest(row.request),
+                    origin_token=row.origin_token,
                 )
                 state.marked = True
             state.attempts += 1

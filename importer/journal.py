@@ -24,7 +24,8 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -36,7 +37,9 @@ from importer.errors import JournalLockedError, UsageError
 APP_DIR = "connect-task-importer"
 FILE_NAME = "journal.sqlite3"
 ENV_VAR = "TASK_IMPORTER_JOURNAL"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+_CHUNK = 500
+"""Tokens per query of the lookups by many tokens (well under SQLite's 999 parameters)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -61,7 +64,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     run_id INTEGER REFERENCES runs (run_id),
     first_sent_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    maybe_created INTEGER NOT NULL DEFAULT 0
+    maybe_created INTEGER NOT NULL DEFAULT 0,
+    origin_token TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS tasks_by_batch ON tasks (batch_id, row_number);
 """
@@ -81,6 +85,12 @@ def _migrate(db: sqlite3.Connection) -> None:
                 "UPDATE tasks SET maybe_created = 1 WHERE status = 'in_flight' OR (status = "
                 "'failed' AND error_message LIKE '%a task may have been created%')"
             )
+        if "origin_token" not in _columns(db, "tasks"):
+            db.execute("ALTER TABLE tasks ADD COLUMN origin_token TEXT NOT NULL DEFAULT ''")
+        db.execute(
+            "CREATE INDEX IF NOT EXISTS tasks_by_origin ON tasks (origin_token) "
+            "WHERE origin_token != ''"
+        )
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
@@ -121,6 +131,33 @@ class Entry:
     maybe_created: bool = False
     """Some request under this token got no clear answer (a dropped connection, a timeout,
     a 5xx, a run that died): a task may exist, whatever later answers said. Never cleared."""
+    origin_token: str = ""
+    """The token of the row this one was first sent as, when retry sent an edit of that row
+    under this new token ('' otherwise): the first of the chain, however many edits."""
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedTask:
+    """A task the journal knows was created: what reconciling a batch needs of it."""
+
+    client_token: str
+    origin_token: str
+    batch_id: str
+    row_number: int | None
+    contact_id: str
+    run_id: int | None
+    """The run that last sent the token."""
+    created_at: str
+    request_sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """Which command a journaled run was, and when it started."""
+
+    run_id: int
+    command: str
+    started_at: str
 
 
 def default_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -279,27 +316,46 @@ class Journal:
         """The journal's record of a ClientToken, or None if it was never sent."""
         row = self._execute(
             "SELECT client_token, status, contact_id, attempts, error_code, error_message, "
-            "batch_id, row_number, request_sha256, first_sent_at, updated_at, maybe_created "
-            "FROM tasks WHERE client_token = ?",
+            "batch_id, row_number, request_sha256, first_sent_at, updated_at, maybe_created, "
+            "origin_token FROM tasks WHERE client_token = ?",
             (client_token,),
         ).fetchone()
         if row is None:
             return None
-        return Entry(row[0], JournalStatus(row[1]), *row[2:-1], maybe_created=bool(row[-1]))
+        return Entry(
+            row[0],
+            JournalStatus(row[1]),
+            *row[2:-2],
+            maybe_created=bool(row[-2]),
+            origin_token=row[-1],
+        )
 
     def mark_in_flight(
-        self, client_token: str, *, row_number: int, batch_id: str, request_sha256: str
+        self,
+        client_token: str,
+        *,
+        row_number: int,
+        batch_id: str,
+        request_sha256: str,
+        origin_token: str = "",
     ) -> None:
-        """Record that a request for this token is about to be sent (call before sending)."""
+        """Record that a request for this token is about to be sent (call before sending).
+
+        ``origin_token``: the token this row was sent as before an edit gave it this one
+        (kept once recorded: a later send without one does not clear it).
+        """
         now = _now()
         self._execute(
             "INSERT INTO tasks (client_token, status, batch_id, row_number, request_sha256, "
-            "run_id, first_sent_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "run_id, first_sent_at, updated_at, origin_token) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (client_token) DO UPDATE SET status = excluded.status, "
             "maybe_created = tasks.maybe_created OR tasks.status = 'in_flight', "
             "batch_id = excluded.batch_id, row_number = excluded.row_number, "
             "request_sha256 = excluded.request_sha256, run_id = excluded.run_id, "
-            "updated_at = excluded.updated_at",
+            "updated_at = excluded.updated_at, origin_token = CASE "
+            "WHEN excluded.origin_token != '' THEN excluded.origin_token "
+            "ELSE tasks.origin_token END",
             (
                 client_token,
                 JournalStatus.IN_FLIGHT,
@@ -309,6 +365,7 @@ class Journal:
                 self.run_id,
                 now,
                 now,
+                origin_token,
             ),
         )
 
@@ -352,3 +409,94 @@ class Journal:
             f"SELECT status, COUNT(*) FROM tasks {where} GROUP BY status", parameters
         ).fetchall()
         return {JournalStatus(status): count for status, count in rows}
+
+    # --- what a batch already created -------------------------------------------------------
+
+    def created_tasks(self, batch_id: str) -> list[CreatedTask]:
+        """Every task created in a batch (one query)."""
+        cursor = self._execute(
+            f"SELECT {_CREATED_COLUMNS} FROM tasks WHERE batch_id = ? AND status = 'created'",
+            (batch_id,),
+        )
+        return [CreatedTask(*row) for row in cursor.fetchall()]
+
+    def created_for(self, tokens: Iterable[str]) -> dict[str, CreatedTask]:
+        """For each token that has one: the task created under it, else the newest task
+        created under a token whose origin it is (an edit of its row sent by retry)."""
+        wanted = set(tokens)
+        found: dict[str, CreatedTask] = {}
+        by_origin = self._select_in(
+            f"SELECT {_CREATED_COLUMNS} FROM tasks WHERE origin_token IN ({{}}) "
+            "AND origin_token != '' AND status = 'created' ORDER BY updated_at, rowid",
+            wanted,
+        )
+        for row in by_origin:  # oldest first: the newest one stays
+            task = CreatedTask(*row)
+            found[task.origin_token] = task
+        own = self._select_in(
+            f"SELECT {_CREATED_COLUMNS} FROM tasks WHERE client_token IN ({{}}) "
+            "AND status = 'created'",
+            wanted,
+        )
+        for row in own:
+            task = CreatedTask(*row)
+            found[task.client_token] = task
+        return found
+
+    def batch_counts(self, tokens: Iterable[str]) -> Counter[str]:
+        """How many of these tokens were sent in each batch (whatever their outcome)."""
+        rows = self._select_in(
+            "SELECT batch_id, COUNT(*) FROM tasks WHERE client_token IN ({}) GROUP BY batch_id",
+            tokens,
+        )
+        counts: Counter[str] = Counter()
+        for batch_id, count in rows:
+            counts[batch_id] += count
+        return counts
+
+    def _select_in(self, query: str, values: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``query``, whose ``{}`` is a list of parameters, for all ``values``
+        (empty ones left out), a few hundred values a query."""
+        wanted = sorted(set(values) - {""})
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            yield from self._execute(query.format(marks), tuple(chunk)).fetchall()
+
+    def summaries_mentioning(self, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(run id, summary) of the runs whose summary JSON holds ``text``, newest first;
+        each summary is read only when the caller gets that far."""
+        needle = json.dumps(text)[1:-1]  # as it is spelled inside the JSON
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        run_ids = self._execute(
+            "SELECT run_id FROM runs WHERE summary LIKE ? ESCAPE '\\' ORDER BY run_id DESC",
+            (f"%{escaped}%",),
+        ).fetchall()
+        for (run_id,) in run_ids:
+            (summary,) = self._execute(
+                "SELECT summary FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            try:
+                yield run_id, json.loads(summary)
+            except ValueError:
+                continue
+
+    def run_info(self, run_ids: Collection[int]) -> dict[int, RunInfo]:
+        """Which command each of these runs was, and when it started."""
+        info: dict[int, RunInfo] = {}
+        rows = self._select_in(
+            "SELECT run_id, settings, started_at FROM runs WHERE run_id IN ({})", run_ids
+        )
+        for run_id, settings, started_at in rows:
+            try:
+                command = str(json.loads(settings).get("command") or "")
+            except (ValueError, AttributeError):
+                command = ""
+            info[run_id] = RunInfo(run_id, command, started_at)
+        return info
+
+
+_CREATED_COLUMNS = (
+    "client_token, origin_token, batch_id, row_number, contact_id, run_id, updated_at, "
+    "request_sha256"
+)

@@ -58,6 +58,9 @@ class PreparedRow:
     errors: list[RowError] = field(default_factory=list)
     own_token: bool = False
     """The row names its token (a ClientToken cell, or its key) rather than its content."""
+    origin_token: str = ""
+    """The token this row was sent as before an edit in its results file gave it another
+    (set by retry; the journal keeps it, so a run of the unedited input finds the task)."""
 
     @property
     def number(self) -> int:
@@ -67,12 +70,17 @@ class PreparedRow:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def error_text(self) -> str:
+        """The row's errors in one line."""
+        return "; ".join(str(error) for error in self.errors)
+
     def outcome(self, status: Status, **details: Any) -> Outcome:
         """This row's results line; an invalid row carries its errors."""
         if self.errors and "error_message" not in details:
             codes = {error.code for error in self.errors}
             details["error_code"] = codes.pop() if len(codes) == 1 else "Validation"
-            details["error_message"] = "; ".join(str(error) for error in self.errors)
+            details["error_message"] = self.error_text
             details["errors"] = tuple(self.errors)
         return Outcome(self.number, status, self.client_token, self.source.values, **details)
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import csv
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol
@@ -44,6 +44,7 @@ from importer.errors import InputFileError, UsageError
 from importer.model import Outcome, RowError, Status
 from importer.reading import (
     EXCEL_SUFFIXES,
+    Cells,
     header_columns,
     is_blank,
     open_cells,
@@ -269,6 +270,18 @@ def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLi
     (a formula whose result is not saved, an Excel error) is a problem of its line, and an
     error if it is one of the results columns.
     """
+    input_columns, lines = results_lines(path)
+    return input_columns, list(lines)
+
+
+def contact_ids(path: str | os.PathLike[str]) -> set[str]:
+    """Every ContactId a results file holds, read line by line."""
+    return {line.contact_id for line in results_lines(path)[1] if line.contact_id}
+
+
+def results_lines(path: str | os.PathLike[str]) -> tuple[list[str], Iterator[ResultLine]]:
+    """``read_results``, one line at a time: the header is checked at once, each line as it
+    is read (an InputFileError can come from the iterator)."""
     is_workbook = Path(path).suffix.lower() == ".xlsx"
     cells = open_cells(path, RESULTS_SHEET if is_workbook else None)
     ours = len(RESULT_COLUMNS)
@@ -281,9 +294,18 @@ def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLi
     input_columns = (
         [] if is_blank(theirs) else header_columns(cells.label, theirs, cells.header_number, ours)
     )
+    return input_columns, _lines(path, cells, input_columns, unprotect_cell)
+
+
+def _lines(
+    path: str | os.PathLike[str],
+    cells: Cells,
+    input_columns: list[str],
+    unprotect_cell: Callable[[str], str],
+) -> Iterator[ResultLine]:
+    ours = len(RESULT_COLUMNS)
     width = ours + len(input_columns)
     every_column = [*RESULT_COLUMNS, *input_columns]
-    lines = []
     for number, record in cells.records:
         if is_blank(record):
             continue
@@ -314,8 +336,7 @@ def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLi
                 "task was created; restore its row number, or clear status and contact_id "
                 "to send it as a new task"
             )
-        lines.append(line)
-    return input_columns, lines
+        yield line
 
 
 def _whole_number(text: str, path: str | os.PathLike[str], line: int, column: str) -> int | None:

@@ -106,6 +106,9 @@ class RowValidator:
             return
         now = int(self.now.timestamp())
         latest = now + SCHEDULE_MAX_DAYS * 86_400
+        # Kept even when out of the window: the row's token then stays the one it was sent
+        # with while its time was ahead, so a re-run finds its task once the time has passed.
+        request["ScheduledTime"] = epoch
         if epoch < now:
             error(
                 "ScheduledTime",
@@ -118,8 +121,6 @@ class RowValidator:
                 f"'{text}' ({describe(epoch)}) is more than {SCHEDULE_MAX_DAYS} days ahead "
                 f"(latest allowed {describe(latest)})",
             )
-        else:
-            request["ScheduledTime"] = epoch
 
     def _attributes(self, attributes: dict[str, str], error: Any) -> dict[str, str]:
         characters = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import sqlite3
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from spreadsheets import read_results, write_csv
 
-from importer.results import default_results_path
+from importer.results import default_results_path, protect, unprotect
 from importer.sandbox import Sandbox, defaults
 
 INSTANCE = defaults.INSTANCE_ID
@@ -41,6 +42,27 @@ def write_input(path: Path, rows: Sequence[Sequence[str]], header: Sequence[str]
 
 def results_of(input_path: Path) -> list[dict[str, str]]:
     return read_results(default_results_path(input_path))
+
+
+def edit_results(path: Path, edit: Callable[[dict[str, str]], dict[str, str] | None]) -> int:
+    """Rewrite a results CSV as ops would: ``edit(line)`` returns the cells to change.
+
+    Lines are given unprotected (as retry reads them); changed cells are written back
+    protected, untouched cells exactly as they were. Returns how many lines changed.
+    """
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        header, *raw = list(csv.reader(stream))
+    changed = 0
+    for cells in raw:
+        line = {name: unprotect(cell) for name, cell in zip(header, cells, strict=True)}
+        changes = edit(line)
+        if changes:
+            changed += 1
+            for name, value in changes.items():
+                cells[header.index(name)] = protect(value)
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        csv.writer(stream).writerows([header, *raw])
+    return changed
 
 
 def journal_tokens(path: Path) -> dict[str, str]:

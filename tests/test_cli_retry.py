@@ -13,35 +13,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
-from cli_runs import FLOW, OTHER_FLOW, cli_args, statuses, tasks_by_token
+from cli_runs import FLOW, OTHER_FLOW, cli_args, edit_results, statuses, tasks_by_token
 from spreadsheets import read_csv, read_results, write_csv, write_xlsx
 
 from importer.cli import main
-from importer.results import protect, unprotect
+from importer.results import unprotect
 from importer.sandbox import Sandbox
 
 UNKNOWN_FLOW = "f10f10f1-0000-4000-8000-0000000dead0"
-
-
-def edit_results(path: Path, edit: Callable[[dict[str, str]], dict[str, str] | None]) -> int:
-    """Rewrite a results CSV as ops would: ``edit(line)`` returns the cells to change.
-
-    Lines are given unprotected (as retry reads them); changed cells are written back
-    protected, untouched cells exactly as they were. Returns how many lines changed.
-    """
-    with path.open(encoding="utf-8-sig", newline="") as stream:
-        header, *raw = list(csv.reader(stream))
-    changed = 0
-    for cells in raw:
-        line = {name: unprotect(cell) for name, cell in zip(header, cells, strict=True)}
-        changes = edit(line)
-        if changes:
-            changed += 1
-            for name, value in changes.items():
-                cells[header.index(name)] = protect(value)
-    with path.open("w", encoding="utf-8-sig", newline="") as stream:
-        csv.writer(stream).writerows([header, *raw])
-    return changed
 
 
 def write_tasks(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Path:
@@ -458,10 +437,14 @@ def test_deleted_lines_are_not_sent_nor_written_back_nor_forgotten(
     assert sb.counters()["created"] == 5
     assert [line["row"] for line in read_results(results)] == ["4", "5", "6", "7"]
 
+    fixed = {line["row"]: line for line in read_results(results)}["5"]
     requests = sb.counters()["requests"]
     assert main(cli_args("run", source, sb, tmp_path)) == 1  # row 3 is still invalid there
     assert sb.counters()["requests"] == requests
-    assert statuses(read_results(results)) == {"already_created": 4, "invalid": 2}
+    lines = read_results(results)
+    assert statuses(lines) == {"already_created": 5, "invalid": 1}
+    row5 = {line["row"]: line for line in lines}["5"]  # invalid in the input, fixed by retry
+    assert (row5["status"], row5["contact_id"]) == ("already_created", fixed["contact_id"])
 
 
 # --- rows whose first attempt may have created a task ---------------------------------------

@@ -16,6 +16,7 @@ from importer.errors import JournalLockedError, UsageError
 from importer.exitcodes import ExitCode
 from importer.journal import (
     ENV_VAR,
+    SCHEMA_VERSION,
     Journal,
     JournalStatus,
     default_path,
@@ -225,11 +226,76 @@ def test_an_older_journal_is_migrated_and_remembers_rows_that_may_have_made_a_ta
 
     with Journal(path) as journal:
         maybe = {token: journal.lookup(token).maybe_created for token, _, _ in rows}
+        origins = {journal.lookup(token).origin_token for token, _, _ in rows}
         journal.start_run({})
     assert maybe == {"lost": True, "refused": False, "died": True}
+    assert origins == {""}
     db = sqlite3.connect(path)
     try:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert db.execute("SELECT summary FROM runs").fetchall() == [(None,)]
     finally:
         db.close()
+
+
+def test_a_version_3_journal_learns_which_token_a_retried_edit_came_from(path: Path) -> None:
+    with Journal(path) as journal:
+        journal.start_run({"command": "run"})
+        journal.mark_in_flight("old", row_number=2, batch_id="b", request_sha256="x")
+        journal.record("old", JournalStatus.CREATED, attempts=1, contact_id="c-old")
+    db = sqlite3.connect(path)
+    db.executescript(
+        "DROP INDEX tasks_by_origin; ALTER TABLE tasks DROP COLUMN origin_token; "
+        "PRAGMA user_version=3;"
+    )
+    db.close()
+
+    with Journal(path) as journal:
+        assert journal.lookup("old").origin_token == ""
+        journal.start_run({"command": "retry"})
+        journal.mark_in_flight(
+            "new", row_number=3, batch_id="b", request_sha256="y", origin_token="first"
+        )
+        journal.record("new", JournalStatus.CREATED, attempts=1, contact_id="c-new")
+        journal.mark_in_flight("new", row_number=3, batch_id="b", request_sha256="y")
+        journal.record("new", JournalStatus.CREATED, attempts=1, contact_id="c-new")
+        assert journal.lookup("new").origin_token == "first", "a send without one kept it"
+        found = journal.created_for(["first", "old", "never"])
+    assert {token: task.contact_id for token, task in found.items()} == {
+        "first": "c-new",
+        "old": "c-old",
+    }
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        plan = db.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM tasks WHERE origin_token IN ('a') "
+            "AND origin_token != ''"
+        ).fetchall()
+        assert "tasks_by_origin" in str(plan)
+    finally:
+        db.close()
+
+
+def test_a_batchs_created_tasks_and_where_tokens_were_sent_are_one_query_each(path: Path) -> None:
+    with Journal(path) as journal:
+        run = journal.start_run({"command": "run"})
+        tokens = [f"t{i}" for i in range(1200)]  # more than one chunk of parameters
+        for number, token in enumerate(tokens, start=2):
+            batch = "a.csv" if number % 3 else "b.csv"
+            journal.mark_in_flight(token, row_number=number, batch_id=batch, request_sha256="")
+            status = JournalStatus.CREATED if number % 2 else JournalStatus.FAILED
+            journal.record(token, status, attempts=1, contact_id=f"c{number}")
+        journal.finish_run(0, {"files": [{"results": "C:\\drop\\a_1%.results.csv"}]})
+
+        created = journal.created_tasks("a.csv")
+        counts = journal.batch_counts([*tokens, "unknown", ""])
+        info = journal.run_info([run, 999])
+        (found,) = journal.summaries_mentioning("drop\\a_1%.results.csv")
+        assert list(journal.summaries_mentioning("a%1")) == [], "% is not a wildcard"
+    expected = [n for n in range(2, 1202) if n % 3 and n % 2]
+    assert sorted(task.row_number for task in created) == expected
+    assert all(task.contact_id == f"c{task.row_number}" for task in created)
+    assert counts == {"a.csv": 800, "b.csv": 400}
+    assert list(info) == [run] and info[run].command == "run"
+    assert found[0] == run

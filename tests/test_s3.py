@@ -157,3 +157,23 @@ def test_retry_of_an_s3_results_file_writes_it_back_and_its_summary(
     assert report["command"] == "retry"
     assert report["counts"]["created"] == 4 and report["api_calls"] == 1
     assert report["results"] == [f"s3://{BUCKET}/in/tasks.results.csv"]
+
+
+def test_s3_results_holding_contact_ids_the_new_results_lack_are_kept_beside_them(
+    s3: Any, sandbox: Callable[..., Sandbox], tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    put_csv(s3, "in/callbacks.csv", task_rows(3), tmp_path)
+    source = f"s3://{BUCKET}/in/callbacks.csv"
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    monday = results_in(s3, "in/callbacks.results.csv", tmp_path)
+    put_csv(s3, "in/callbacks.csv", task_rows(3, start=100), tmp_path)  # a new file, same name
+    capsys.readouterr()
+
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+
+    (kept,) = [key for key in keys(s3) if key.startswith("in/callbacks.results.2")]
+    assert f"it is kept as s3://{BUCKET}/{kept}" in capsys.readouterr().err
+    assert results_in(s3, kept, tmp_path) == monday
+    assert statuses(results_in(s3, "in/callbacks.results.csv", tmp_path)) == {"created": 3}
+    assert len(tasks_by_token(sb)) == 6

@@ -9,6 +9,8 @@ from importer.model import PreparedRow
 from importer.pipeline import Batch
 
 FIRST_ERRORS_SHOWN = 10
+_ROWS_NAMED = 10
+"""Row numbers a message names before it says how many more."""
 
 
 def print_batch_header(batch: Batch, source: str | None = None) -> None:
@@ -33,3 +35,10 @@ def print_first_errors(rows: Sequence[PreparedRow], total: int) -> None:
     for row in rows:
         for error in row.errors:
             say(f"  row {row.number}, column '{error.column}': {error.message}")
+
+
+def rows_named(numbers: Sequence[int]) -> str:
+    """'Row 4', 'Rows 4, 7' or 'Rows 4, 7, ... and 12 more'."""
+    named = ", ".join(str(number) for number in numbers[:_ROWS_NAMED])
+    more = f" and {len(numbers) - _ROWS_NAMED:,} more" if len(numbers) > _ROWS_NAMED else ""
+    return f"{'Row' if len(numbers) == 1 else 'Rows'} {named}{more}"

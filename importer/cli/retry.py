@@ -24,6 +24,12 @@ appear once) and the ClientToken recorded on it, never by where it is in the fil
   in Amazon Connect and in the journal, so a run of the original input still reports it
   already_created and never sends it again.
 
+Its tasks are journaled in the batch of the run that wrote the file (found through the
+file's ClientTokens or the journal's run summaries; --batch-id wins), with the token each
+edit replaces as its origin, and the rows are reconciled with that batch before sending
+(importer.reconcile): a line whose task exists, under its token or as an earlier retry's
+edit of it, is already_created and not sent again.
+
 The merged results are written back in row order to the same file (or --results); with
 --sandbox to the sandbox results beside it (``tasks.sandbox.results.csv`` for
 ``tasks.results.csv``), never over a real run's results. If they cannot be uploaded to S3,
@@ -39,7 +45,7 @@ from pathlib import Path
 from importer.aws import ErrorKind, kind_for
 from importer.cli.console import say, warn
 from importer.cli.options import add_mapping_options, prepare_options
-from importer.cli.report import print_batch_header
+from importer.cli.report import print_batch_header, rows_named
 from importer.cli.staging import SANDBOX_ADVICE, Staging, open_staging
 from importer.cli.submitting import (
     add_submit_options,
@@ -55,6 +61,7 @@ from importer.locations import location_name, sibling
 from importer.model import Outcome, PreparedRow, SourceRow, Status
 from importer.pipeline import Batch, batch_for_table
 from importer.reading import Table
+from importer.reconcile import Continued, batch_of_results
 from importer.results import ResultLine, read_results, sandbox_results_name
 from importer.run_summary import FileSummary, RunSummary, file_sha256
 from importer.tokens import edited_token, new_row_token
@@ -112,14 +119,17 @@ def _retry(args: argparse.Namespace, staging: Staging, summary: RunSummary) -> E
     say(f"Retrying {len(todo):,} of {len(lines):,} rows ({len(done):,} already created{added}).")
     file = FileSummary(source, sha256=file_sha256(path))
     summary.files.append(file)
-    with open_submission(args, batch.batch_id) as submission:
+    with open_submission(args) as opened:
+        batch_id = _continued_batch(args, opened.journal, lines, source, batch.batch_id)
+        submission = opened.for_batch(batch_id)
         for number, line in done.items():
             submission.keep(_kept(number, line))
         tokens = _RetryTokens(batch, todo, new, submission.journal)
-        report = submission.send(tokens.assign(row) for row in batch.prepare(sources))
+        rows = [tokens.assign(row) for row in batch.prepare(sources)]
+        report = submission.send(rows, submission.reconcile(rows, added=new))
         _explain_resent_edits(submission.outcomes, tokens)
         code, counts = finish_batch(submission, report, local_results, input_columns, results)
-        record_batch(file, batch.batch_id, code, counts, report)
+        record_batch(file, batch_id, code, counts, report)
         staging.publish_results(local_results, results, file)
         code = summary.finish()
         submission.journal.finish_run(code, summary.as_dict())
@@ -129,6 +139,23 @@ def _retry(args: argparse.Namespace, staging: Staging, summary: RunSummary) -> E
 def _sandbox_sibling(source: str) -> str:
     """Where a sandbox retry writes by default: the sandbox results beside ``source``."""
     return sibling(source, sandbox_results_name(location_name(source)))
+
+
+def _continued_batch(
+    args: argparse.Namespace, journal: Journal, lines: list[ResultLine], source: str, own: str
+) -> str:
+    """The batch whose tasks this retry adds to (journals them in): --batch-id, else the
+    batch of the run that wrote the file, else ``own`` (the file's name), and say which."""
+    if args.batch_id:
+        found = Continued(args.batch_id, "--batch-id")
+    else:
+        name = location_name(source)
+        tokens = (line.client_token for line in lines)
+        found = batch_of_results(journal, tokens, name) or Continued(
+            own, "no run of this file is in the journal, so it is named after the file"
+        )
+    say(f"Continuing batch '{found.batch_id}' ({found.how}).")
+    return found.batch_id
 
 
 def _refuse_repeated_rows(path: Path, lines: list[ResultLine]) -> None:
@@ -225,15 +252,18 @@ class _RetryTokens:
         self.resent_edits: set[int] = set()
 
     def assign(self, row: PreparedRow) -> PreparedRow:
-        if row.own_token:
-            return row
         recorded = self._lines[row.number].client_token
+        if row.own_token:
+            if recorded and row.client_token != recorded:
+                row.origin_token = self._origin(recorded)
+            return row
         if row.number in self._new:
             token = new_row_token(self._batch.batch_id, row.number, row.source.values)
         elif not recorded:
             return row
         elif row.request is not None and self._edited_after_a_refusal(row, recorded):
             token = edited_token(recorded, {**row.request, "ClientToken": recorded})
+            row.origin_token = self._origin(recorded)
         else:
             token = recorded
             self.recorded.add(row.number)
@@ -241,6 +271,12 @@ class _RetryTokens:
         if row.request is not None:
             row.request["ClientToken"] = token
         return row
+
+    def _origin(self, recorded: str) -> str:
+        """The origin to journal for a row sent under another token than ``recorded``: the
+        first token of its chain of edits, so the input's unedited row finds the task."""
+        entry = self._journal.lookup(recorded)
+        return entry.origin_token if entry is not None and entry.origin_token else recorded
 
     def _edited_after_a_refusal(self, row: PreparedRow, recorded: str) -> bool:
         """Whether the row changed since ``recorded`` was sent and that send created no
@@ -258,8 +294,6 @@ class _RetryTokens:
         return False
 
 
-_ROWS_NAMED = 10
-"""Row numbers a warning names before it says how many more."""
 _SENT_OK = (Status.CREATED, Status.ALREADY_CREATED)
 
 
@@ -286,10 +320,7 @@ def _explain_resent_edits(outcomes: dict[int, Outcome], tokens: _RetryTokens) ->
                 "in Amazon Connect that it holds the edited values"
             )
     if refused:
-        named = ", ".join(str(number) for number in refused[:_ROWS_NAMED])
-        more = f" and {len(refused) - _ROWS_NAMED:,} more" if len(refused) > _ROWS_NAMED else ""
-        rows = "Row" if len(refused) == 1 else "Rows"
         warn(
-            f"{rows} {named}{more}: edited after a task had already been created from it, so "
+            f"{rows_named(refused)}: edited after a task had already been created from it, so "
             "not sent again; see error_message in the results file"
         )

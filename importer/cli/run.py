@@ -27,6 +27,7 @@ from importer.errors import InputFileError, UsageError
 from importer.exitcodes import ExitCode
 from importer.inbox import InputFile
 from importer.pipeline import PrepareOptions, open_batch
+from importer.reconcile import Plan
 from importer.run_summary import FileSummary, RunSummary, file_sha256
 
 
@@ -156,7 +157,12 @@ def _run_file(
         file.exit_code, file.reason = int(ExitCode.USAGE), str(problem)
         return file
     per_batch = submission.for_batch(batch.batch_id)
-    report = per_batch.send(rows)
+    plan = per_batch.reconcile(rows)
+    if plan.reused_name:
+        _warn_reused_name(item.location, plan)
+    report = per_batch.send(rows, plan)
+    contact_ids = {outcome.contact_id for outcome in per_batch.outcomes.values()}
+    staged = staging.keep_earlier_results(staged, contact_ids)
     code, counts = finish_batch(
         per_batch, report, staged.local_results, batch.table.columns, staged.results
     )
@@ -165,6 +171,19 @@ def _run_file(
     if file.exit_code == ExitCode.OK and args.archive_dir:
         file.archived_to = _archive(staging, staged, args.archive_dir, file.sha256)
     return file
+
+
+def _warn_reused_name(location: str, plan: Plan) -> None:
+    """A new file under the name of an earlier one: say so, and how to tell them apart."""
+    assert plan.latest is not None
+    warn(
+        f"{location}: batch '{plan.batch_id}' already created {plan.batch_tasks:,} tasks, the "
+        f"last {plan.created_by(plan.latest)}, but only {plan.matched:,} of this file's "
+        f"{plan.rows:,} rows match them: it is read as a new file with an earlier file's name, "
+        "and its rows are sent as new tasks. Give each file its own name (a date in it, e.g. "
+        "callbacks-2026-11-28.csv) or pass --batch-id, so that a new file is never taken for "
+        "an earlier one"
+    )
 
 
 def _archive(staging: Staging, staged: StagedFile, archive_dir: str, sha256: str) -> str:

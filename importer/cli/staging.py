@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from importer.inbox import RESULTS_MARK, Found, InputFile, excel_owner_file, fin
 from importer.locations import Locations, inside, is_s3, location_name, make_s3_client, sibling
 from importer.results import (
     ResultsWriter,
+    contact_ids,
     default_results_path,
     is_sandbox_results,
     read_results,
@@ -146,6 +148,48 @@ class Staging:
             return
         file.results = results
 
+    def keep_earlier_results(self, staged: StagedFile, kept_ids: Collection[str]) -> StagedFile:
+        """Before a run replaces a results file: if that file holds ContactIds the new
+        results (``kept_ids``) do not, or cannot be read as results, copy it beside itself
+        under a stamped name and say so. If it cannot be copied, the new results go to that
+        name instead and the file stays. Returns the staged file with its results' place."""
+        location = staged.results
+        if not self.locations.exists(location):
+            return staged
+        target = sibling(location, _stamped(location_name(location)))
+        try:
+            earlier = self.fetch(location)
+        except InputFileError as problem:
+            return self._results_elsewhere(staged, target, f"cannot be read ({problem})")
+        try:
+            lost = len(contact_ids(earlier) - set(kept_ids))
+        except InputFileError as problem:
+            why = f"cannot be read as results ({problem})"
+        else:
+            if not lost:
+                return staged
+            why = f"holds {lost:,} ContactIds that the new results do not"
+        try:
+            if is_s3(location):
+                self.locations.publish(earlier, target)
+            else:
+                shutil.copy2(earlier, target)
+        except (InputFileError, OSError) as problem:
+            return self._results_elsewhere(
+                staged, target, f"{why}; it cannot be copied ({problem})"
+            )
+        warn(
+            f"{location} {why} (a new file under an earlier file's name, or lines added to it "
+            f"by retry): it is kept as {target}, and the new results replace it"
+        )
+        return staged
+
+    def _results_elsewhere(self, staged: StagedFile, target: str, why: str) -> StagedFile:
+        error(f"{staged.results} {why}; so it stays, and the new results are written to {target}")
+        return dataclasses.replace(
+            staged, results=target, local_results=self.local_results_for(target)
+        )
+
     def _keep_locally(self, local_results: Path, name: str) -> str:
         target = self._free_name(str(Path.cwd()), name)
         try:
@@ -215,9 +259,7 @@ class Staging:
         target = inside(folder, name)
         if not self.locations.exists(target):
             return target
-        stem, dot, suffix = name.rpartition(".")
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        return inside(folder, f"{stem}.{stamp}{dot}{suffix}")
+        return inside(folder, _stamped(name))
 
 
 @contextlib.contextmanager
@@ -234,6 +276,12 @@ def check_results_path(path: Path) -> None:
     exit 2 ("nothing was sent") and no results file.
     """
     ResultsWriter(path, []).abort()
+
+
+def _stamped(name: str) -> str:
+    """``stem.<UTC time>.ext``: a name for another version of the file ``name``."""
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}.{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}{dot}{suffix}"
 
 
 def _archived_results_name(archived_input: str, results: str) -> str:

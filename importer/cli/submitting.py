@@ -9,14 +9,14 @@ import errno
 import json
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from importer.cli.console import error, say
+from importer.cli.console import error, say, warn
 from importer.cli.interrupts import StopRequest, signals_stop
-from importer.cli.report import FIRST_ERRORS_SHOWN, print_first_errors
+from importer.cli.report import FIRST_ERRORS_SHOWN, print_first_errors, rows_named
 from importer.cli.summary_sheet import summary_pairs
 from importer.cli.target import Target, add_target_options, open_target
 from importer.errors import ImporterError, Interrupted, UsageError
@@ -32,6 +32,7 @@ from importer.journal import Journal, resolve_path
 from importer.model import Outcome, PreparedRow, Status
 from importer.progress import make_progress
 from importer.ratelimit import RateLimiter
+from importer.reconcile import EDITED_CODE, Plan, reconcile
 from importer.results import ResultsWriter
 from importer.run_summary import COUNTED, FileSummary, RunSummary, write_json
 
@@ -66,6 +67,12 @@ def add_submit_options(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="journal of what was sent (default: $TASK_IMPORTER_JOURNAL, else "
         "$XDG_STATE_HOME/connect-task-importer/journal.sqlite3)",
+    )
+    group.add_argument(
+        "--send-edited",
+        action="store_true",
+        help="send rows changed since their task was created as new tasks (by default they "
+        f"are not sent: failed, {EDITED_CODE})",
     )
     group.add_argument("--no-progress", action="store_true", help="no progress bar or lines")
     group.add_argument(
@@ -124,16 +131,34 @@ class Submission:
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     first_invalid: list[PreparedRow] = field(default_factory=list)
 
-    def send(self, rows: Iterable[PreparedRow]) -> RunReport:
-        """Send the valid rows; record every row's outcome. SIGINT/SIGTERM stop cleanly."""
+    def reconcile(self, rows: Sequence[PreparedRow], added: Collection[int] = ()) -> Plan:
+        """Which rows already have a task, or were edited since theirs (see
+        importer.reconcile); the outcomes kept so far are lines of the file not sent."""
+        kept = {number: outcome.client_token for number, outcome in self.outcomes.items()}
+        return reconcile(
+            self.journal,
+            self.batch_id,
+            rows,
+            kept=kept,
+            added=added,
+            send_edited=self.args.send_edited,
+        )
+
+    def send(self, rows: Sequence[PreparedRow], plan: Plan) -> RunReport:
+        """Send the valid rows ``plan`` leaves to send; record every row's outcome.
+        SIGINT/SIGTERM stop cleanly."""
         valid = []
         for row in rows:
-            if row.ok:
+            settled = plan.outcome(row)
+            if settled is not None:
+                self.keep(settled)
+            elif row.ok:
                 valid.append(row)
             else:
                 self.keep(row.outcome(Status.INVALID))
                 if len(self.first_invalid) < FIRST_ERRORS_SHOWN:
                     self.first_invalid.append(row)
+        _say_edited(plan)
         progress = make_progress("none" if self.args.no_progress else "auto", total=len(valid))
         executor = Executor(
             self.target.connect,
@@ -160,8 +185,22 @@ class Submission:
         return dataclasses.replace(self, batch_id=batch_id, outcomes={}, first_invalid=[])
 
 
+def _say_edited(plan: Plan) -> None:
+    if plan.edited:
+        warn(
+            f"{rows_named(sorted(plan.edited))}: changed since their task was created, so not "
+            f"sent (failed, {EDITED_CODE}; error_message says which task). Correct those "
+            "tasks in Amazon Connect, or run again with --send-edited to send them as new tasks"
+        )
+    if plan.sent_edited:
+        say(
+            f"{rows_named(plan.sent_edited)}: changed since their task was created; sent as "
+            "new tasks (--send-edited)"
+        )
+
+
 @contextlib.contextmanager
-def open_submission(args: argparse.Namespace, batch_id: str = "") -> Iterator[Submission]:
+def open_submission(args: argparse.Namespace) -> Iterator[Submission]:
     """Start the sandbox if asked, build the clients, lock the journal, record the run;
     until the end, Ctrl-C and SIGTERM stop the run cleanly instead of killing it."""
     settings = executor_settings(args)
@@ -178,11 +217,8 @@ def open_submission(args: argparse.Namespace, batch_id: str = "") -> Iterator[Su
                 scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="importer-"))
                 journal_path = Path(scratch) / "sandbox-journal.sqlite3"
         journal = stack.enter_context(Journal(resolve_path(journal_path)))
-        audit = effective_settings(args)
-        if batch_id:
-            audit["batch_id"] = batch_id
-        journal.start_run(audit)
-        submission = Submission(args, target, journal, settings, batch_id, make_limiter(settings))
+        journal.start_run(effective_settings(args))
+        submission = Submission(args, target, journal, settings, "", make_limiter(settings))
         with signals_stop(submission.stop):
             yield submission
 

@@ -1,0 +1,257 @@
+"""Before a batch is sent: which rows already have their task, and which were edited since.
+
+``run`` and ``retry`` call :func:`reconcile` between preparing a batch's rows and sending
+them. The rules (also in the README):
+
+- A row *matches* a created task when the task was created under the row's ClientToken, or
+  sent by ``retry`` as an edit of this row (the task's origin token is the row's token, or
+  the row's own origin). A matched row is ``already_created`` with that task's ContactId and
+  nothing is sent, even if the row is not valid as it stands (a fixed copy of it was sent).
+  A valid row matched under its own token is left to the executor, which says the same.
+- The file is *the same batch* when more than half of its rows that have a token match
+  tasks of this batch, or more than half of this batch's tasks are matched by its rows (a
+  file that grew). Otherwise, if the batch has tasks, the file is a new file under an
+  earlier file's name (``Plan.reused_name``): its rows are sent as new tasks.
+- In the same batch, a row that matches nothing, at a row number where the batch created a
+  task that no row of the file matches, was edited after its task was created (rows moved
+  by sorting or by an inserted line still match their own tasks, so they free no number). If
+  it now holds exactly that task's values (fixed the same way here and in the results file),
+  it matches that task; otherwise it is not sent: ``failed`` with EDITED_CODE and the
+  task's ContactId, or, with ``send_edited``, sent as a new task (its token is new: its
+  content changed). Lines added to a results file are new tasks by definition, never edits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from importer.journal import CreatedTask, Journal, RunInfo, request_digest
+from importer.locations import location_name
+from importer.model import Outcome, PreparedRow, RowError, Status
+
+EDITED_CODE = "EditedAfterCreation"
+"""The error_code of a row not sent because it changed after its task was created."""
+
+
+@dataclass
+class Plan:
+    """What to do with the rows of one batch that are not simply sent."""
+
+    batch_id: str
+    batch_tasks: int
+    """Tasks this batch created before."""
+    same_batch: bool
+    matched: int
+    """Rows of the file that match tasks of this batch."""
+    rows: int
+    """Rows of the file that have a token."""
+    latest: CreatedTask | None = None
+    """This batch's newest task: it names the run that made it."""
+    already: dict[int, CreatedTask] = field(default_factory=dict)
+    """Rows reported already created without sending, by row number."""
+    edited: dict[int, CreatedTask] = field(default_factory=dict)
+    """Rows not sent because they changed after their task was created, by row number."""
+    sent_edited: list[int] = field(default_factory=list)
+    """Edited rows sent as new tasks anyway (``send_edited``)."""
+    runs: dict[int, RunInfo] = field(default_factory=dict)
+
+    @property
+    def reused_name(self) -> bool:
+        """A new file under the name (batch id) of an earlier one that created tasks."""
+        return self.batch_tasks > 0 and not self.same_batch
+
+    def created_by(self, task: CreatedTask) -> str:
+        """Which run created a task, and when: 'by retry on 2026-11-28 10:15 UTC (journal
+        run 7)'."""
+        when = f"on {_when(task.created_at)}"
+        info = self.runs.get(task.run_id) if task.run_id is not None else None
+        if info is None:
+            return when
+        return f"by {info.command or 'a run'} {when} (journal run {info.run_id})"
+
+    def outcome(self, row: PreparedRow) -> Outcome | None:
+        """The results line of a row that is not to be sent, or None."""
+        task = self.already.get(row.number)
+        if task is not None:
+            return _already_created(row, task, self.created_by(task))
+        task = self.edited.get(row.number)
+        if task is not None:
+            return _edited(row, task, self.created_by(task))
+        return None
+
+
+def reconcile(
+    journal: Journal,
+    batch_id: str,
+    rows: Sequence[PreparedRow],
+    *,
+    kept: Mapping[int, str] | None = None,
+    added: Collection[int] = (),
+    send_edited: bool = False,
+) -> Plan:
+    """Decide, before sending, which ``rows`` of batch ``batch_id`` already have a task and
+    which were edited since theirs (see the module docstring).
+
+    ``kept``: the tokens of lines kept as they are, by row number (retry's created lines):
+    rows of the file that are not sent. ``added``: row numbers of lines added to a results
+    file. The journal is read in a few queries, whatever the number of rows.
+    """
+    tasks = journal.created_tasks(batch_id)
+    lineages = {row.number: _lineage(row.client_token, row.origin_token) for row in rows}
+    lineages.update({number: _lineage(token) for number, token in (kept or {}).items()})
+    found = journal.created_for(token for tokens in lineages.values() for token in tokens)
+    matches: dict[int, CreatedTask] = {}
+    for number, tokens in lineages.items():
+        task = next((found[token] for token in tokens if token in found), None)
+        if task is not None:
+            matches[number] = task
+    matched_tokens = {task.client_token for task in matches.values()}
+    plan = Plan(
+        batch_id,
+        batch_tasks=len(tasks),
+        same_batch=False,
+        matched=sum(1 for task in matches.values() if task.batch_id == batch_id),
+        rows=sum(1 for tokens in lineages.values() if tokens),
+        latest=max(tasks, key=lambda task: (task.created_at, task.run_id or 0), default=None),
+    )
+    of_batch_matched = sum(1 for task in tasks if task.client_token in matched_tokens)
+    plan.same_batch = bool(tasks) and (
+        2 * plan.matched > plan.rows or 2 * of_batch_matched > len(tasks)
+    )
+    by_number = {row.number: row for row in rows}
+    if plan.same_batch:
+        free = _unmatched_by_row(tasks, matched_tokens)
+        for row in rows:
+            candidates = free.get(row.number)
+            if not candidates or row.number in matches or row.number in added:
+                continue
+            same_values = next((task for task in candidates if _holds(row, task)), None)
+            if same_values is not None:
+                matches[row.number] = same_values
+            elif send_edited and row.ok:
+                plan.sent_edited.append(row.number)
+            else:
+                plan.edited[row.number] = candidates[0]
+    for number, task in matches.items():
+        row = by_number.get(number)
+        if row is not None and (not row.ok or task.client_token != row.client_token):
+            plan.already[number] = task
+    named = [*plan.already.values(), *plan.edited.values(), plan.latest]
+    plan.runs = journal.run_info({t.run_id for t in named if t is not None and t.run_id})
+    return plan
+
+
+def _lineage(*tokens: str) -> tuple[str, ...]:
+    return tuple(token for token in tokens if token)
+
+
+def _unmatched_by_row(
+    tasks: Iterable[CreatedTask], matched: Collection[str]
+) -> dict[int, list[CreatedTask]]:
+    """The tasks no row matches, by the row number they were created from, newest first."""
+    free: dict[int, list[CreatedTask]] = {}
+    for task in tasks:
+        if task.client_token not in matched and task.row_number is not None:
+            free.setdefault(task.row_number, []).append(task)
+    for candidates in free.values():
+        candidates.sort(key=lambda task: task.created_at, reverse=True)
+    return free
+
+
+def _holds(row: PreparedRow, task: CreatedTask) -> bool:
+    """Whether the row, valid, is the request that created ``task`` (but for its token)."""
+    if row.request is None or not task.request_sha256:
+        return False
+    return request_digest({**row.request, "ClientToken": task.client_token}) == (
+        task.request_sha256
+    )
+
+
+def _already_created(row: PreparedRow, task: CreatedTask, by: str) -> Outcome:
+    if not row.ok:
+        message = (
+            f"already created {by} (ClientToken {task.client_token}); nothing was sent. "
+            f"This row is not valid as it stands: {row.error_text}"
+        )
+    elif _holds(row, task):
+        message = (
+            f"already created {by} with these values (ClientToken {task.client_token}); "
+            "nothing was sent"
+        )
+    else:
+        message = (
+            f"already created {by} (ClientToken {task.client_token}) from this row as "
+            "corrected in its results file; this row differs from what was sent then and the "
+            "task was not updated. Nothing was sent"
+        )
+    return _line(row, Status.ALREADY_CREATED, task, message, client_token=task.client_token)
+
+
+def _edited(row: PreparedRow, task: CreatedTask, by: str) -> Outcome:
+    message = (
+        f"not sent: a task was already created from row {row.number} of this batch {by} "
+        f"(ContactId {task.contact_id}), and the row has changed since (it matches no task "
+        "of the batch), so sending it would make a second task. If the change matters, "
+        "correct that task in Amazon Connect; to create a new task from this row as well, "
+        "run again with --send-edited"
+    )
+    if not row.ok:
+        message += f". The row is also not valid as it stands: {row.error_text}"
+    return _line(row, Status.FAILED, task, message, error_code=EDITED_CODE, errors=row.errors)
+
+
+def _line(
+    row: PreparedRow,
+    status: Status,
+    task: CreatedTask,
+    message: str,
+    *,
+    client_token: str | None = None,
+    error_code: str = "",
+    errors: Iterable[RowError] = (),
+) -> Outcome:
+    """The results line of a row not sent because of ``task``: it carries its ContactId."""
+    return Outcome(
+        row.number,
+        status,
+        row.client_token if client_token is None else client_token,
+        row.source.values,
+        contact_id=task.contact_id,
+        error_code=error_code,
+        error_message=message,
+        errors=tuple(errors),
+    )
+
+
+@dataclass(frozen=True)
+class Continued:
+    """The batch a results file continues, and how it was found (for the message)."""
+
+    batch_id: str
+    how: str
+
+
+def batch_of_results(
+    journal: Journal, tokens: Iterable[str], results_name: str
+) -> Continued | None:
+    """The batch of the run that wrote a results file: the batch most of the ClientTokens on
+    its lines were sent in, else the batch of the newest run whose summary names a results
+    file of this name; None if the journal knows neither."""
+    wanted = [token for token in tokens if token]
+    counts = journal.batch_counts(wanted)
+    counts.pop("", None)
+    if counts:
+        batch_id, count = max(counts.items(), key=lambda item: (item[1], item[0]))
+        return Continued(batch_id, f"{count:,} of its {len(wanted):,} ClientTokens were sent in it")
+    for run_id, summary in journal.summaries_mentioning(results_name):
+        for file in summary.get("files") or []:
+            results, batch_id = str(file.get("results") or ""), file.get("batch_id")
+            if batch_id and location_name(results) == results_name:
+                return Continued(str(batch_id), f"run {run_id} wrote {results_name}")
+    return None
+
+
+def _when(stamp: str) -> str:
+    """A journal time (ISO, UTC) as '2026-11-28 10:15 UTC'."""
+    return f"{stamp[:10]} {stamp[11:16]} UTC" if len(stamp) >= 16 else stamp

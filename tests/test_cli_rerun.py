@@ -1,0 +1,371 @@
+"""A batch run again after its rows were fixed: in the results file (retry), in the input, or
+both; edited, sorted, extended; and a new file under an earlier file's name.
+
+End to end through ``importer.cli.main`` against the sandbox; its tasks show what was created.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cli_runs import (
+    OTHER_FLOW,
+    cli_args,
+    edit_results,
+    statuses,
+    task_rows,
+    tasks_by_token,
+    write_input,
+)
+from spreadsheets import read_results
+
+from importer.cli import main
+from importer.cli import run as run_command
+from importer.sandbox import Sandbox
+
+BROKEN = (2, 5)
+"""Indexes of the rows without a Name (spreadsheet rows 4 and 7)."""
+UNKNOWN_FLOW = "f10f10f1-0000-4000-8000-0000000dead0"
+
+
+def broken_rows(n: int = 10) -> list[list[str]]:
+    rows = task_rows(n)
+    for index in BROKEN:
+        rows[index][0] = ""
+    return rows
+
+
+def fix_names(line: dict[str, str]) -> dict[str, str] | None:
+    return {"Name": f"Fixed {line['row']}"} if line["status"] == "invalid" else None
+
+
+def by_row(lines: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+    return {line["row"]: line for line in lines}
+
+
+def inbox_run(sb: Sandbox, tmp_path: Path, *extra: str) -> list[str]:
+    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
+    return cli_args(
+        "run", inbox, sb, tmp_path, "--archive-dir", str(archive), "--settle-seconds", "0", *extra
+    )
+
+
+def run_then_retry_the_fixed_rows(
+    sb: Sandbox, tmp_path: Path, *extra: str
+) -> tuple[Path, dict[str, dict[str, str]]]:
+    """An inbox run leaves rows 4 and 7 invalid; ops fix them in the results file and retry.
+    The input path and the retried results lines by row."""
+    (tmp_path / "inbox").mkdir()
+    source = write_input(tmp_path / "inbox" / "tasks.csv", broken_rows())
+    assert main(inbox_run(sb, tmp_path, *extra)) == 1
+    results = tmp_path / "inbox" / "tasks.results.csv"
+    assert statuses(read_results(results)) == {"created": 8, "invalid": 2}
+    assert edit_results(results, fix_names) == 2
+    assert main(cli_args("retry", results, sb, tmp_path, *extra)) == 0
+    retried = by_row(read_results(results))
+    assert statuses(retried.values()) == {"created": 10}
+    return source, retried
+
+
+# --- fixed in the results file, then the next tick ------------------------------------------
+
+
+def test_the_next_inbox_run_keeps_what_retry_created_and_archives_the_file(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    _, retried = run_then_retry_the_fixed_rows(sb, tmp_path)
+    assert "Continuing batch 'tasks.csv' (8 of its 10 ClientTokens were sent in it)" in (
+        capsys.readouterr().err
+    )
+    requests = sb.counters()["requests"]
+
+    assert main(inbox_run(sb, tmp_path)) == 0  # the unchanged input: rows 4 and 7 invalid
+
+    assert sb.counters()["requests"] == requests
+    archive = tmp_path / "archive"
+    assert sorted(p.name for p in archive.iterdir()) == ["tasks.csv", "tasks.results.csv"]
+    lines = by_row(read_results(archive / "tasks.results.csv"))
+    assert statuses(lines.values()) == {"already_created": 10}
+    assert {row: line["contact_id"] for row, line in lines.items()} == {
+        row: line["contact_id"] for row, line in retried.items()
+    }
+    for row in ("4", "7"):
+        assert "by retry on " in lines[row]["error_message"]
+        assert "nothing was sent" in lines[row]["error_message"]
+        assert "Name is required" in lines[row]["error_message"]
+    assert len(tasks_by_token(sb)) == 10
+
+
+def test_rows_fixed_the_same_way_in_the_results_file_and_in_the_input_make_one_task(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    source, retried = run_then_retry_the_fixed_rows(sb, tmp_path)
+    rows = broken_rows()
+    for index in BROKEN:
+        rows[index][0] = f"Fixed {index + 2}"
+    write_input(source, rows)
+    requests = sb.counters()["requests"]
+
+    assert main(inbox_run(sb, tmp_path)) == 0
+
+    assert sb.counters()["requests"] == requests
+    lines = by_row(read_results(tmp_path / "archive" / "tasks.results.csv"))
+    assert statuses(lines.values()) == {"already_created": 10}
+    assert lines["4"]["contact_id"] == retried["4"]["contact_id"]
+    assert "with these values" in lines["4"]["error_message"]
+    assert len(tasks_by_token(sb)) == 10
+
+
+def fix_flow(line: dict[str, str]) -> dict[str, str] | None:
+    return {"ContactFlowId": OTHER_FLOW} if line["status"] == "failed" else None
+
+
+def run_with_refused_rows(sb: Sandbox, tmp_path: Path) -> tuple[Path, Path]:
+    """A run where rows 4 and 7 name an unknown flow and are refused; input and results."""
+    rows = [[f"Task {i}", UNKNOWN_FLOW if i in BROKEN else OTHER_FLOW] for i in range(8)]
+    source = write_input(tmp_path / "tasks.csv", rows, ["Name", "ContactFlowId"])
+    assert main(cli_args("run", source, sb, tmp_path)) == 1
+    results = tmp_path / "tasks.results.csv"
+    assert statuses(read_results(results)) == {"created": 6, "failed": 2}
+    return source, results
+
+
+def test_rows_fixed_by_retry_after_a_refusal_are_not_sent_again_from_the_unchanged_input(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    source, results = run_with_refused_rows(sb, tmp_path)
+    first = by_row(read_results(results))
+    assert edit_results(results, fix_flow) == 2
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+    retried = by_row(read_results(results))
+    assert retried["4"]["client_token"] != first["4"]["client_token"], "sent as an edit"
+    requests = sb.counters()["requests"]
+
+    assert main(cli_args("run", source, sb, tmp_path)) == 0  # the input still names UNKNOWN_FLOW
+
+    assert sb.counters()["requests"] == requests
+    lines = by_row(read_results(results))
+    assert statuses(lines.values()) == {"already_created": 8}
+    for row in ("4", "7"):
+        assert lines[row]["contact_id"] == retried[row]["contact_id"]
+        assert lines[row]["client_token"] == retried[row]["client_token"]
+        assert "as corrected in its results file" in lines[row]["error_message"]
+    assert len(tasks_by_token(sb)) == 8
+
+
+def test_an_old_copy_of_the_results_file_retried_after_another_retry_sends_nothing(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    _, results = run_with_refused_rows(sb, tmp_path)
+    copy = tmp_path / "copy.results.csv"
+    copy.write_bytes(results.read_bytes())  # a colleague's copy, taken before the fix
+    edit_results(results, fix_flow)
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+    retried = by_row(read_results(results))
+    requests = sb.counters()["requests"]
+
+    def fix_differently(line: dict[str, str]) -> dict[str, str] | None:
+        return {"Name": "Fixed too", **(fix_flow(line) or {})} if line["row"] == "4" else None
+
+    edit_results(copy, fix_differently)  # row 4 fixed otherwise, row 7 left as it was
+    assert main(cli_args("retry", copy, sb, tmp_path)) == 0
+
+    assert sb.counters()["requests"] == requests
+    lines = by_row(read_results(copy))
+    assert statuses(lines.values()) == {"created": 6, "already_created": 2}
+    for row in ("4", "7"):
+        assert lines[row]["contact_id"] == retried[row]["contact_id"]
+    assert len(tasks_by_token(sb)) == 8
+
+
+def test_retry_of_a_file_whose_rows_were_all_invalid_continues_the_runs_batch(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    rows = [["", f"Call back customer {i}", f"{i:05d}", "low"] for i in range(3)]
+    source = write_input(tmp_path / "tasks.csv", rows)
+    results = tmp_path / "tasks.results.csv"
+    assert main(cli_args("run", source, sb, tmp_path)) == 1
+    assert edit_results(results, fix_names) == 3
+    capsys.readouterr()
+
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+
+    assert "Continuing batch 'tasks.csv' (run 1 wrote tasks.results.csv)" in capsys.readouterr().err
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    assert statuses(read_results(results)) == {"already_created": 3}
+    assert len(tasks_by_token(sb)) == 3
+
+
+# --- fixed in the input instead ----------------------------------------------------------------
+
+
+def test_rows_fixed_in_the_input_are_sent_by_the_next_run_and_only_once(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    source = write_input(tmp_path / "tasks.csv", broken_rows())
+    assert main(cli_args("run", source, sb, tmp_path)) == 1
+    rows = broken_rows()
+    for index in BROKEN:
+        rows[index][0] = f"Fixed {index + 2}"
+    write_input(source, rows)
+    requests = sb.counters()["requests"]
+
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    assert sb.counters()["requests"] - requests == 2
+    lines = by_row(read_results(tmp_path / "tasks.results.csv"))
+    assert {row for row, line in lines.items() if line["status"] == "created"} == {"4", "7"}
+
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    assert sb.counters()["requests"] - requests == 2
+    assert statuses(read_results(tmp_path / "tasks.results.csv")) == {"already_created": 10}
+    assert len(tasks_by_token(sb)) == 10
+
+
+# --- edited after its task was created ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", [(), ("--key-column", "Attributes.customer_id")], ids=["", "key"])
+def test_rows_edited_after_retry_created_them_are_not_sent_unless_asked(
+    sandbox: Callable[..., Sandbox],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    key: tuple[str, ...],
+) -> None:
+    sb = sandbox()
+    source, retried = run_then_retry_the_fixed_rows(sb, tmp_path, *key)
+    rows = broken_rows()
+    for index in BROKEN:  # fixed in the input too, and LibreOffice dropped the leading zeros
+        rows[index][0] = f"Fixed {index + 2}"
+        rows[index][2] = str(int(rows[index][2]))
+    write_input(source, rows)
+    requests = sb.counters()["requests"]
+    capsys.readouterr()
+
+    assert main(inbox_run(sb, tmp_path, *key)) == 1
+
+    assert sb.counters()["requests"] == requests
+    assert "Rows 4, 7: changed since their task was created, so not sent" in (
+        capsys.readouterr().err
+    )
+    results = tmp_path / "inbox" / "tasks.results.csv"
+    lines = by_row(read_results(results))
+    assert statuses(lines.values()) == {"already_created": 8, "failed": 2}
+    for row in ("4", "7"):
+        line = lines[row]
+        assert line["error_code"] == "EditedAfterCreation"
+        assert line["contact_id"] == retried[row]["contact_id"]
+        assert f"ContactId {line['contact_id']}" in line["error_message"]
+        assert "correct that task in Amazon Connect" in line["error_message"]
+        assert "--send-edited" in line["error_message"]
+    assert not (tmp_path / "archive").exists()
+
+    assert main(inbox_run(sb, tmp_path, *key, "--send-edited")) == 0
+
+    assert sb.counters()["requests"] - requests == 2
+    by_token = tasks_by_token(sb)
+    assert len(by_token) == 12
+    lines = by_row(read_results(tmp_path / "archive" / "tasks.results.csv"))
+    assert statuses(lines.values()) == {"already_created": 8, "created": 2}
+    for row in ("4", "7"):
+        task = by_token[lines[row]["client_token"]]
+        assert task["request"]["Attributes"]["customer_id"] == str(int(row) - 2)
+        assert lines[row]["contact_id"] == task["ContactId"] != retried[row]["contact_id"]
+    kept = [p for p in (tmp_path / "inbox").iterdir() if p.name.startswith("tasks.results.")]
+    assert len(kept) == 1, "the results holding the edited rows' first ContactIds are kept"
+    assert by_row(read_results(kept[0]))["4"]["contact_id"] == retried["4"]["contact_id"]
+
+
+def test_sorted_lines_and_a_line_inserted_in_the_middle_send_only_the_new_line(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    rows = task_rows(10)
+    source = write_input(tmp_path / "tasks.csv", rows)
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    first = {line["Name"]: line for line in read_results(tmp_path / "tasks.results.csv")}
+    moved = sorted(rows, key=lambda row: row[3])  # sorted by priority
+    new = ["Task new", "Call back the new customer", "00777", "high"]
+    write_input(source, [*moved[:4], new, *moved[4:]])
+    requests = sb.counters()["requests"]
+
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+
+    assert sb.counters()["requests"] - requests == 1
+    lines = read_results(tmp_path / "tasks.results.csv")
+    assert statuses(lines) == {"already_created": 10, "created": 1}
+    assert [line["Name"] for line in lines if line["status"] == "created"] == ["Task new"]
+    for line in lines:
+        if line["Name"] != "Task new":
+            assert line["contact_id"] == first[line["Name"]]["contact_id"]
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    assert sb.counters()["requests"] - requests == 1
+    assert len(tasks_by_token(sb)) == 11
+
+
+def test_a_row_whose_scheduled_time_has_passed_since_its_task_was_created_is_already_created(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sb = sandbox()
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows = [[*row, soon] for row in task_rows(3)]
+    header = ["Name", "Description", "Attributes.customer_id", "Attributes.priority"]
+    source = write_input(tmp_path / "tasks.csv", rows, [*header, "ScheduledTime"])
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    first = by_row(read_results(tmp_path / "tasks.results.csv"))
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    prepare = run_command.prepare_options
+    monkeypatch.setattr(
+        run_command, "prepare_options", lambda args: dataclasses.replace(prepare(args), now=later)
+    )
+
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+
+    lines = by_row(read_results(tmp_path / "tasks.results.csv"))
+    assert statuses(lines.values()) == {"already_created": 3}
+    assert all(lines[row]["contact_id"] == first[row]["contact_id"] for row in first)
+    assert "is in the past" in lines["2"]["error_message"]
+    assert len(tasks_by_token(sb)) == 3
+
+
+# --- a new file under an old name --------------------------------------------------------------
+
+
+def test_a_new_file_under_an_old_name_is_sent_with_a_warning_and_the_old_results_are_kept(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_input(inbox / "callbacks.csv", task_rows(6))
+    run = cli_args("run", inbox, sb, tmp_path, "--settle-seconds", "0")
+    assert main(run) == 0
+    monday = read_results(inbox / "callbacks.results.csv")
+    write_input(inbox / "callbacks.csv", [*task_rows(5, start=100), *task_rows(1)])
+    capsys.readouterr()
+
+    assert main(run) == 0
+
+    err = capsys.readouterr().err
+    assert "batch 'callbacks.csv' already created 6 tasks, the last by run on " in err
+    assert "(journal run 1), but only 1 of this file's 6 rows match them" in err
+    assert "own name (a date in it" in err and "--batch-id" in err
+    tuesday = read_results(inbox / "callbacks.results.csv")
+    assert statuses(tuesday) == {"created": 5, "already_created": 1}
+    assert len(tasks_by_token(sb)) == 11
+    (kept,) = [p for p in inbox.iterdir() if p.name.startswith("callbacks.results.2")]
+    assert f"it is kept as {kept}" in err
+    assert read_results(kept) == monday
+
+    requests = sb.counters()["requests"]
+    assert main(run) == 0, "the kept results are not read as an input"
+    assert sb.counters()["requests"] == requests
