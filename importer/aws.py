@@ -251,11 +251,6 @@ def make_client(
             endpoint_url=endpoint_url,
             config=client_config(concurrency, connect_timeout, read_timeout),
         )
-        if service == "connect":
-            client.meta.events.register(
-                "before-parse.connect.StartTaskContact", _refuse_unreadable_answer
-            )
-        return client
     except bce.ProfileNotFound as error:
         raise UsageError(f"AWS profile '{profile}' not found in your AWS config") from error
     except bce.NoRegionError as error:
@@ -265,3 +260,8 @@ def make_client(
     except ValueError as error:
         name = _SERVICE_NAMES.get(service, service)
         raise UsageError(f"cannot create the {name} client: {error}") from error
+    if service == "connect":
+        client.meta.events.register(
+            "before-parse.connect.StartTaskContact", _refuse_unreadable_answer
+        )
+    return client
