@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -83,6 +85,10 @@ _TRANSIENT_STATUS = frozenset({500, 502, 503, 504})
 # Transport faults. Those raised before a connection exists cannot have created a task.
 _NOT_SENT = (bce.ConnectTimeoutError, bce.EndpointConnectionError, bce.ProxyConnectionError)
 _MAYBE_SENT = (bce.ConnectionClosedError, bce.ReadTimeoutError, bce.HTTPClientError)
+_NO_ANSWER = (*_NOT_SENT, bce.ReadTimeoutError)
+"""Nothing came back: no connection, or no answer in time."""
+NO_CONTACT_ID = "NoContactId"
+"""The error code of an UnclearAnswer."""
 _NO_CREDENTIALS = (
     bce.NoCredentialsError,
     bce.PartialCredentialsError,
@@ -102,10 +108,56 @@ class ApiError:
     http_status: int | None = None
     maybe_created: bool = False
     """True when the service may have created the task without us seeing the answer."""
+    no_answer: bool = False
+    """True when nothing came back from the endpoint: no connection, or no answer in time."""
 
     @property
     def retryable(self) -> bool:
         return self.kind in RETRYABLE
+
+
+class UnclearAnswer(Exception):
+    """A 2xx answer to StartTaskContact without a ContactId: not Amazon Connect's answer (a
+    proxy's login page, an empty body, ``{}``), so whether a task was created is unknown."""
+
+    def __init__(self, http_status: int | None, content_type: str, what: str) -> None:
+        super().__init__(
+            f"an HTTP {http_status} answer without a ContactId ({what}; Content-Type "
+            f"{content_type or 'none'}): not Amazon Connect's answer, perhaps a proxy's page"
+        )
+        self.http_status = http_status
+
+
+def contact_id(response: Mapping[str, Any]) -> str:
+    """The ContactId of a StartTaskContact answer; UnclearAnswer if it holds none."""
+    value = response.get("ContactId")
+    if isinstance(value, str) and value.strip():
+        return value
+    metadata = response.get("ResponseMetadata", {})
+    what = "no ContactId" if value is None else f"ContactId {json.dumps(value)}"
+    raise UnclearAnswer(
+        metadata.get("HTTPStatusCode"),
+        metadata.get("HTTPHeaders", {}).get("content-type", ""),
+        what,
+    )
+
+
+def _refuse_unreadable_answer(response_dict: Mapping[str, Any], **_: Any) -> None:
+    """A hook run before botocore parses an answer: a 2xx body that is not a JSON object is
+    an UnclearAnswer. (botocore's rest-json parser reads a body that is not JSON, such as an
+    HTML page, as an answer without a ContactId, and raises TypeError, AttributeError or
+    UnicodeDecodeError on ``null``, ``[]`` or a body that is not UTF-8.)"""
+    status = response_dict.get("status_code") or 0
+    body = response_dict.get("body") or b""
+    if not 200 <= status < 300 or not body:
+        return
+    try:
+        parsed = json.loads(body.decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError
+        parsed = None
+    if not isinstance(parsed, dict):
+        content_type = response_dict.get("headers", {}).get("content-type", "")
+        raise UnclearAnswer(status, content_type, "a body that is not a JSON object")
 
 
 def kind_for(code: str, http_status: int | None) -> ErrorKind:
@@ -141,10 +193,18 @@ def classify(error: BaseException) -> ApiError | None:
             status,
             maybe_created=kind is ErrorKind.TRANSIENT,
         )
-    if isinstance(error, _NOT_SENT):
-        return ApiError(ErrorKind.TRANSIENT, type(error).__name__, str(error))
-    if isinstance(error, _MAYBE_SENT):
-        return ApiError(ErrorKind.TRANSIENT, type(error).__name__, str(error), maybe_created=True)
+    if isinstance(error, UnclearAnswer):
+        return ApiError(
+            ErrorKind.TRANSIENT, NO_CONTACT_ID, str(error), error.http_status, maybe_created=True
+        )
+    if isinstance(error, (*_NOT_SENT, *_MAYBE_SENT)):
+        return ApiError(
+            ErrorKind.TRANSIENT,
+            type(error).__name__,
+            str(error),
+            maybe_created=not isinstance(error, _NOT_SENT),
+            no_answer=isinstance(error, _NO_ANSWER),
+        )
     if isinstance(error, _NO_CREDENTIALS):
         return ApiError(ErrorKind.ACCESS_DENIED, type(error).__name__, str(error))
     if isinstance(error, bce.ParamValidationError):
@@ -178,12 +238,14 @@ def make_client(
     concurrency: int = 4,
     connect_timeout: float = CONNECT_TIMEOUT,
     read_timeout: float = READ_TIMEOUT,
+    session: boto3.session.Session | None = None,
 ) -> Any:
     """A client (Connect unless ``service`` says e.g. ``sts``) for one run, shared by all
     worker threads (boto3 clients are). ``endpoint_url`` None: botocore's own configuration
-    decides, including ``AWS_ENDPOINT_URL_<SERVICE>``."""
+    decides, including ``AWS_ENDPOINT_URL_<SERVICE>``. ``session`` replaces the one
+    ``region`` and ``profile`` describe."""
     try:
-        session = boto3.session.Session(profile_name=profile, region_name=region)
+        session = session or boto3.session.Session(profile_name=profile, region_name=region)
         client = session.client(
             service,
             endpoint_url=endpoint_url,
@@ -199,6 +261,10 @@ def make_client(
         name = _SERVICE_NAMES.get(service, service)
         raise UsageError(f"cannot create the {name} client: {error}") from error
     require_credentials(session, profile)
+    if service == "connect":
+        client.meta.events.register(
+            "before-parse.connect.StartTaskContact", _refuse_unreadable_answer
+        )
     return client
 
 

@@ -3,7 +3,9 @@
     ImporterError              base; carries the exit code the CLI uses
     ├── UsageError             bad option, mapping template or config value (exit 2)
     ├── InputFileError         input file missing, unreadable, no header, bad sheet (exit 2)
-    └── JournalLockedError     another run holds the journal (exit 4)
+    └── JournalError           the journal cannot be opened, read or written (exit 2: nothing
+        │                      sent; a run that meets it while sending stops, exit 3)
+        └── JournalLockedError another run holds the journal (exit 4)
 
     Interrupted                Ctrl-C or SIGTERM before sending started (exit 3); like
                                KeyboardInterrupt, a BaseException, so that no ``except
@@ -30,7 +32,12 @@ class InputFileError(ImporterError):
     """The input file cannot be read as a spreadsheet of tasks."""
 
 
-class JournalLockedError(ImporterError):
+class JournalError(ImporterError):
+    """The journal cannot be opened, read or written (a folder that cannot be created or
+    written, a file that is no journal, a full disk)."""
+
+
+class JournalLockedError(JournalError):
     """Another run holds the journal."""
 
     exit_code = ExitCode.LOCKED

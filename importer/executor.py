@@ -12,8 +12,14 @@ Every attempt of a row sends the same request dict, so the same ClientToken and 
 
 A run stops early (``RunReport.stopped_early``; the CLI exits 3) on :meth:`request_stop`,
 access denied, an unknown instance, the same error on the first ``breaker_rows`` rows before
-any success, the active-task quota still refusing after a pause, or too many failures.
-Requests in flight finish; every other row is reported ``not_attempted``.
+any success, no answer at all to the first ``breaker_rows`` requests, the active-task quota
+still refusing after a pause, too many failures, or a journal that cannot be written.
+Requests in flight finish (:meth:`abandon` stops waiting for them too). A row never sent is
+reported ``not_attempted``; a row sent but not settled when the run stopped is ``failed``,
+saying whether a task may have been created.
+
+Each row is sent from its own daemon thread: a request the run stopped waiting for must not
+keep the process alive at exit (ThreadPoolExecutor's workers are joined at exit).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,8 +41,8 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from importer.aws import ApiError, ErrorKind, classify
-from importer.errors import UsageError
+from importer.aws import ApiError, ErrorKind, classify, contact_id
+from importer.errors import JournalError, UsageError
 from importer.journal import Entry, Journal, JournalStatus, request_digest
 from importer.model import Outcome, PreparedRow, Status
 from importer.progress import NullProgress, Progress
@@ -48,6 +54,8 @@ FRACTION_MIN_ROWS = 20
 """Rows that must have finished before ``max_failure_fraction`` can stop a run."""
 _POLL = 0.1
 """Longest sleep between checks for a stop request."""
+NO_ANSWER = "NoAnswer"
+"""The error code of a row whose request was still unanswered when the run stopped waiting."""
 
 
 @dataclass
@@ -67,7 +75,8 @@ class ExecutorSettings:
     max_failure_fraction: float | None = None
     """Stop the run once more than this share (0..1] of finished rows have failed."""
     breaker_rows: int = 5
-    """Stop when this many first rows all fail with the same error before any succeeds."""
+    """Stop when this many first rows all fail with the same error before any succeeds, or
+    when this many first requests all get no answer (a timeout, no connection)."""
     quota_pause_seconds: float = 30.0
     """Pause after the active-task quota refuses a task, before trying once more."""
     backoff_base: float = 0.5
@@ -129,6 +138,10 @@ class FailureTally:
     api_success: bool = False
     """Whether any call succeeded: the first-rows breaker only trips before one does."""
     first_failures: list[tuple[str, str]] = field(default_factory=list)
+    answered: bool = False
+    """Whether any call got an answer, even an error: the no-answer breaker only trips before."""
+    unanswered: int = 0
+    """Calls that got no answer (a timeout, no connection) before any was answered."""
 
 
 class _Stopped(Exception):
@@ -144,11 +157,21 @@ class _AttemptFailed(Exception):
 
 @dataclass
 class _RowState:
+    """One row's sending, written by its thread; the calling thread reads it when it stops
+    waiting for the row (:meth:`Executor.abandon`)."""
+
     attempts: int = 0
+    """Requests sent this run (incremented, under the executor's lock, just before one is)."""
+    entry: Entry | None = None
+    """What the journal knew of the row before this run sent it."""
     marked: bool = False
+    on_wire: bool = False
+    """A request is out and its answer has not come yet."""
     maybe_created: bool = False
     quota_refusals: int = 0
     last_error: ApiError | None = None
+    stopped: bool = False
+    """Its outcome comes from the run stopping: the failure breakers do not count it."""
 
 
 class _QuotaGate:
@@ -220,8 +243,10 @@ class Executor:
         self._window = 2 * self.settings.concurrency + 8
         self._lock = threading.Lock()
         self._stopping = False
+        self._abandoned = False
         self._stop_reason: str | None = None
         self._stop_note = ""
+        self._journal_problem = ""
         self._calls = 0
         self._throttles = 0
         self._first_sent: float | None = None
@@ -233,7 +258,8 @@ class Executor:
     # --- stopping ---------------------------------------------------------------------------
 
     def request_stop(self, reason: str = "interrupted") -> None:
-        """Finish the requests in flight, send nothing new; the rest become not_attempted.
+        """Finish the requests in flight, send nothing new; rows never sent become
+        not_attempted.
 
         Safe to call from a signal handler: it takes no lock.
         """
@@ -242,6 +268,16 @@ class Executor:
             self._stop_note = reason
         self._stopping = True
 
+    def abandon(self, reason: str = "interrupted") -> None:
+        """Stop, and stop waiting for the requests in flight too: :meth:`run` returns at once
+        and reports them failed (a task may have been created). Their journal entries stay
+        in flight, so the next run resends their ClientTokens and reconciles them.
+
+        Safe to call from a signal handler: it takes no lock.
+        """
+        self.request_stop(reason)
+        self._abandoned = True
+
     def _trip(self, note: str, reason: str) -> None:
         with self._lock:
             if self._stop_reason is None:
@@ -249,6 +285,15 @@ class Executor:
                 self._stop_note = note
                 log.info("stopping the run: %s", note)
         self._stopping = True
+
+    def _journal_failed(self, error: JournalError) -> None:
+        self._journal_problem = self._journal_problem or str(error)
+        self._trip(
+            "journal error",
+            f"{error}. Nothing more was sent. Make room on its disk (or fix its folder), then "
+            "run the same command again: rows whose answers could not be recorded are resent "
+            "with the same ClientToken and reconciled, never created twice",
+        )
 
     def _nap(self, seconds: float) -> None:
         """Sleep, waking early if the run is stopping."""
@@ -267,30 +312,29 @@ class Executor:
             raise RuntimeError("an Executor runs once; make a new one")
         self._used = True
         started = time.monotonic()
-        pending: dict[Future[Outcome], PreparedRow] = {}
+        pending: dict[Future[Outcome], tuple[PreparedRow, _RowState]] = {}
         tokens: dict[str, Future[Outcome]] = {}
-        pool = ThreadPoolExecutor(max_workers=self._window, thread_name_prefix="importer")
         try:
             for row in rows:
                 if row.client_token in tokens:
                     self._drain(pending, tokens, on_outcome, until=tokens[row.client_token])
                 outcome, entry = self._without_sending(row)
                 if outcome is not None:
-                    self._emit(outcome, on_outcome)
+                    self._emit(outcome, on_outcome, counted=False)
                     continue
                 while len(pending) >= self._window:
                     self._drain(pending, tokens, on_outcome)
-                future = pool.submit(self._send_row, row, entry)
-                pending[future] = row
+                state = _RowState(entry=entry)
+                future = _in_daemon_thread(self._send_row, row, state)
+                pending[future] = (row, state)
                 tokens[row.client_token] = future
             while pending:
                 self._drain(pending, tokens, on_outcome)
         except BaseException:
             self._stopping = True
-            pool.shutdown(wait=True, cancel_futures=True)
+            if not self._abandoned:
+                wait(pending)
             raise
-        else:
-            pool.shutdown(wait=True)
         finally:
             self._progress.close()
         return self._report(time.monotonic() - started)
@@ -300,8 +344,12 @@ class Executor:
         if not row.ok or row.request is None:
             message = row.error_text or "no request"
             return self._outcome(row, Status.INVALID, error_message=message), None
-        entry = self._journal.lookup(row.client_token)
-        if entry is not None and entry.status is JournalStatus.CREATED:
+        try:
+            entry = self._journal.lookup(row.client_token)
+        except JournalError as error:
+            self._journal_failed(error)
+            return self._stopped_outcome(row, _RowState()), None
+        if entry is not None and entry.status is JournalStatus.CREATED and entry.contact_id:
             message = ""
             if entry.request_sha256 and entry.request_sha256 != request_digest(row.request):
                 message = (
@@ -313,36 +361,59 @@ class Executor:
             )
             return outcome, entry
         if self._stopping:
-            return self._not_attempted(row), entry
+            return self._stopped_outcome(row, _RowState(entry=entry)), entry
         return None, entry
 
     def _drain(
         self,
-        pending: dict[Future[Outcome], PreparedRow],
+        pending: dict[Future[Outcome], tuple[PreparedRow, _RowState]],
         tokens: dict[str, Future[Outcome]],
         on_outcome: Callable[[Outcome], None],
         until: Future[Outcome] | None = None,
     ) -> None:
-        """Wait for some rows to finish (``until``, if given) and report them."""
-        while True:
+        """Wait for some rows to finish (``until``, if given) and report them; once the run
+        is abandoned, report every row at once, finished or not."""
+        while pending:
+            if self._abandoned:
+                for future, (row, state) in list(pending.items()):
+                    if future.done():
+                        self._settle(pending, tokens, future, future.result(), on_outcome)
+                    else:
+                        outcome = self._stopped_outcome(row, state, waiting=state.on_wire)
+                        self._settle(pending, tokens, future, outcome, on_outcome)
+                return
             done, _ = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
             for future in done:
-                row = pending.pop(future)
-                if tokens.get(row.client_token) is future:
-                    del tokens[row.client_token]
-                self._emit(future.result(), on_outcome)
+                self._settle(pending, tokens, future, future.result(), on_outcome)
             if done and (until is None or until.done()):
                 return
 
-    def _emit(self, outcome: Outcome, on_outcome: Callable[[Outcome], None]) -> None:
+    def _settle(
+        self,
+        pending: dict[Future[Outcome], tuple[PreparedRow, _RowState]],
+        tokens: dict[str, Future[Outcome]],
+        future: Future[Outcome],
+        outcome: Outcome,
+        on_outcome: Callable[[Outcome], None],
+    ) -> None:
+        row, state = pending.pop(future)
+        if tokens.get(row.client_token) is future:
+            del tokens[row.client_token]
+        self._emit(outcome, on_outcome, counted=not state.stopped)
+
+    def _emit(
+        self, outcome: Outcome, on_outcome: Callable[[Outcome], None], counted: bool = True
+    ) -> None:
+        """Report an outcome; ``counted``: the failure breakers count it (a row the run
+        stopped for is not a new failure)."""
         self._counts[outcome.status] += 1
         if outcome.status is Status.CREATED:
             self._tally.created += 1
-        elif outcome.status is Status.FAILED:
+        elif outcome.status is Status.FAILED and counted:
             self._tally.failed += 1
         self._progress.update(outcome, self.limiter.rate)
         on_outcome(outcome)
-        if outcome.status is Status.FAILED:
+        if outcome.status is Status.FAILED and counted:
             self._check_failures(outcome)
 
     def _check_failures(self, outcome: Outcome) -> None:
@@ -401,30 +472,55 @@ class Executor:
     def _outcome(row: PreparedRow, status: Status, **fields: Any) -> Outcome:
         return Outcome(row.number, status, row.client_token, row.source.values, **fields)
 
-    def _not_attempted(self, row: PreparedRow, state: _RowState | None = None) -> Outcome:
-        error = state.last_error if state is not None else None
-        message = (
-            f"not sent: the run stopped ({self._stop_note}); run the same command again "
-            "to send it (nothing is sent twice)"
-        )
-        if error is not None:
-            message = (
-                f"the run stopped ({self._stop_note}) before this row was retried after "
-                f"{error.code}; a re-run sends it again with the same ClientToken"
+    def _stopped_outcome(
+        self, row: PreparedRow, state: _RowState, waiting: bool = False
+    ) -> Outcome:
+        """A row the run stopped for before it was settled: ``not_attempted`` if it was never
+        sent, else ``failed``, saying whether a task may have been created. ``waiting``: its
+        request was still unanswered when the run stopped waiting for it."""
+        state.stopped = True
+        stopped = f"the run stopped ({self._stop_note})"
+        entry, error = state.entry, state.last_error
+        earlier = entry is not None and (entry.unanswered or entry.maybe_created)
+        if state.attempts:
+            attempts = state.attempts
+            if waiting or error is None:
+                code, what = NO_ANSWER, f"sent, and {stopped} before Amazon Connect answered"
+            else:
+                code = error.code
+                what = f"{stopped} before this row was retried (last error {code}: {error.message})"
+                if not (state.maybe_created or earlier):
+                    return self._outcome(
+                        row,
+                        Status.FAILED,
+                        error_code=code,
+                        error_message=f"{what}; no task was created (each attempt was refused "
+                        "or never reached Amazon Connect): a re-run sends it again",
+                        attempts=attempts,
+                    )
+        elif entry is not None and earlier:
+            code, attempts = entry.error_code or NO_ANSWER, entry.attempts
+            what = f"an earlier run sent this row without a definite answer, and {stopped} first"
+        else:
+            return self._outcome(
+                row,
+                Status.NOT_ATTEMPTED,
+                error_message=f"not sent: {stopped}; run the same command again to send it "
+                "(nothing is sent twice)",
             )
         return self._outcome(
             row,
-            Status.NOT_ATTEMPTED,
-            error_code=error.code if error is not None else "",
-            error_message=message,
-            attempts=state.attempts if state is not None else 0,
+            Status.FAILED,
+            error_code=code,
+            error_message=f"{what}; a task may have been created: a re-run resends the same "
+            "ClientToken and reconciles it, never making a second task",
+            attempts=attempts,
         )
 
     # --- worker threads ---------------------------------------------------------------------
 
-    def _send_row(self, row: PreparedRow, entry: Entry | None) -> Outcome:
+    def _send_row(self, row: PreparedRow, state: _RowState) -> Outcome:
         """Send one row with retries, journal its outcome and return it."""
-        state = _RowState()
         retrying = Retrying(
             stop=stop_after_attempt(self.settings.max_attempts),
             wait=self._wait,
@@ -434,35 +530,59 @@ class Executor:
             reraise=True,
         )
         try:
-            contact_id = retrying(self._attempt, row, state)
+            contact = retrying(self._attempt, row, state)
         except _Stopped:
-            return self._finish_stopped(row, state, entry)
+            return self._finish_stopped(row, state)
         except _AttemptFailed as failure:
             return self._finish_failed(row, state, failure.error)
-        self._journal.record(
-            row.client_token, JournalStatus.CREATED, attempts=state.attempts, contact_id=contact_id
+        recorded = self._record(
+            row.client_token, JournalStatus.CREATED, attempts=state.attempts, contact_id=contact
         )
-        if entry is not None and entry.status is JournalStatus.IN_FLIGHT:
+        unrecorded = (
+            ""
+            if recorded
+            else f"created, but the journal could not record it ({self._journal_problem}): "
+            "the next run resends its ClientToken and Amazon Connect answers with this "
+            "ContactId again (no second task)"
+        )
+        if state.entry is not None and state.entry.unanswered:
+            reconciled = (
+                "reconciled: an earlier run sent this row but stopped before recording "
+                f"Amazon Connect's answer; resent with the same ClientToken, Amazon Connect "
+                f"returned ContactId {contact} for it (one task, not a second one)"
+            )
             return self._outcome(
                 row,
                 Status.ALREADY_CREATED,
-                contact_id=contact_id,
+                contact_id=contact,
                 attempts=state.attempts,
-                error_message=(
-                    "reconciled: an earlier run sent this row but stopped before recording "
-                    f"Amazon Connect's answer; resent with the same ClientToken, Amazon Connect "
-                    f"returned ContactId {contact_id} for it (one task, not a second one)"
-                ),
+                error_message="; ".join(filter(None, (reconciled, unrecorded))),
             )
-        return self._outcome(row, Status.CREATED, contact_id=contact_id, attempts=state.attempts)
+        return self._outcome(
+            row,
+            Status.CREATED,
+            contact_id=contact,
+            attempts=state.attempts,
+            error_message=unrecorded,
+        )
 
-    def _finish_stopped(self, row: PreparedRow, state: _RowState, entry: Entry | None) -> Outcome:
+    def _record(self, client_token: str, status: JournalStatus, **fields: Any) -> bool:
+        """Journal a row's answer; False if not: the run stopped waiting for the row (its
+        entry stays in flight), or the journal failed (and the run stops)."""
+        if self._abandoned:
+            return False
+        try:
+            self._journal.record(client_token, status, **fields)
+        except JournalError as error:
+            self._journal_failed(error)
+            return False
+        return True
+
+    def _finish_stopped(self, row: PreparedRow, state: _RowState) -> Outcome:
         if state.marked:
-            unanswered = state.maybe_created or (
-                entry is not None and entry.status is JournalStatus.IN_FLIGHT
-            )
+            unanswered = state.maybe_created or (state.entry is not None and state.entry.unanswered)
             error = state.last_error
-            self._journal.record(
+            self._record(
                 row.client_token,
                 JournalStatus.IN_FLIGHT if unanswered else JournalStatus.NOT_ATTEMPTED,
                 attempts=state.attempts,
@@ -470,11 +590,12 @@ class Executor:
                 error_message=error.message if error else "",
                 maybe_created=state.maybe_created,
             )
-        return self._not_attempted(row, state)
+        return self._stopped_outcome(row, state)
 
     def _finish_failed(self, row: PreparedRow, state: _RowState, error: ApiError) -> Outcome:
-        if error.kind is ErrorKind.QUOTA and not _per_row_quota(row, state, error):
-            self._journal.record(
+        per_row = _per_row_quota(row, state, error)
+        if error.kind is ErrorKind.QUOTA and not per_row and self._stopping:
+            self._record(
                 row.client_token,
                 JournalStatus.NOT_ATTEMPTED,
                 attempts=state.attempts,
@@ -482,16 +603,9 @@ class Executor:
                 error_message=error.message,
                 maybe_created=state.maybe_created,
             )
-            return self._outcome(
-                row,
-                Status.NOT_ATTEMPTED,
-                error_code=error.code,
-                error_message=f"refused by the active-task quota ({error.message}); "
-                "a re-run sends it again",
-                attempts=state.attempts,
-            )
-        message = _failure_message(error, state.attempts)
-        self._journal.record(
+            return self._stopped_outcome(row, state)
+        message = _failure_message(error, state.attempts, per_row, state.maybe_created)
+        self._record(
             row.client_token,
             JournalStatus.FAILED,
             attempts=state.attempts,
@@ -524,23 +638,30 @@ class Executor:
             sent_at = self.limiter.acquire(cancelled=lambda: self._stopping)
             if sent_at is None or self._stopping:
                 raise _Stopped
-            sent_mono = time.monotonic()
             if not state.marked:
-                self._journal.mark_in_flight(
-                    row.client_token,
-                    row_number=row.number,
-                    batch_id=self._batch_id,
-                    request_sha256=request_digest(row.request),
-                    origin_token=row.origin_token,
-                )
+                try:
+                    self._journal.mark_in_flight(
+                        row.client_token,
+                        row_number=row.number,
+                        batch_id=self._batch_id,
+                        request_sha256=request_digest(row.request),
+                        origin_token=row.origin_token,
+                    )
+                except JournalError as error:
+                    self._journal_failed(error)
+                    raise _Stopped from None
                 state.marked = True
-            state.attempts += 1
             with self._lock:
+                if self._stopping:
+                    raise _Stopped
+                state.attempts += 1
+                state.on_wire = True
                 self._calls += 1
+                sent_mono = time.monotonic()
                 if self._first_sent is None:
                     self._first_sent = sent_mono
             try:
-                response = self._client.start_task_contact(**row.request)
+                contact = contact_id(self._client.start_task_contact(**row.request))
             except Exception as exc:
                 error = classify(exc)
                 if error is None:
@@ -548,12 +669,13 @@ class Executor:
                 retry = self._on_error(row, state, error, sent_at, sent_mono)
                 raise _AttemptFailed(error, retry) from exc
             finally:
+                state.on_wire = False
                 with self._lock:
                     self._last_answer = time.monotonic()
         self.limiter.succeeded(sent_at)
         self._quota.succeeded(sent_mono)
-        self._tally.api_success = True
-        return str(response.get("ContactId", ""))
+        self._tally.api_success = self._tally.answered = True
+        return contact
 
     def _on_error(
         self, row: PreparedRow, state: _RowState, error: ApiError, sent_at: float, sent_mono: float
@@ -565,6 +687,7 @@ class Executor:
         state.last_error = error
         state.maybe_created = state.maybe_created or error.maybe_created
         log.debug("row %d: %s (attempt %d)", row.number, error.code, state.attempts)
+        self._count_answer(error)
         if error.kind is ErrorKind.THROTTLE:
             with self._lock:
                 self._throttles += 1
@@ -591,6 +714,28 @@ class Executor:
             return self._on_quota(row, state, error, sent_mono)
         return False
 
+    def _count_answer(self, error: ApiError) -> None:
+        """The no-answer breaker: stop when the run's first ``breaker_rows`` calls all got
+        nothing back (a timeout, no connection): the endpoint is unreachable or black-holed."""
+        tally = self._tally
+        with self._lock:
+            if tally.answered:
+                return
+            if not error.no_answer:
+                tally.answered = True
+                return
+            tally.unanswered += 1
+            if tally.unanswered < self.settings.breaker_rows:
+                return
+        self._trip(
+            "no answer from the endpoint",
+            f"no answer came from the endpoint: the first {tally.unanswered} requests of the "
+            f"run got none ({error.code}: {error.message}). Check the network, a proxy "
+            "(HTTPS_PROXY), --endpoint-url and --region (and --connect-timeout, "
+            "--read-timeout), then run the same command again: it continues where this run "
+            "stopped",
+        )
+
     def _on_quota(
         self, row: PreparedRow, state: _RowState, error: ApiError, sent_at: float
     ) -> bool:
@@ -615,6 +760,21 @@ class Executor:
         return False
 
 
+def _in_daemon_thread(function: Callable[..., Outcome], *args: Any) -> Future[Outcome]:
+    """``function(*args)`` run in a new daemon thread; its result or exception in the future."""
+    future: Future[Outcome] = Future()
+
+    def work() -> None:
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(function(*args))
+        except BaseException as error:  # handed to the thread that reads the future
+            future.set_exception(error)
+
+    threading.Thread(target=work, name="importer-row", daemon=True).start()
+    return future
+
+
 def _per_row_quota(row: PreparedRow, state: _RowState, error: ApiError) -> bool:
     """Whether a quota refusal is (probably) the 12-tasks-per-PreviousContactId cap.
 
@@ -634,25 +794,34 @@ def _names_instance(message: str) -> bool:
     return "instance" in text and not any(word in text for word in others)
 
 
-def _failure_message(error: ApiError, attempts: int) -> str:
+def _failure_message(
+    error: ApiError, attempts: int, per_row_quota: bool, maybe_created: bool
+) -> str:
+    """What a row that failed while the run went on says; ``maybe_created``: some attempt
+    got no clear answer."""
     if error.kind is ErrorKind.MISMATCH:
         return (
             "a task for this ClientToken already exists with different content "
             f"({error.message}); the row changed after it was first sent. Not retried: "
             "restore the row as it was, or give it a new ClientToken to create another task"
         )
-    if error.kind is ErrorKind.QUOTA:
+    if error.kind is ErrorKind.QUOTA and per_row_quota:
         return (
             f"refused by a quota ({error.message}); with PreviousContactId set this is "
             "probably the limit of 12 tasks per previous contact"
         )
-    if error.retryable:
-        maybe = (
-            "; a task may have been created: a re-run resends the same ClientToken, "
-            "which cannot create a second one"
-            if error.maybe_created
-            else ""
+    maybe = (
+        "; a task may have been created: a re-run resends the same ClientToken, "
+        "which cannot create a second one"
+        if maybe_created
+        else ""
+    )
+    if error.kind is ErrorKind.QUOTA:
+        return (
+            f"refused by the active-task quota ({error.message}) on its last attempt "
+            f"({attempts} in all); close tasks (or raise the quota), then re-run{maybe}"
         )
+    if error.retryable:
         return f"gave up after {attempts} attempts: {error.message}{maybe}"
     return error.message
 

@@ -11,6 +11,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     """Usage, configuration or input-file error; nothing was sent."""
     STOPPED = 3
-    """The run stopped early (access denied, quota, interrupted); a re-run continues."""
+    """The run stopped early (access denied, quota, no answer, journal error, interrupted);
+    a re-run continues."""
     LOCKED = 4
     """Another run holds the journal."""

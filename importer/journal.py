@@ -11,8 +11,10 @@ exists precisely so that re-runs do not depend on Amazon Connect remembering Cli
 fsyncs per row cost nothing noticeable.
 
 One run at a time: a lock file beside the journal is held with ``fcntl.flock`` for the life
-of the Journal, holding the owner's pid and start time. The OS drops the lock when its
+of the Journal, holding the owner's pid, host and start time. The OS drops the lock when its
 process dies, however it dies, so a killed run's lock is taken over by the next one.
+
+Every failure to open, read or write the journal is a JournalError naming it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import fcntl
 import hashlib
 import json
 import os
+import re
+import socket
 import sqlite3
 import threading
 from collections import Counter
@@ -32,7 +36,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from importer.errors import JournalLockedError, UsageError
+from importer.errors import JournalError, JournalLockedError
 
 APP_DIR = "connect-task-importer"
 FILE_NAME = "journal.sqlite3"
@@ -40,6 +44,11 @@ ENV_VAR = "TASK_IMPORTER_JOURNAL"
 SCHEMA_VERSION = 4
 _CHUNK = 500
 """Tokens per query of the lookups by many tokens (well under SQLite's 999 parameters)."""
+_FIX = (
+    "give --journal (or $TASK_IMPORTER_JOURNAL) a file in a folder this user can create and "
+    "write, on a disk with room"
+)
+_HOLDER = re.compile(r"pid (\d+) on (\S+),")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -135,6 +144,14 @@ class Entry:
     """The token of the row this one was first sent as, when retry sent an edit of that row
     under this new token ('' otherwise): the first of the chain, however many edits."""
 
+    @property
+    def unanswered(self) -> bool:
+        """A request went out and no ContactId was recorded for it: in flight, or marked
+        created without one (as version 0.1.0 did with any 200 answer)."""
+        return self.status is JournalStatus.IN_FLIGHT or (
+            self.status is JournalStatus.CREATED and not self.contact_id
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class CreatedTask:
@@ -190,19 +207,33 @@ class _Lock:
 
     def __init__(self, journal: Path) -> None:
         self.path = journal.with_name(journal.name + ".lock")
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            raise JournalError(
+                f"journal {journal} cannot be opened: its lock file {self.path} cannot be "
+                f"created ({error.strerror}); {_FIX}"
+            ) from None
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(self._fd, 4096, 0).decode(errors="replace").strip()
             os.close(self._fd)
-            raise JournalLockedError(
-                f"journal {journal} is in use by another run ({holder or 'holder unknown'}); "
-                "wait for it to finish, or give this run its own journal with --journal"
-            ) from None
+            raise JournalLockedError(_locked_message(journal, holder)) from None
         started = dt.datetime.now().astimezone().isoformat(sep=" ", timespec="seconds")
-        os.ftruncate(self._fd, 0)
-        os.pwrite(self._fd, f"pid {os.getpid()}, started {started}\n".encode(), 0)
+        try:
+            os.ftruncate(self._fd, 0)
+            os.pwrite(
+                self._fd,
+                f"pid {os.getpid()} on {socket.gethostname()}, started {started}\n".encode(),
+                0,
+            )
+        except OSError as error:
+            self.release()
+            raise JournalError(
+                f"journal {journal} cannot be opened: its lock file {self.path} cannot be "
+                f"written ({error.strerror}); {_FIX}"
+            ) from None
 
     def release(self) -> None:
         if self._fd >= 0:
@@ -210,12 +241,30 @@ class _Lock:
             self._fd = -1
 
 
+def _locked_message(journal: Path, holder: str) -> str:
+    """Who holds the journal and how to find out whether it still runs."""
+    message = f"journal {journal} is in use by another run ({holder or 'holder unknown'}); "
+    match = _HOLDER.match(holder)
+    if match:
+        pid, host = match.groups()
+        message += f"wait for it to finish: `ps -p {pid}` on {host} shows whether it still runs"
+    else:
+        message += "wait for it to finish"
+    return message + ". A lock left by a process that has died is taken over automatically"
+
+
 class Journal:
     """The journal at ``path``, locked for this process until :meth:`close`. Thread-safe."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as error:
+            raise JournalError(
+                f"journal {self.path} cannot be opened: its folder {self.path.parent} cannot "
+                f"be created ({error.strerror}); {_FIX}"
+            ) from None
         self.run_id: int | None = None
         self._mutex = threading.Lock()
         self._lock = _Lock(self.path)
@@ -229,11 +278,11 @@ class Journal:
         try:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as error:
-            raise UsageError(f"journal {self.path} cannot be opened: {error}") from error
+            raise JournalError(f"journal {self.path} cannot be opened: {error}; {_FIX}") from error
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise UsageError(
+                raise JournalError(
                     f"journal {self.path} was written by a newer connect-task-importer; "
                     "upgrade, or use another journal"
                 )
@@ -244,7 +293,7 @@ class Journal:
                 _migrate(db)
         except sqlite3.DatabaseError as error:
             db.close()
-            raise UsageError(f"journal {self.path} cannot be used: {error}") from error
+            raise JournalError(f"journal {self.path} cannot be used: {error}; {_FIX}") from error
         except BaseException:
             db.close()
             raise
@@ -273,7 +322,12 @@ class Journal:
         with self._mutex:
             if self._db is None:
                 raise RuntimeError("the journal is closed")
-            return self._db.execute(sql, parameters)
+            try:
+                return self._db.execute(sql, parameters)
+            except sqlite3.Error as error:
+                raise JournalError(
+                    f"journal {self.path} cannot be read or written: {error}"
+                ) from error
 
     # --- runs -------------------------------------------------------------------------------
 
@@ -350,7 +404,8 @@ class Journal:
             "run_id, first_sent_at, updated_at, origin_token) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (client_token) DO UPDATE SET status = excluded.status, "
-            "maybe_created = tasks.maybe_created OR tasks.status = 'in_flight', "
+            "maybe_created = tasks.maybe_created OR tasks.status = 'in_flight' "
+            "OR (tasks.status = 'created' AND tasks.contact_id = ''), "
             "batch_id = excluded.batch_id, row_number = excluded.row_number, "
             "request_sha256 = excluded.request_sha256, run_id = excluded.run_id, "
             "updated_at = excluded.updated_at, origin_token = CASE "
@@ -415,7 +470,8 @@ class Journal:
     def created_tasks(self, batch_id: str) -> list[CreatedTask]:
         """Every task created in a batch (one query)."""
         cursor = self._execute(
-            f"SELECT {_CREATED_COLUMNS} FROM tasks WHERE batch_id = ? AND status = 'created'",
+            f"SELECT {_CREATED_COLUMNS} FROM tasks WHERE batch_id = ? AND status = 'created' "
+            "AND contact_id != ''",
             (batch_id,),
         )
         return [CreatedTask(*row) for row in cursor.fetchall()]
@@ -427,7 +483,8 @@ class Journal:
         found: dict[str, CreatedTask] = {}
         by_origin = self._select_in(
             f"SELECT {_CREATED_COLUMNS} FROM tasks WHERE origin_token IN ({{}}) "
-            "AND origin_token != '' AND status = 'created' ORDER BY updated_at, rowid",
+            "AND origin_token != '' AND status = 'created' AND contact_id != '' "
+            "ORDER BY updated_at, rowid",
             wanted,
         )
         for row in by_origin:  # oldest first: the newest one stays
@@ -435,7 +492,7 @@ class Journal:
             found[task.origin_token] = task
         own = self._select_in(
             f"SELECT {_CREATED_COLUMNS} FROM tasks WHERE client_token IN ({{}}) "
-            "AND status = 'created'",
+            "AND status = 'created' AND contact_id != ''",
             wanted,
         )
         for row in own:

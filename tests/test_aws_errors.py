@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
+from collections.abc import Iterator
+
 import botocore.exceptions as bce
 import botocore.session
 import pytest
@@ -50,21 +54,73 @@ def test_every_declared_error_is_in_the_map(code: str, status: int) -> None:
 
 
 TRANSPORT = [
-    (bce.ConnectionClosedError(endpoint_url=URL), True),
-    (bce.ReadTimeoutError(endpoint_url=URL), True),
-    (bce.EndpointConnectionError(endpoint_url=URL), False),
-    (bce.ConnectTimeoutError(endpoint_url=URL), False),
+    (bce.ConnectionClosedError(endpoint_url=URL), True, False),
+    (bce.ReadTimeoutError(endpoint_url=URL), True, True),
+    (bce.EndpointConnectionError(endpoint_url=URL), False, True),
+    (bce.ConnectTimeoutError(endpoint_url=URL), False, True),
 ]
 
 
-@pytest.mark.parametrize(("exception", "maybe_created"), TRANSPORT)
-def test_transport_errors_are_transient(exception: Exception, maybe_created: bool) -> None:
+@pytest.mark.parametrize(("exception", "maybe_created", "no_answer"), TRANSPORT)
+def test_transport_errors_are_transient(
+    exception: Exception, maybe_created: bool, no_answer: bool
+) -> None:
     error = classify(exception)
     assert error is not None
     assert error.kind is ErrorKind.TRANSIENT
     assert error.retryable
     assert error.code == type(exception).__name__
     assert error.maybe_created is maybe_created
+    assert error.no_answer is no_answer
+
+
+class OneAnswer(http.server.BaseHTTPRequestHandler):
+    """Answers every request with HTTP 200 and ``body``."""
+
+    body = b""
+
+    def do_PUT(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def answering() -> Iterator[str]:
+    """The URL of a server that answers 200 with ``OneAnswer.body``."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), OneAnswer)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"null", b"[]", b'"text"', b"\xff\xfe<html>", b"<html>Sign in</html>", b"", b"{}"]
+    + [b'{"ContactId": %s}' % value for value in (b"null", b'""', b'"  "', b"5", b"{}")],
+)
+def test_a_200_without_a_contact_id_is_an_unclear_answer_that_may_have_created_a_task(
+    answering: str, body: bytes
+) -> None:
+    OneAnswer.body = body
+    client = aws.make_client(region="us-east-1", endpoint_url=answering)
+    with pytest.raises(aws.UnclearAnswer) as raised:
+        aws.contact_id(client.start_task_contact(InstanceId="i", ContactFlowId="f", Name="n"))
+    error = classify(raised.value)
+    assert error is not None
+    assert (error.kind, error.code, error.http_status) == (ErrorKind.TRANSIENT, "NoContactId", 200)
+    assert error.retryable and error.maybe_created and not error.no_answer
+    assert "without a ContactId" in error.message
+
+
+def test_a_contact_id_is_taken_as_it_is() -> None:
+    assert aws.contact_id({"ContactId": "c-1", "ContactArn": "arn"}) == "c-1"
 
 
 @pytest.mark.parametrize(

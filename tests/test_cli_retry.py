@@ -559,6 +559,39 @@ def test_a_lost_answer_is_remembered_through_a_later_refusal_so_an_edit_makes_no
     assert row4["error_code"] == "IdempotentParameterMismatchException"
 
 
+def test_rows_sent_before_a_run_stopped_are_retried_with_their_tokens_even_when_edited(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox(latency_ms=(5_000, 5_000))  # tasks are created, answers come too late
+    rows = [[f"Task {i}", f"Call back about order {i}"] for i in range(12)]
+    source = write_tasks(tmp_path / "tasks.csv", ["Name", "Description"], rows)
+    args = ["--read-timeout", "0.2", "--concurrency", "2"]
+    assert main(cli_args("run", source, sb, tmp_path, *args)) == 3  # nothing ever answered
+    results = tmp_path / "tasks.results.csv"
+    first = {line["row"]: line for line in read_results(results)}
+    sent = {row for row, line in first.items() if line["attempts"]}
+    assert {first[row]["status"] for row in sent} == {"failed"}
+    assert {line["status"] for row, line in first.items() if row not in sent} == {"not_attempted"}
+    created = sb.counters()["created"]
+    assert created == len(sent)
+    edited = min(sent, key=int)
+    sb.configure(latency_ms=(0, 0))
+
+    assert edit_results(results, lambda line: {"Name": "Edited"} if line["row"] == edited else None)
+    assert main(cli_args("retry", results, sb, tmp_path)) == 1
+
+    assert sb.counters()["created"] == created + 12 - len(sent), "an edit made a second task"
+    tasks_by_token(sb)
+    got = {line["row"]: line for line in read_results(results)}
+    assert (got[edited]["status"], got[edited]["client_token"]) == (
+        "failed",
+        first[edited]["client_token"],
+    )
+    assert got[edited]["error_code"] == "IdempotentParameterMismatchException"
+    assert {got[row]["status"] for row in sent - {edited}} == {"already_created"}
+    assert {line["status"] for row, line in got.items() if row not in sent} == {"created"}
+
+
 def test_an_edited_row_whose_first_attempt_created_nothing_is_created_once(
     sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:

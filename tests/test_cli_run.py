@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +25,7 @@ from cli_runs import (
     WAIT_S,
     cli_args,
     journal_tokens,
+    log_messages,
     results_of,
     start_child,
     statuses,
@@ -32,6 +35,11 @@ from cli_runs import (
     write_input,
 )
 from spreadsheets import read_results, write_xlsx
+
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None  # type: ignore[assignment]
 
 from importer.cli import main
 from importer.journal import Journal
@@ -138,10 +146,18 @@ def test_identical_rows_are_distinct_tasks(sandbox: Callable[..., Sandbox], tmp_
 # --- faults, crashes, interruptions --------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "faults",
+    [
+        {"fail_rate": 0.10, "drop_before_rate": 0.05, "drop_after_rate": 0.08, "seed": 11},
+        {"bad_200_rate": 0.3, "seed": 4},  # a proxy's login page, an empty body, {}...
+    ],
+    ids=["errors-and-drops", "200s-without-a-contact-id"],
+)
 def test_faults_still_create_every_row_exactly_once(
-    sandbox: Callable[..., Sandbox], tmp_path: Path
+    sandbox: Callable[..., Sandbox], tmp_path: Path, faults: dict[str, float]
 ) -> None:
-    sb = sandbox(fail_rate=0.10, drop_before_rate=0.05, drop_after_rate=0.08, seed=11)
+    sb = sandbox(**faults)
     source = write_input(tmp_path / "tasks.csv", task_rows(200))
 
     assert main(cli_args("run", source, sb, tmp_path)) == 0
@@ -156,6 +172,44 @@ def test_faults_still_create_every_row_exactly_once(
     for line in lines:
         assert line["contact_id"] == by_token[line["client_token"]]["ContactId"]
     assert sum(int(line["attempts"]) for line in lines) > 200, "no row was retried"
+    assert set(journal_tokens(tmp_path / "j.sqlite3").values()) == {"created"}
+
+
+def test_200_answers_that_are_never_a_contact_id_fail_the_rows_and_a_later_run_creates_them(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox(bad_200_rate=1.0, seed=1)
+    source = write_input(tmp_path / "tasks.csv", task_rows(4))
+    args = cli_args("run", source, sb, tmp_path, "--max-attempts", "3")
+
+    assert main(args) == 1
+
+    assert sb.counters()["bad_200"] == 12
+    assert sb.tasks() == []
+    lines = results_of(source)
+    assert statuses(lines) == {"failed": 4}
+    for line in lines:
+        assert (line["error_code"], line["contact_id"], line["attempts"]) == (
+            "NoContactId",
+            "",
+            "3",
+        )
+        assert "without a ContactId" in line["error_message"]
+        assert "a task may have been created" in line["error_message"]
+    journal = journal_tokens(tmp_path / "j.sqlite3")
+    assert set(journal.values()) == {"failed"}  # never "created" without a ContactId
+    capsys.readouterr()
+
+    sb.configure(bad_200_rate=0.0)
+    assert main(args) == 0
+
+    assert sb.counters()["created"] == 4
+    by_token = tasks_by_token(sb)
+    lines = results_of(source)
+    assert statuses(lines) == {"created": 4}
+    assert {line["client_token"]: line["contact_id"] for line in lines} == {
+        token: task["ContactId"] for token, task in by_token.items()
+    }
 
 
 def test_kill_9_mid_run_then_rerun_creates_every_row_exactly_once(
@@ -245,7 +299,108 @@ def test_sigterm_stops_cleanly_with_complete_results_and_a_rerun_finishes(
     assert {line["client_token"] for line in after} == set(by_token)
 
 
+def test_rows_sent_before_an_interrupt_say_a_task_may_exist_and_only_unsent_rows_are_not_attempted(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox(fail_rate=1.0, latency_ms=(5, 10), seed=6)  # every attempt a 500: retried
+    rows = 60
+    source = write_input(tmp_path / "tasks.csv", task_rows(rows))
+    args = cli_args("run", source, sb, tmp_path)
+    process, log = start_child(args, tmp_path)
+    wait_until(lambda: sb.counters()["requests"] >= 30, process, log)
+    process.send_signal(signal.SIGTERM)
+
+    assert process.wait(timeout=WAIT_S) == 3, log.read_text()
+    output = log.read_text()
+    assert "STOPPED EARLY: interrupted by SIGTERM" in output
+    lines = results_of(source)
+    counts = statuses(lines)
+    assert set(counts) == {"failed", "not_attempted"}, counts
+    for line in lines:
+        if line["attempts"]:  # sent: a 500 may have created its task
+            assert line["status"] == "failed"
+            assert line["error_code"] == "InternalServiceException"
+            assert "SIGTERM" in line["error_message"]
+            assert "a task may have been created" in line["error_message"]
+            assert "resends the same ClientToken and reconciles it" in line["error_message"]
+        else:
+            assert line["status"] == "not_attempted"
+            assert line["error_message"].startswith("not sent: the run stopped")
+    sent = {line["client_token"] for line in lines if line["attempts"]}
+    journal = journal_tokens(tmp_path / "j.sqlite3")
+    assert {token for token, status in journal.items() if status == "in_flight"} == sent
+
+    sb.configure(fail_rate=0.0)
+    assert main(args) == 0
+
+    assert sb.counters()["created"] == rows
+    by_token = tasks_by_token(sb)
+    assert {line["client_token"] for line in results_of(source)} == set(by_token)
+
+
+def test_a_second_interrupt_stops_waiting_for_requests_in_flight(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox(latency_ms=(300_000, 300_000))  # answers come after 5 minutes
+    rows = 6
+    source = write_input(tmp_path / "tasks.csv", task_rows(rows))
+    args = cli_args("run", source, sb, tmp_path)
+    process, log = start_child(args, tmp_path)
+    wait_until(lambda: sb.counters()["requests"] == rows, process, log)
+    process.send_signal(signal.SIGINT)
+    wait_until(lambda: "finishing requests in flight" in log.read_text(), process, log)
+    process.send_signal(signal.SIGINT)
+
+    assert process.wait(timeout=WAIT_S) == 3, log.read_text()
+    output = log.read_text()
+    assert "SIGINT again: not waiting for the requests in flight" in output
+    assert "STOPPED EARLY: interrupted by SIGINT" in output
+    assert "Traceback" not in output
+    lines = results_of(source)
+    assert statuses(lines) == {"failed": rows}
+    for line in lines:
+        assert (line["error_code"], line["attempts"]) == ("NoAnswer", "1")
+        assert "before Amazon Connect answered" in line["error_message"]
+        assert "a task may have been created" in line["error_message"]
+    assert set(journal_tokens(tmp_path / "j.sqlite3").values()) == {"in_flight"}
+
+    sb.configure(latency_ms=(0, 0))
+    assert main(args) == 0
+
+    assert sb.counters()["created"] == rows
+    by_token = tasks_by_token(sb)
+    after = results_of(source)
+    assert statuses(after) == {"already_created": rows}
+    assert all(line["error_message"].startswith("reconciled: ") for line in after)
+    assert {line["client_token"] for line in after} == set(by_token)
+
+
 # --- runs that must stop ---------------------------------------------------------------
+
+
+def test_an_endpoint_that_never_answers_stops_the_run_after_the_first_requests(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox(latency_ms=(5_000, 5_000))
+    source = write_input(tmp_path / "tasks.csv", task_rows(40))
+    args = cli_args("run", source, sb, tmp_path, "--read-timeout", "0.2", "--concurrency", "2")
+
+    assert main(args) == 3
+
+    out = capsys.readouterr().err
+    assert "STOPPED EARLY: no answer came from the endpoint" in out
+    assert "ReadTimeoutError" in out
+    assert "--endpoint-url" in out
+    requests = sb.counters()["requests"]
+    assert 5 <= requests <= 5 + 2 - 1  # the first 5 (breaker rows), and one more in flight
+    lines = results_of(source)
+    assert sum(int(line["attempts"] or 0) for line in lines) == requests
+    for line in lines:
+        if line["attempts"]:
+            assert (line["status"], line["error_code"]) == ("failed", "ReadTimeoutError")
+            assert "a task may have been created" in line["error_message"]
+        else:
+            assert line["status"] == "not_attempted"
 
 
 def test_access_denied_stops_at_once_and_a_rerun_continues(
@@ -296,20 +451,26 @@ def test_active_task_cap_stops_and_a_rerun_after_closing_tasks_finishes(
     assert "run the same command again to continue" in out
     assert sb.counters()["created"] == 50
     lines = results_of(source)
-    assert statuses(lines) == {"created": 50, "not_attempted": 70}
+    counts = statuses(lines)
+    assert counts["created"] == 50
+    assert counts["failed"] + counts["not_attempted"] == 70
+    assert 1 <= counts["failed"] <= sb.counters()["quota_exceeded"]
     for line in lines:
-        if line["status"] == "not_attempted":
+        if line["status"] in ("failed", "not_attempted"):
             assert line["contact_id"] == ""
             assert "active-task quota" in line["error_message"]
+        if line["status"] == "failed":  # sent and refused: nothing was created
+            assert line["error_code"] == "ServiceQuotaExceededException"
+            assert "no task was created" in line["error_message"]
+        if line["status"] == "not_attempted":
+            assert line["attempts"] == ""
 
     assert sb.close_tasks() == 50
     assert main(args) == 3
     assert sb.counters()["created"] == 100
-    assert statuses(results_of(source)) == {
-        "already_created": 50,
-        "created": 50,
-        "not_attempted": 20,
-    }
+    counts = statuses(results_of(source))
+    assert (counts["already_created"], counts["created"]) == (50, 50)
+    assert counts["failed"] + counts["not_attempted"] == 20
 
     assert sb.close_tasks() == 50
     assert main(args) == 0
@@ -331,12 +492,103 @@ def test_a_second_run_on_a_held_journal_exits_4_naming_the_holder(
     with Journal(tmp_path / "j.sqlite3"):
         assert main(args) == 4
     err = capsys.readouterr().err
-    assert f"pid {os.getpid()}" in err
-    assert "in use by another run" in err
+    host = socket.gethostname()
+    assert f"in use by another run (pid {os.getpid()} on {host}, started " in err
+    assert f"wait for it to finish: `ps -p {os.getpid()}` on {host} shows whether" in err
+    assert "a process that has died is taken over automatically" in err
+    assert "--journal" not in err  # two journals on one inbox would defeat the lock
     assert sb.counters()["requests"] == 0
 
     assert main(args) == 0
     assert sb.counters()["created"] == 10
+
+
+# --- the journal ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "proc"])
+def test_a_journal_that_cannot_be_opened_is_one_line_and_exit_2_and_nothing_is_sent(
+    sandbox: Callable[..., Sandbox],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    where: str,
+) -> None:
+    if where == "proc" and not Path("/proc/version").is_file():
+        pytest.skip("no /proc/version on this system")
+    sb = sandbox()
+    source = write_input(tmp_path / "tasks.csv", task_rows(5))
+    (tmp_path / "a-file").write_text("a file, not a folder")
+    journal = {"under-a-file": str(tmp_path / "a-file" / "j.sqlite3"), "proc": "/proc/version"}
+    args = cli_args("run", source, sb, tmp_path, "--journal", journal[where])
+
+    assert main(args) == 2
+
+    err = capsys.readouterr().err
+    log_messages(err)  # every line a log line: no traceback
+    errors = [line for line in err.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, err
+    assert f"journal {journal[where]} cannot be opened" in errors[0]
+    assert "give --journal" in errors[0]
+    assert sb.counters()["requests"] == 0
+    assert not source.with_name("tasks.results.csv").exists()
+
+
+DISK_LIMIT = 200_000
+"""Bytes a child run may write to one file: its journal's WAL (about 45 KB once opened, then
+about 17 KB a row) passes it after about 9 rows; its results file (60 rows, under 20 KB)
+never does."""
+
+
+def limit_file_size() -> None:
+    """In the child: files cannot grow past DISK_LIMIT, and a write past it fails with EFBIG
+    (as on a full disk) instead of killing the process with SIGXFSZ."""
+    assert resource is not None
+    resource.setrlimit(resource.RLIMIT_FSIZE, (DISK_LIMIT, DISK_LIMIT))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+@pytest.mark.skipif(resource is None, reason="needs the resource module (POSIX)")
+def test_a_journal_that_fills_its_disk_mid_run_stops_with_exit_3_and_complete_results(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox(latency_ms=(2, 5), seed=8)
+    rows = 60
+    source = write_input(tmp_path / "tasks.csv", task_rows(rows))
+    args = cli_args("run", source, sb, tmp_path, rate="200")
+    journal = tmp_path / "j.sqlite3"
+
+    child = subprocess.run(
+        [sys.executable, "-m", "importer", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=WAIT_S,
+        preexec_fn=limit_file_size,
+    )
+
+    assert child.returncode == 3, child.stderr
+    assert "Traceback" not in child.stderr
+    assert f"STOPPED EARLY: journal {journal} cannot be read or written" in child.stderr
+    created = {task["ContactId"] for task in sb.tasks()}
+    assert 0 < len(created) < rows
+    lines = results_of(source)
+    assert len(lines) == rows
+    assert created == {line["contact_id"] for line in lines} - {""}
+    unrecorded = [line for line in lines if "journal could not record it" in line["error_message"]]
+    assert all(line["status"] == "created" and line["contact_id"] for line in unrecorded)
+    assert set(statuses(lines)) <= {"created", "not_attempted"}
+    requests_before = sb.counters()["requests"]
+
+    assert main(args) == 0
+
+    assert sb.counters()["created"] == rows
+    by_token = tasks_by_token(sb)
+    after = results_of(source)
+    assert set(statuses(after)) <= DONE
+    assert {line["client_token"]: line["contact_id"] for line in after} == {
+        token: task["ContactId"] for token, task in by_token.items()
+    }
+    assert sb.counters()["requests"] - requests_before == rows - len(created) + len(unrecorded)
 
 
 # --- sending nothing -----------------------------------------------------------------------

@@ -153,7 +153,8 @@ def parse(*args: str) -> argparse.Namespace:
 def test_options_become_the_sandbox_config():
     options = (
         "--rate 0.5 --burst 3 --active-task-cap 10 --latency-ms 50 150 --fail-rate 0.05 "
-        "--drop-before-rate 0.01 --drop-after-rate 0.02 --access-denied --seed 9 "
+        "--drop-before-rate 0.01 --drop-after-rate 0.02 --bad-200-rate 0.03 --access-denied "
+        "--seed 9 "
         "--ledger tasks.jsonl --instance-id inst --quick-connect-id qc-1 --quick-connect-id qc-2"
     )
 
@@ -166,6 +167,7 @@ def test_options_become_the_sandbox_config():
         0.01,
         0.02,
     )
+    assert config.bad_200_rate == 0.03
     assert config.access_denied
     assert config.seed == 9
     assert config.ledger_path == Path("tasks.jsonl")
@@ -184,7 +186,13 @@ def test_the_defaults_are_the_documented_quota_and_ids():
 
 @pytest.mark.parametrize(
     "args",
-    [["--fail-rate", "1.5"], ["--burst", "0"], ["--rate", "-1"], ["--port", "-1"]],
+    [
+        ["--fail-rate", "1.5"],
+        ["--bad-200-rate", "2"],
+        ["--burst", "0"],
+        ["--rate", "-1"],
+        ["--port", "-1"],
+    ],
     ids=lambda args: " ".join(args),
 )
 def test_values_out_of_range_are_usage_errors(args, capsys):

@@ -87,6 +87,7 @@ def test_a_config_file_drives_a_run_and_the_command_line_overrides_it(
         ("rat = 5", "unknown key 'rat'; did you mean 'rate'?"),
         ('rate = "fast"', "rate: 'fast' is not accepted"),
         ('no-progress = "yes"', "no-progress must be true or false"),
+        ("read-timeout = 0", "read-timeout: 0 is not accepted: '0' is not a number of seconds"),
         ("rate = [", "is not valid TOML"),
     ],
 )
@@ -569,4 +570,5 @@ def test_the_shipped_config_template_names_only_known_options() -> None:
 
     assert args.inputs == ["/srv/task-drop/inbox"]
     assert (args.rate, args.no_progress, args.region) == (2.0, True, "eu-west-2")
+    assert (args.connect_timeout, args.read_timeout) == (5.0, 30.0)
     assert parse(["validate", "--config", str(template)]).results_dir == "/srv/task-drop/results"

@@ -7,6 +7,7 @@ here asserts on time: counts only.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -312,11 +313,12 @@ def stop_during_backoff(tmp_path: Path, error: Exception) -> tuple[Outcome, Jour
 def test_stop_after_an_unanswered_send_keeps_the_row_in_flight_for_reconciling(tmp_path: Path):
     outcome, journaled = stop_during_backoff(tmp_path, bce.ReadTimeoutError(endpoint_url="x"))
     assert (outcome.status, outcome.error_code, outcome.attempts) == (
-        Status.NOT_ATTEMPTED,
+        Status.FAILED,
         "ReadTimeoutError",
         1,
     )
-    assert "same ClientToken" in outcome.error_message
+    assert "a task may have been created" in outcome.error_message
+    assert "resends the same ClientToken and reconciles it" in outcome.error_message
     assert journaled is JournalStatus.IN_FLIGHT
     _, (again,) = run(FakeClient(), tmp_path / "j.db", make_rows(1))
     assert again.status is Status.ALREADY_CREATED
@@ -325,10 +327,68 @@ def test_stop_after_an_unanswered_send_keeps_the_row_in_flight_for_reconciling(t
 
 def test_stop_after_a_throttle_leaves_the_row_known_not_created(tmp_path: Path):
     outcome, journaled = stop_during_backoff(tmp_path, client_error("ThrottlingException", 429))
-    assert (outcome.status, outcome.error_code) == (Status.NOT_ATTEMPTED, "ThrottlingException")
+    assert (outcome.status, outcome.error_code) == (Status.FAILED, "ThrottlingException")
+    assert "no task was created" in outcome.error_message
+    assert "a re-run sends it again" in outcome.error_message
     assert journaled is JournalStatus.NOT_ATTEMPTED
     _, (again,) = run(FakeClient(), tmp_path / "j.db", make_rows(1))
     assert (again.status, again.error_message) == (Status.CREATED, "")
+
+
+def test_abandon_reports_the_rows_in_flight_at_once_and_a_late_answer_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    answer = threading.Event()
+    client = FakeClient(lambda _, __: answer.wait(30) and None)
+    outcomes: list[Outcome] = []
+    with Journal(tmp_path / "j.db") as journal:
+        executor = Executor(client, journal, QUICK)
+
+        def abandon_once_four_are_sent() -> None:
+            while len(client.calls) < 4:
+                time.sleep(0.005)
+            executor.abandon("interrupted twice")
+
+        threading.Thread(target=abandon_once_four_are_sent).start()
+        report = executor.run(make_rows(6), outcomes.append)
+
+    assert report.stopped_early
+    assert not answer.is_set()
+    by_status = {o.status: o for o in outcomes}
+    assert statuses(outcomes) == {Status.FAILED: 4, Status.NOT_ATTEMPTED: 2}
+    assert (by_status[Status.FAILED].error_code, by_status[Status.FAILED].attempts) == (
+        "NoAnswer",
+        1,
+    )
+    answer.set()  # the answers arrive after the journal was closed
+    for thread in threading.enumerate():
+        if thread.name == "importer-row":
+            thread.join(timeout=30)
+    with Journal(tmp_path / "j.db") as journal:
+        assert journal.counts() == {JournalStatus.IN_FLIGHT: 4}
+    assert len(client.calls) == 4
+
+
+def test_the_first_requests_all_unanswered_stop_the_run_but_not_once_one_was_answered(
+    tmp_path: Path,
+) -> None:
+    def time_out(_: dict[str, Any], number: int) -> None:
+        if number > first_answered:
+            raise bce.ReadTimeoutError(endpoint_url="http://black-hole")
+        raise client_error("InternalServiceException", 500)
+
+    settings = replace(QUICK, concurrency=1, max_attempts=2)
+    first_answered = 0
+    report, outcomes = run(FakeClient(time_out), tmp_path / "a.db", make_rows(20), settings)
+    assert report.stopped_early
+    assert "no answer came from the endpoint" in (report.stop_reason or "")
+    assert report.calls == settings.breaker_rows
+    assert sum(o.attempts for o in outcomes) == settings.breaker_rows
+
+    first_answered = 1  # an error answer first: the endpoint answers
+    report, outcomes = run(FakeClient(time_out), tmp_path / "b.db", make_rows(3), settings)
+    assert not report.stopped_early
+    assert statuses(outcomes) == {Status.FAILED: 3}
 
 
 class RecordingProgress:
@@ -397,6 +457,40 @@ def test_quota_refusal_of_a_row_with_previous_contact_fails_only_that_row(tmp_pa
     assert (failed.row, failed.attempts) == (rows[2].number, 2)
     assert "12 tasks per previous contact" in failed.error_message
     assert not report.stopped_early
+
+
+def test_a_row_out_of_attempts_on_the_active_task_quota_is_failed_not_unattempted(tmp_path: Path):
+    def full(_: dict[str, Any], __: int) -> None:
+        raise client_error("ServiceQuotaExceededException", 402, "too many active tasks")
+
+    settings = replace(QUICK, concurrency=1, max_attempts=1)
+    report, (outcome,) = run(FakeClient(full), tmp_path / "j.db", make_rows(1), settings)
+    assert not report.stopped_early
+    assert (outcome.status, outcome.attempts) == (Status.FAILED, 1)
+    assert "refused by the active-task quota (too many active tasks)" in outcome.error_message
+
+
+def test_a_row_journaled_created_without_a_contact_id_is_resent_and_reconciled(tmp_path: Path):
+    rows = make_rows(2)
+    with Journal(tmp_path / "j.db") as journal:  # as version 0.1.0 journaled a bad 200 answer
+        for row in rows:
+            journal.mark_in_flight(
+                row.client_token, row_number=row.number, batch_id="b", request_sha256=""
+            )
+        journal.record(rows[0].client_token, JournalStatus.CREATED, attempts=1, contact_id="")
+        journal.record(rows[1].client_token, JournalStatus.CREATED, attempts=1, contact_id="c-1")
+
+    client = FakeClient()
+    _, outcomes = run(client, tmp_path / "j.db", rows)
+
+    assert [call["ClientToken"] for call in client.calls] == [rows[0].client_token]
+    first, second = sorted(outcomes, key=lambda outcome: outcome.row)
+    assert (first.status, first.contact_id) == (
+        Status.ALREADY_CREATED,
+        f"contact-{rows[0].client_token}",
+    )
+    assert first.error_message.startswith("reconciled: ")
+    assert (second.status, second.contact_id) == (Status.ALREADY_CREATED, "c-1")
 
 
 def test_an_unexpected_exception_is_not_swallowed(tmp_path: Path) -> None:
@@ -542,8 +636,14 @@ def test_active_task_cap_stops_cleanly_and_a_rerun_finishes(
     report, first = run(client, journal, rows)
     counts = statuses(first)
     assert counts[Status.CREATED] == 10
-    assert counts[Status.NOT_ATTEMPTED] == 20
-    assert Status.FAILED not in counts
+    refused = [o for o in first if o.status is Status.FAILED]
+    assert refused, "no row was refused by the quota"
+    assert counts[Status.NOT_ATTEMPTED] == 20 - len(refused)
+    for outcome in refused:  # sent and refused: not "not attempted", and nothing created
+        assert outcome.error_code == "ServiceQuotaExceededException"
+        assert outcome.attempts >= 1
+        assert "no task was created" in outcome.error_message
+    assert all(o.attempts == 0 for o in first if o.status is Status.NOT_ATTEMPTED)
     assert report.stopped_early
     assert "active tasks" in (report.stop_reason or "")
     assert "continues where this run stopped" in (report.stop_reason or "")

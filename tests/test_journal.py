@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from importer.errors import JournalLockedError, UsageError
+from importer.errors import JournalError, JournalLockedError
 from importer.exitcodes import ExitCode
 from importer.journal import (
     ENV_VAR,
@@ -101,8 +102,12 @@ def test_second_journal_on_the_same_file_is_refused_with_the_holders_pid(path: P
     with Journal(path):
         with pytest.raises(JournalLockedError) as refused:
             Journal(path)
-        assert f"pid {os.getpid()}" in str(refused.value)
-        assert "started" in str(refused.value)
+        message = str(refused.value)
+        host = socket.gethostname()
+        assert f"pid {os.getpid()} on {host}, started" in message
+        assert f"wait for it to finish: `ps -p {os.getpid()}` on {host} shows whether" in message
+        assert "taken over automatically" in message
+        assert "--journal" not in message  # a second journal would defeat the lock
         assert refused.value.exit_code == ExitCode.LOCKED
     Journal(path).close()
 
@@ -128,7 +133,7 @@ def test_killed_run_leaves_in_flight_rows_and_its_lock_is_taken_over(path: Path)
     try:
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "ready"
-        with pytest.raises(JournalLockedError, match=f"pid {child.pid}, started"):
+        with pytest.raises(JournalLockedError, match=f"pid {child.pid} on .*, started"):
             Journal(path)
     finally:
         child.send_signal(signal.SIGKILL)
@@ -143,11 +148,12 @@ def test_killed_run_leaves_in_flight_rows_and_its_lock_is_taken_over(path: Path)
     assert f"pid {os.getpid()}" in path.with_name(path.name + ".lock").read_text()
 
 
-def test_a_file_that_is_not_a_journal_is_a_usage_error(tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_journal_is_a_journal_error(tmp_path: Path) -> None:
     bogus = tmp_path / "notes.txt"
     bogus.write_text("this is not a database\n" * 100)
-    with pytest.raises(UsageError, match="cannot be used"):
+    with pytest.raises(JournalError, match="cannot be used") as refused:
         Journal(bogus)
+    assert refused.value.exit_code == ExitCode.USAGE
     Journal(tmp_path / "fine.sqlite3").close()
 
 
@@ -155,7 +161,7 @@ def test_newer_schema_is_refused(path: Path) -> None:
     Journal(path).close()
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA user_version=99")
-    with pytest.raises(UsageError, match="newer"):
+    with pytest.raises(JournalError, match="newer"):
         Journal(path)
 
 

@@ -22,7 +22,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 
 from importer.sandbox import Sandbox, SandboxConfig, defaults
-from importer.sandbox.service import ConnectService
+from importer.sandbox.service import BAD_200_REPLIES, ConnectService
 
 FLOW = defaults.CONTACT_FLOW_IDS[0]
 
@@ -494,6 +494,26 @@ def test_drop_after_commit_raises_connection_closed_error_but_the_task_exists(
     assert (counters["dropped_after"], counters["created"], counters["replays"]) == (1, 1, 1)
 
 
+def test_a_bad_200_is_no_start_task_contact_answer_and_creates_nothing(sandbox, connect_client):
+    emulator = sandbox(bad_200_rate=1.0, seed=3)
+    client = connect_client(emulator.url)
+    seen = set()
+    for _ in range(40):
+        response = client.start_task_contact(**task(ClientToken="row-1"))
+        assert "ContactId" not in response
+        headers = response["ResponseMetadata"]["HTTPHeaders"]
+        seen.add((headers["content-type"], int(headers["content-length"])))
+
+    assert seen == {(reply.content_type, len(reply.raw or b"")) for reply in BAD_200_REPLIES}
+    assert any(content_type.startswith("text/html") for content_type, _ in seen)
+    assert emulator.tasks() == []
+    counters = emulator.counters()
+    assert counters["requests"] == counters["bad_200"] == counters["faults"] == 40
+    emulator.configure(bad_200_rate=0.0)
+    assert client.start_task_contact(**task(ClientToken="row-1"))["ContactId"]
+    assert (emulator.counters()["created"], emulator.counters()["replays"]) == (1, 0)
+
+
 def test_latency_is_drawn_from_the_configured_range():
     service = ConnectService(SandboxConfig(latency_ms=(50, 150), seed=1))
 
@@ -564,6 +584,7 @@ def test_every_request_counts_in_exactly_one_outcome(sandbox, connect_client):
         fail_rate=0.15,
         drop_before_rate=0.1,
         drop_after_rate=0.15,
+        bad_200_rate=0.1,
         seed=5,
     )
     client = connect_client(emulator.url)
@@ -586,12 +607,13 @@ def test_every_request_counts_in_exactly_one_outcome(sandbox, connect_client):
         "rejected",
         "internal_errors",
         "dropped_before",
+        "bad_200",
     )
     assert counters["requests"] == 60 == sum(counters[name] for name in outcomes)
     seen = [name for name in (*outcomes, "dropped_after") if counters[name]]
-    assert len(seen) == 9, counters  # every outcome but access_denied and unsigned
+    assert len(seen) == 10, counters  # every outcome but access_denied and unsigned
     assert counters["faults"] == sum(
-        counters[name] for name in ("internal_errors", "dropped_before", "dropped_after")
+        counters[name] for name in ("internal_errors", "dropped_before", "dropped_after", "bad_200")
     )
     assert counters["created"] == len(emulator.tasks())
 

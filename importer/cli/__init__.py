@@ -22,7 +22,8 @@ EXIT_CODES_HELP = """exit codes:
   1  some rows invalid or failed (see the results files); or, of several inputs, some
      could not be read while others were sent
   2  usage, configuration or input-file error, or a failed preflight check; nothing sent
-  3  run stopped early (access denied, quota, interrupted); a re-run continues
+  3  run stopped early (access denied, quota, no answer from the endpoint, journal not
+     writable, interrupted); a re-run continues
   4  another run holds the journal; nothing sent
 """
 

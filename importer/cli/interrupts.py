@@ -5,7 +5,9 @@ Until rows are being sent (finding, watching, downloading and reading files; all
 where it is running, the command's error path writes its summary, and it exits 3. From the
 moment a run or retry starts sending to the end of the command, a signal goes to the run's
 ``StopRequest`` instead: requests in flight finish, nothing new is sent, and the results,
-journal and summary being written are completed rather than cut short.
+journal and summary being written are completed rather than cut short. A second signal
+stops waiting for the requests in flight: their rows are reported at once (a task may have
+been created; the journal keeps them in flight, so the next run reconciles them).
 """
 
 from __future__ import annotations
@@ -24,19 +26,41 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 class StopRequest:
     """A stop asked for while sending: remembered for the whole run and passed to the
-    executor sending at that moment (if any)."""
+    executor sending at that moment (if any). The second signal abandons the requests in
+    flight."""
 
     def __init__(self) -> None:
         self.reason: str | None = None
+        self.abandon = False
         self.executor: Executor | None = None
 
     def __call__(self, number: int, _frame: object) -> None:
         name = signal.Signals(number).name
         # os.write, not print: a handler that prints while the progress bar writes to
         # stderr can raise "reentrant call" and lose the results file.
-        os.write(2, f"\n{name}: finishing requests in flight, then writing results\n".encode())
-        self.reason = f"interrupted by {name}"
-        if self.executor is not None:
+        if self.reason is None:
+            self.reason = f"interrupted by {name}"
+            os.write(
+                2,
+                f"\n{name}: finishing requests in flight, then writing results "
+                "(signal again to stop waiting for them)\n".encode(),
+            )
+        else:
+            self.abandon = True
+            os.write(
+                2,
+                f"\n{name} again: not waiting for the requests in flight; writing results "
+                "now (a re-run reconciles those rows)\n".encode(),
+            )
+        self.pass_on()
+
+    def pass_on(self) -> None:
+        """Give the executor sending now the stop (and the abandon) asked for so far."""
+        if self.executor is None or self.reason is None:
+            return
+        if self.abandon:
+            self.executor.abandon(self.reason)
+        else:
             self.executor.request_stop(self.reason)
 
 

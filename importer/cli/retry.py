@@ -132,7 +132,7 @@ def _retry(args: argparse.Namespace, staging: Staging, summary: RunSummary) -> E
         record_batch(file, batch_id, code, counts, report)
         staging.publish_results(local_results, results, file)
         code = summary.finish()
-        submission.journal.finish_run(code, summary.as_dict())
+        submission.record_run(code, summary)
     return code
 
 

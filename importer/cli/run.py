@@ -102,7 +102,7 @@ def _run_inputs(args: argparse.Namespace, summary: RunSummary) -> ExitCode:
                 left = f" ({len(found.skipped)} left for the next run)" if found.skipped else ""
                 say(f"No input files to read{left}.")
             code = summary.finish()
-            submission.journal.finish_run(code, summary.as_dict())
+            submission.record_run(code, summary)
     return code
 
 

@@ -91,6 +91,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="probability of creating the task, then closing the connection unanswered",
     )
     faults.add_argument(
+        "--bad-200-rate",
+        type=_probability,
+        default=0.0,
+        help="probability of answering 200 with something that is no StartTaskContact "
+        'answer (a proxy\'s HTML login page, an empty body, {} or {"ContactId": null}) '
+        "without handling the request",
+    )
+    faults.add_argument(
         "--access-denied", action="store_true", help="answer 403 AccessDeniedException to all"
     )
     faults.add_argument("--seed", type=int, help="seed of the fault and latency draws")
@@ -119,6 +127,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
             fail_rate=args.fail_rate,
             drop_before_rate=args.drop_before_rate,
             drop_after_rate=args.drop_after_rate,
+            bad_200_rate=args.bad_200_rate,
             access_denied=args.access_denied,
             seed=args.seed,
             ledger_path=args.ledger,
@@ -169,7 +178,8 @@ def banner(sandbox: Sandbox) -> str:
         f"  quota:              {config.rate:g} requests/s, burst {config.burst}; "
         f"active tasks: {'no cap' if cap is None else cap}",
         f"  faults:             latency {low:g}-{high:g} ms, 500s {config.fail_rate:.0%}, "
-        f"drops before {config.drop_before_rate:.0%} / after {config.drop_after_rate:.0%}"
+        f"drops before {config.drop_before_rate:.0%} / after {config.drop_after_rate:.0%}, "
+        f"200s without a ContactId {config.bad_200_rate:.0%}"
         + (", ACCESS DENIED to every call" if config.access_denied else ""),
         f"  ledger:             {config.ledger_path or 'none'}",
         f"  inspect:            curl {url}/_sandbox/counters   curl {url}/_sandbox/tasks",

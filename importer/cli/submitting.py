@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import errno
 import json
+import math
 import sys
 import tempfile
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -14,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from importer.aws import CONNECT_TIMEOUT, READ_TIMEOUT
 from importer.cli.console import error, say, warn
 from importer.cli.interrupts import StopRequest, signals_stop
 from importer.cli.report import FIRST_ERRORS_SHOWN, print_first_errors, rows_named
 from importer.cli.summary_sheet import summary_pairs
 from importer.cli.target import Target, add_target_options, open_target
-from importer.errors import ImporterError, Interrupted, UsageError
+from importer.errors import ImporterError, Interrupted, JournalError, UsageError
 from importer.executor import (
     Executor,
     ExecutorSettings,
@@ -39,7 +41,13 @@ from importer.run_summary import COUNTED, FileSummary, RunSummary, write_json
 
 def add_submit_options(parser: argparse.ArgumentParser) -> None:
     """Options for sending rows: rate, retries, stop rules, journal, AWS target."""
-    group = parser.add_argument_group("sending")
+    group = parser.add_argument_group(
+        "sending",
+        "Ctrl-C or SIGTERM stops sending: the requests in flight finish, the results are "
+        "written and the exit code is 3. A second one stops waiting for those requests: "
+        "their rows are failed, saying a task may have been created, and the next run "
+        "reconciles them.",
+    )
     group.add_argument("--rate", type=float, default=2.0, help="requests/second (default 2)")
     group.add_argument("--burst", type=int, default=5, help="burst size (default 5)")
     group.add_argument(
@@ -53,6 +61,23 @@ def add_submit_options(parser: argparse.ArgumentParser) -> None:
         metavar="N|N%",
         type=parse_max_failures,
         help="stop the run once more than N rows (or N%% of rows) failed",
+    )
+    group.add_argument(
+        "--connect-timeout",
+        metavar="SECONDS",
+        type=positive_seconds,
+        default=CONNECT_TIMEOUT,
+        help=f"give up connecting to the endpoint after this long; the attempt is retried "
+        f"(default {CONNECT_TIMEOUT:g})",
+    )
+    group.add_argument(
+        "--read-timeout",
+        metavar="SECONDS",
+        type=positive_seconds,
+        default=READ_TIMEOUT,
+        help="give up waiting for an answer after this long; the attempt is retried with the "
+        "same ClientToken. If the run's first requests all get no answer, the run stops "
+        f"(default {READ_TIMEOUT:g})",
     )
     group.add_argument(
         "--quota-pause",
@@ -82,6 +107,17 @@ def add_submit_options(parser: argparse.ArgumentParser) -> None:
         "or to stdout with '-'",
     )
     add_target_options(parser)
+
+
+def positive_seconds(text: str) -> float:
+    """A number of seconds above 0."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < math.inf:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds above 0")
+    return seconds
 
 
 def parse_max_failures(text: str) -> tuple[int | None, float | None]:
@@ -170,8 +206,7 @@ class Submission:
             tally=self.tally,
         )
         self.stop.executor = executor
-        if self.stop.reason is not None:
-            executor.request_stop(self.stop.reason)
+        self.stop.pass_on()
         try:
             return executor.run(valid, self.keep)
         finally:
@@ -179,6 +214,14 @@ class Submission:
 
     def keep(self, outcome: Outcome) -> None:
         self.outcomes[outcome.row] = outcome
+
+    def record_run(self, code: ExitCode, summary: RunSummary) -> None:
+        """Keep the run's end and summary in the journal. A journal that can no longer be
+        written (which stopped the run and was reported) loses only this record."""
+        try:
+            self.journal.finish_run(code, summary.as_dict())
+        except JournalError as problem:
+            warn(f"the run's summary could not be kept in the journal: {problem}")
 
     def for_batch(self, batch_id: str) -> Submission:
         """The same client, journal and settings for another input file's batch."""
@@ -347,7 +390,9 @@ def print_summary(counts: dict[Status, int], report: RunReport, results: str) ->
     )
     if report.stopped_early:
         say(
-            f"STOPPED EARLY: {report.stop_reason}. Rows not sent are 'not_attempted'; "
-            "run the same command again to continue where it stopped (nothing is sent twice)."
+            f"STOPPED EARLY: {report.stop_reason}. Rows never sent are 'not_attempted'; rows "
+            "sent but not settled are 'failed' and say whether a task may have been created; "
+            "run the same command again to continue where it stopped (no task is created "
+            "twice)."
         )
     say(f"Results: {results}")

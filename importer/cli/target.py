@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 
-from importer.aws import client_config, make_client
+from importer.aws import CONNECT_TIMEOUT, READ_TIMEOUT, make_client
 from importer.errors import UsageError
 from importer.sandbox import Sandbox, SandboxConfig
 from importer.sandbox import defaults as sandbox_defaults
@@ -50,7 +50,13 @@ class Target:
 
 @contextlib.contextmanager
 def open_target(args: argparse.Namespace, concurrency: int = 1) -> Iterator[Target]:
-    """Start the sandbox if ``args.sandbox``, build both clients; stop the sandbox after."""
+    """Start the sandbox if ``args.sandbox``, build both clients; stop the sandbox after.
+    The Connect client waits ``args.connect_timeout`` and ``args.read_timeout`` (run and
+    retry have them; other commands use the defaults)."""
+    timeouts = {
+        "connect_timeout": getattr(args, "connect_timeout", CONNECT_TIMEOUT),
+        "read_timeout": getattr(args, "read_timeout", READ_TIMEOUT),
+    }
     if not args.sandbox:
         region, profile = args.region, args.profile
         yield Target(
@@ -59,6 +65,7 @@ def open_target(args: argparse.Namespace, concurrency: int = 1) -> Iterator[Targ
                 profile=profile,
                 endpoint_url=args.endpoint_url,
                 concurrency=concurrency,
+                **timeouts,
             ),
             make_client(service="sts", region=region, profile=profile),
         )
@@ -67,16 +74,19 @@ def open_target(args: argparse.Namespace, concurrency: int = 1) -> Iterator[Targ
         raise UsageError("--sandbox and --endpoint-url cannot be combined")
     with Sandbox(SandboxConfig()) as sandbox:
         yield Target(
-            sandbox_client("connect", sandbox.url, concurrency),
+            sandbox_client("connect", sandbox.url, concurrency, **timeouts),
             sandbox_client("sts", sandbox.url, 1),
             sandbox,
         )
 
 
-def sandbox_client(service: str, url: str, concurrency: int = 1) -> Any:
+def sandbox_client(service: str, url: str, concurrency: int = 1, **timeouts: float) -> Any:
     """A real boto3 client with dummy credentials, pointed at a sandbox."""
-    return boto3.session.Session(
+    session = boto3.session.Session(
         aws_access_key_id="sandbox",
         aws_secret_access_key="sandbox",
         region_name=sandbox_defaults.REGION,
-    ).client(service, endpoint_url=url, config=client_config(concurrency))
+    )
+    return make_client(
+        service=service, endpoint_url=url, concurrency=concurrency, session=session, **timeouts
+    )

@@ -9,7 +9,7 @@ from pathlib import Path
 from importer.sandbox import defaults
 
 _ID_FIELDS = ("instance_ids", "contact_flow_ids", "quick_connect_ids", "task_template_ids")
-_PROBABILITIES = ("fail_rate", "drop_before_rate", "drop_after_rate")
+_PROBABILITIES = ("fail_rate", "drop_before_rate", "drop_after_rate", "bad_200_rate")
 
 
 @dataclass(frozen=True)
@@ -17,8 +17,9 @@ class SandboxConfig:
     """Settings of one sandbox; invalid values raise ValueError.
 
     Fault probabilities are independent draws per request, applied in this order: drop the
-    connection before handling, answer 500, (handle the request), and, only when a task was
-    created, drop the connection instead of answering.
+    connection before handling, answer 200 with something that is not Amazon Connect's
+    answer, answer 500, (handle the request), and, only when a task was created, drop the
+    connection instead of answering.
     """
 
     rate: float = 2.0
@@ -35,6 +36,10 @@ class SandboxConfig:
     """Probability of closing the connection without handling the request."""
     drop_after_rate: float = 0.0
     """Probability of creating the task, then closing the connection without answering."""
+    bad_200_rate: float = 0.0
+    """Probability of answering 200 without handling the request (nothing created), with a
+    body that is no StartTaskContact answer, as a proxy in the way might: an HTML login
+    page, an empty body, ``{}`` or ``{"ContactId": null}``."""
     access_denied: bool = False
     """Answer 403 AccessDeniedException to every Amazon Connect call (STS GetCallerIdentity,
     which needs no permission, still answers)."""

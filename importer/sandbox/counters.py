@@ -21,8 +21,8 @@ class Counters:
     """Every call counts in ``requests`` and in exactly one outcome below.
 
     requests == created + replays + mismatches + throttled + quota_exceeded + access_denied
-    + unsigned + rejected + internal_errors + dropped_before (``dropped_after`` tasks are
-    among ``created``). The read calls of a preflight check count in ``reads`` alone.
+    + unsigned + rejected + internal_errors + dropped_before + bad_200 (``dropped_after``
+    tasks are among ``created``). The read calls of a preflight check count in ``reads`` alone.
     """
 
     requests: int = 0
@@ -37,6 +37,8 @@ class Counters:
     internal_errors: int = 0
     dropped_before: int = 0
     dropped_after: int = 0
+    bad_200: int = 0
+    """200 answers without a ContactId, the request not handled (``bad_200_rate``)."""
     closed: int = 0
     reads: int = 0
     """DescribeInstance, DescribeContactFlow, GetTaskTemplate, DescribeQuickConnect and STS
@@ -54,6 +56,9 @@ class Counters:
         """The counters plus ``faults`` (all injected faults) and ``active`` (open tasks)."""
         return {
             **asdict(self),
-            "faults": self.internal_errors + self.dropped_before + self.dropped_after,
+            "faults": self.internal_errors
+            + self.dropped_before
+            + self.dropped_after
+            + self.bad_200,
             "active": self.active,
         }

@@ -108,6 +108,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             _shut(self.connection)
             return
+        if reply.raw is not None:
+            self._send(reply.status, reply.raw, reply.content_type)
+            return
         self._send_json(reply.status, reply.body, reply.error_code)
 
     def read(self, operation: ReadOperation, params: dict[str, str]) -> None:

@@ -36,22 +36,39 @@ TASKS_PER_PREVIOUS_CONTACT = 12
 
 @dataclass(frozen=True)
 class Reply:
-    """How to answer one call: a JSON body with a status, or a dropped connection."""
+    """How to answer one call: a JSON body with a status, a raw body (``raw``, of
+    ``content_type``) or a dropped connection."""
 
     status: int
     body: dict[str, Any]
     error_code: str | None = None
     drop: bool = False
     delay_s: float = 0.0
+    raw: bytes | None = None
+    content_type: str = "application/json"
 
 
 _DROP = Reply(status=0, body={}, drop=True)
+
+_LOGIN_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>Sign in - Corporate Proxy</title></head>\n"
+    b'<body><form method="post" action="/login"><input name="user"><input name="password" '
+    b'type="password"><button>Sign in</button></form></body></html>\n'
+)
+BAD_200_REPLIES = (
+    Reply(200, {}, raw=_LOGIN_PAGE, content_type="text/html; charset=utf-8"),
+    Reply(200, {}, raw=b""),
+    Reply(200, {}, raw=b"{}"),
+    Reply(200, {}, raw=b'{"ContactId": null}'),
+)
+"""What ``bad_200_rate`` answers with: 200s that are not a StartTaskContact answer."""
 
 
 @dataclass(frozen=True)
 class _Faults:
     delay_s: float
     drop_before: bool
+    bad_200: Reply | None
     internal_error: bool
     drop_after: bool
 
@@ -152,9 +169,17 @@ class ConnectService:
         return _Faults(
             delay_s=self._rng.uniform(low, high) / 1000,
             drop_before=self._rng.random() < config.drop_before_rate,
+            bad_200=self._draw_bad_200(config.bad_200_rate),
             internal_error=self._rng.random() < config.fail_rate,
             drop_after=self._rng.random() < config.drop_after_rate,
         )
+
+    def _draw_bad_200(self, rate: float) -> Reply | None:
+        """Drawn only when the fault is on, so that a seed gives the other faults the same
+        draws as before this fault existed."""
+        if rate and self._rng.random() < rate:
+            return self._rng.choice(BAD_200_REPLIES)
+        return None
 
     def _decide(self, authorization: str | None, payload: bytes, faults: _Faults) -> Reply:
         config = self._config
@@ -170,6 +195,9 @@ class ConnectService:
         if faults.drop_before:
             self._counters.dropped_before += 1
             return _DROP
+        if faults.bad_200 is not None:
+            self._counters.bad_200 += 1
+            return faults.bad_200
         if faults.internal_error:
             raise ServiceError(
                 "InternalServiceException", "Request processing failed (sandbox fail_rate)"
