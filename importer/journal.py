@@ -355,6 +355,16 @@ class Journal:
             ),
         )
 
+    def runs_of_the_other_kind(self, sandbox: bool) -> int:
+        """How many recorded runs sent to the other kind of target than ``sandbox`` says:
+        to Amazon Connect when it is True, to a sandbox when it is False. A journal must
+        never mix them: a sandbox's ContactIds name no real task."""
+        row = self._execute(
+            "SELECT COUNT(*) FROM runs WHERE IFNULL(json_extract(settings, '$.sandbox'), 0) != ?",
+            (int(sandbox),),
+        ).fetchone()
+        return int(row[0])
+
     def runs(self) -> list[dict[str, Any]]:
         """Every run recorded, oldest first."""
         cursor = self._execute(

@@ -77,3 +77,48 @@ def test_a_sandbox_retry_writes_beside_the_real_results_never_into_them(
 
     assert real.read_bytes() == before
     assert "a sandbox run would replace it" in capsys.readouterr().err
+
+
+def test_a_journal_never_mixes_sandbox_runs_with_real_ones(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A production config's journal given to a sandbox run (or the other way round) would
+    record made-up ContactIds as created tasks, and the real run would never send those
+    rows."""
+    sb = sandbox()
+    source = write_input(tmp_path / "tasks.csv", task_rows(3))
+    real_journal = str(tmp_path / "j.sqlite3")  # the journal cli_args gives the real runs
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    capsys.readouterr()
+
+    assert main(sandbox_args("run", source, "--journal", real_journal)) == 2
+    assert "records 1 runs against Amazon Connect" in capsys.readouterr().err
+    assert not (tmp_path / "tasks.sandbox.results.csv").exists()
+
+    other = write_input(tmp_path / "other.csv", task_rows(2, start=10))
+    sandbox_journal = str(tmp_path / "sandbox.sqlite3")
+    assert main(sandbox_args("run", other, "--journal", sandbox_journal)) == 0
+    capsys.readouterr()
+    real_args = cli_args("run", other, sb, tmp_path)
+    real_args[real_args.index(real_journal)] = sandbox_journal
+
+    assert main(real_args) == 2
+
+    assert "records 1 sandbox runs" in capsys.readouterr().err
+    assert sb.counters()["created"] == 3
+    assert not (tmp_path / "other.results.csv").exists()
+
+
+def test_a_sandbox_run_never_archives_the_real_inputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
+    inbox.mkdir()
+    source = write_input(inbox / "tasks.csv", task_rows(2))
+    args = ["--archive-dir", str(archive), "--settle-seconds", "0"]
+
+    assert main(sandbox_args("run", inbox, *args)) == 0
+
+    assert source.exists()
+    assert not archive.exists()
+    assert "a sandbox run never moves input files" in capsys.readouterr().err

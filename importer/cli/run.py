@@ -82,6 +82,11 @@ def run_run(args: argparse.Namespace) -> ExitCode:
 
 def _run_inputs(args: argparse.Namespace, summary: RunSummary) -> ExitCode:
     options = prepare_options(args)
+    if args.sandbox and args.archive_dir:
+        warn(
+            "a sandbox run never moves input files: --archive-dir is ignored (the inputs stay "
+            "for the real run)"
+        )
     with open_staging(args) as staging:
         found = staging.find()
         for location, why in found.skipped:
@@ -168,7 +173,7 @@ def _run_file(
     )
     record_batch(file, batch.batch_id, code, counts, report)
     staging.publish_results(staged.local_results, staged.results, file)
-    if file.exit_code == ExitCode.OK and args.archive_dir:
+    if file.exit_code == ExitCode.OK and args.archive_dir and not args.sandbox:
         file.archived_to = _archive(staging, staged, args.archive_dir, file.sha256)
     return file
 

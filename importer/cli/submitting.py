@@ -260,10 +260,32 @@ def open_submission(args: argparse.Namespace) -> Iterator[Submission]:
                 scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="importer-"))
                 journal_path = Path(scratch) / "sandbox-journal.sqlite3"
         journal = stack.enter_context(Journal(resolve_path(journal_path)))
+        _refuse_mixed_journal(journal, sandbox=target.sandbox is not None)
         journal.start_run(effective_settings(args))
         submission = Submission(args, target, journal, settings, "", make_limiter(settings))
         with signals_stop(submission.stop):
             yield submission
+
+
+def _refuse_mixed_journal(journal: Journal, sandbox: bool) -> None:
+    """A sandbox run never writes into a journal of real runs, and a real run never reads
+    one a sandbox wrote: the sandbox's ContactIds name no real task, so a real run would
+    report its rows already created and never send them."""
+    others = journal.runs_of_the_other_kind(sandbox)
+    if not others:
+        return
+    if sandbox:
+        raise UsageError(
+            f"journal {journal.path} records {others:,} runs against Amazon Connect; a "
+            "sandbox run must not add its made-up ContactIds to it (the real runs would "
+            "take those rows for created). Give the sandbox run a journal of its own with "
+            "--journal PATH, or none: without --journal it uses a throwaway one"
+        )
+    raise UsageError(
+        f"journal {journal.path} records {others:,} sandbox runs: the tasks it lists as "
+        "created were made by the local emulator and do not exist in Amazon Connect. Use "
+        "another journal for real runs (--journal PATH or $TASK_IMPORTER_JOURNAL)"
+    )
 
 
 def effective_settings(args: argparse.Namespace) -> dict[str, Any]:
