@@ -252,7 +252,7 @@ def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLi
     is_workbook = Path(path).suffix.lower() == ".xlsx"
     cells = open_cells(path, RESULTS_SHEET if is_workbook else None)
     ours = len(RESULT_COLUMNS)
-    if [name.strip().casefold() for name in cells.header[:ours]] != list(RESULT_COLUMNS):
+    if not is_results_header(cells.header):
         raise InputFileError(
             f"{path}: not a results file; its first columns must be {', '.join(RESULT_COLUMNS)}"
         )
@@ -296,6 +296,12 @@ def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLi
             )
         lines.append(line)
     return input_columns, lines
+
+
+def is_results_header(header: Sequence[str]) -> bool:
+    """Whether a header row starts with the results columns (case and spaces aside)."""
+    ours = len(RESULT_COLUMNS)
+    return [name.strip().casefold() for name in header[:ours]] == list(RESULT_COLUMNS)
 
 
 def _whole_number(text: str, path: str | os.PathLike[str], line: int, column: str) -> int | None:
