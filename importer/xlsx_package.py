@@ -12,6 +12,7 @@ calamine reads literally), is refused.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 import zipfile
@@ -27,6 +28,7 @@ from importer.read_limits import MAX_PART_BYTES
 CHUNK_BYTES = 1024 * 1024
 _OFFICE_DOCUMENT = "/relationships/officeDocument"
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_REFERENCE = re.compile(r"([A-Za-z]+)([0-9]+)", re.ASCII)
 _ESCAPED_TARGET = re.compile(rb"""\bTarget\s*=\s*(?:"[^"]*&|'[^']*&)""")
 """A relationship target written with an XML escape: calamine reads those literally."""
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
@@ -188,16 +190,18 @@ def _sheet_ids(package: Package, member: str) -> Iterator[tuple[str, str]]:
 
 def cell_position(reference: str) -> tuple[int, int] | None:
     """(row, column), 0-based, of a reference such as 'F2' (letters in either case)."""
-    letters = reference.rstrip(string.digits)
-    digits = reference[len(letters) :]
-    if not (letters.isascii() and letters.isalpha() and digits.isascii() and digits.isdigit()):
+    match = _REFERENCE.fullmatch(reference)
+    if match is None or match.group(2).lstrip("0") == "":
         return None
-    if int(digits) == 0:
-        return None
+    return int(match.group(2)) - 1, _column_index(match.group(1).upper())
+
+
+@functools.lru_cache(maxsize=4096)
+def _column_index(letters: str) -> int:
     column = 0
-    for letter in letters.upper():
+    for letter in letters:
         column = column * 26 + ord(letter) - 64
-    return int(digits) - 1, column - 1
+    return column - 1
 
 
 def column_letter(index: int) -> str:

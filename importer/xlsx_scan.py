@@ -43,7 +43,13 @@ _CELL = re.compile(
 """A cell's start tag: written as Excel, LibreOffice and openpyxl write it (reference and
 position captured), or any other way (nothing captured)."""
 _PREFIXED = re.compile(rb":[cv][\s/>]")
-_VALUE_INDEX = re.compile(rb"<v>([0-9]{1,10})</v>")
+_VALUE = re.compile(rb"<v(?:>([0-9]{1,10})</v>|(>)|)")
+"""A <v> element: a whole number it holds (maybe a shared text's index), or '>' for any
+other value, or neither (written otherwise, or another element starting with v)."""
+_CELL_MARKUP = len('<c r="A1"/>')
+"""The fewest bytes of a cell's tags (<c r="A1">...</c> takes more), which are no text."""
+_SHARED_OPENING = len("<si>")
+"""Bytes of a shared string's XML that are no text (the split took its "</si>")."""
 _UNIQUE_COUNT = re.compile(rb'<sst\s[^>]*?\buniqueCount="([0-9]+)"')
 _TOO_LONG = (
     f"more than {MAX_CELL_CHARS:,} characters (a spreadsheet cell holds at most 32,767); "
@@ -182,7 +188,7 @@ def _quick_shared(package: Package, member: str) -> SharedTexts:
         strings = piece.split(b"</si>")
         if strings.pop().count(b"<si") or set(map(methodcaller("count", b"<si"), strings)) - {1}:
             raise _Unsure
-        lengths.extend(map(len, strings))
+        lengths.extend(len(string) - _SHARED_OPENING for string in strings)
         if len(lengths) > MAX_SHEET_CELLS or max(map(len, strings), default=0) > MAX_CELL_CHARS:
             raise _Unsure
     shared = SharedTexts(lengths)
@@ -202,8 +208,8 @@ def _quick_sheet(package: Package, member: str, shared: SharedTexts) -> bool:
             body.find(b"<", start, start + _BLOCK) < 0 for start in range(0, len(body), _BLOCK)
         ):
             raise _Unsure
-        text += len(piece)
         cells = _CELL.findall(piece)
+        text += len(piece) - _CELL_MARKUP * len(cells)  # all but the cells' tags may be text
         if cells:
             letters = set(map(itemgetter(0), cells))
             if b"" in letters:
@@ -221,13 +227,13 @@ def _shared_in_values(piece: bytes, lengths: array) -> int:
     """The most shared text the cell values in ``piece`` can stand for: a value that is a
     whole number can be a shared text's index, any other reads as index 0 (as calamine
     reads it)."""
-    values = piece.count(b"<v")
+    values = _VALUE.findall(piece)
     if not values:
         return 0
-    if piece.count(b"<v>") != values:
+    if (b"", b"") in values:
         raise _Unsure
-    indexes = [*map(int, _VALUE_INDEX.findall(piece))]
-    others = values - len(indexes)
+    indexes = [*map(int, filter(None, map(itemgetter(0), values)))]
+    others = len(values) - len(indexes)
     if indexes and max(indexes) >= len(lengths):
         indexes = [index for index in indexes if index < len(lengths)]
     return sum(map(lengths.__getitem__, indexes)) + others * lengths[0]
@@ -286,7 +292,7 @@ def _refuse(package: Package, member: str, what: str) -> None:
 
 
 def _local(name: str) -> str:
-    return name.rpartition(":")[2]
+    return name.rpartition(":")[2] if ":" in name else name
 
 
 class _SharedScan(_Scan):
@@ -375,7 +381,7 @@ class _Cells(_Scan):
             self.in_value = local in ("v", "t")
             self.open_part(local)
         elif local == "row" and "r" in attributes:
-            self.row = self._position(f"A{attributes['r']}")[0]
+            self.row = self._position(f"A{attributes['r']}", attributes["r"])[0]
 
     def end(self, name: str) -> None:
         self.run = 0
@@ -399,10 +405,13 @@ class _Cells(_Scan):
         if self.in_value and sum(map(len, self.value)) < _KEPT_TEXT:
             self.value.append(data)
 
-    def _position(self, reference: str) -> tuple[int, int]:
+    def _position(self, reference: str, written: str | None = None) -> tuple[int, int]:
+        """(row, column) of a cell reference (``written`` as the file writes it)."""
         position = cell_position(reference)
         if position is None:
-            raise InputFileError(f"{self.label}: {reference!r} is not a cell reference; {DAMAGED}")
+            raise InputFileError(
+                f"{self.label}: {written or reference!r} is not a cell or row reference; {DAMAGED}"
+            )
         return position
 
     def shared_index(self) -> int | None:
