@@ -61,7 +61,7 @@ def cell_notes(package: Package, sheet: str) -> CellNotes:
         return notes
     try:
         shown = _shown_styles(package)
-        data = b"".join(package.chunks(part))
+        data = package.read(part, limit=None)  # the sheet was checked: importer.xlsx_scan
     except (InputFileError, ElementTree.ParseError):
         return notes  # calamine read the values; the notes are an extra
     used = {style: shape for style, shape in shown.items() if b's="%s"' % style in data}
@@ -70,7 +70,7 @@ def cell_notes(package: Package, sheet: str) -> CellNotes:
     return notes
 
 
-def _scan(data: bytes, shown_styles: dict[bytes, Shown], notes: CellNotes) -> None:
+def _scan(data: bytearray, shown_styles: dict[bytes, Shown], notes: CellNotes) -> None:
     for match in _CELL.finditer(data):
         attributes = dict(_ATTRIBUTE.findall(match.group(1)))
         where = cell_position(attributes.get(b"r", b"").decode("ascii", "replace"))

@@ -85,18 +85,18 @@ class Package:
                 f"{self.path}: cannot be read as an Excel workbook ({member}: {error}); {DAMAGED}"
             ) from error
 
-    def read(self, member: str) -> bytes:
-        """A small part whole; one over MAX_PART_BYTES is refused."""
+    def read(self, member: str, limit: int | None = MAX_PART_BYTES) -> bytearray:
+        """A part whole; one over ``limit`` bytes is refused."""
         data = bytearray()
         for chunk in self.chunks(member):
             data += chunk
-            if len(data) > MAX_PART_BYTES:
+            if limit is not None and len(data) > limit:
                 raise InputFileError(
                     f"{self.path}: its part {member} is larger than "
-                    f"{MAX_PART_BYTES // 1024 // 1024} MB, which no real workbook needs; "
+                    f"{limit // 1024 // 1024} MB, which no real workbook needs; "
                     f"the file is damaged or not a task list: {DAMAGED}"
                 )
-        return bytes(data)
+        return data
 
     def close(self) -> None:
         self._archive.close()
@@ -156,7 +156,7 @@ def _locate(package: Package) -> bool:
     return True
 
 
-def _xml(package: Package, member: str, data: bytes) -> ElementTree.Element:
+def _xml(package: Package, member: str, data: bytearray) -> ElementTree.Element:
     try:
         return ElementTree.fromstring(data)
     except ElementTree.ParseError as error:
