@@ -16,7 +16,7 @@ from importer.limits import TASKS_PER_PREVIOUS_CONTACT
 from importer.mapping import MappingSpec, RowMapper
 from importer.model import PreparedRow, RowError, SourceRow
 from importer.reading import Cells, Table, first_row, open_cells, table_of
-from importer.results import RESULTS_SHEET, is_results_header
+from importer.results import RESULT_COLUMNS, RESULTS_SHEET, is_results_header
 from importer.scheduled_time import local_zone, zone
 from importer.tokens import TokenAssigner
 from importer.validation import RowValidator
@@ -112,7 +112,7 @@ def refuse_results_file(cells: Cells) -> None:
         if name.casefold() == RESULTS_SHEET.casefold() and name != cells.sheet
     ]
     for name in results_sheets:
-        if is_results_header(first_row(cells.path, name) or []):
+        if is_results_header(first_row(cells.path, name, len(RESULT_COLUMNS)) or []):
             raise ResultsFileGiven(str(cells.path))
 
 

@@ -320,8 +320,9 @@ def _open_excel(path: Path, sheet: str | None) -> Cells:
     return Cells(path, header, number, records, problems, sheet=sheet, sheets=sheets)
 
 
-def first_row(path: str | os.PathLike[str], sheet: str) -> list[str] | None:
-    """The first row holding a value of a workbook's sheet, as text; None if it has none.
+def first_row(path: str | os.PathLike[str], sheet: str, width: int) -> list[str] | None:
+    """The first ``width`` cells of the first row holding a value of a workbook's sheet, as
+    text; None if it has no value.
 
     Cheap for .xlsx and .xlsm, whose sheet is streamed only as far as that row; other
     formats load the sheet.
@@ -330,7 +331,7 @@ def first_row(path: str | os.PathLike[str], sheet: str) -> list[str] | None:
     package = open_package(path)
     if package is not None:
         with package:
-            return xlsx_scan.first_row(package, sheet)
+            return xlsx_scan.first_row(package, sheet, width)
     with contextlib.ExitStack() as stack:
         workbook, sheets, _visible = _open_workbook(path, stack)
         stack.callback(workbook.close)
@@ -342,7 +343,7 @@ def first_row(path: str | os.PathLike[str], sheet: str) -> list[str] | None:
             raise InputFileError(
                 f"{_label(path, sheet)}: cannot be read ({_reason(error)})"
             ) from error
-    return [cell_text(cell) for cell in rows[0]] if rows else None
+    return [cell_text(cell) for cell in rows[0][:width]] if rows else None
 
 
 def _fill_merged_down(

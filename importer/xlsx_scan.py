@@ -116,22 +116,22 @@ def check_sheet(package: Package, sheet: str, shared: SharedTexts) -> None:
     _parse(package, member, _SheetScan(f"{package.path}, sheet '{sheet}'", shared))
 
 
-def first_row(package: Package, sheet: str) -> list[str] | None:
-    """The cells of the sheet's first row that holds a value, as text (shared texts looked
-    up; at most 1,000 characters each), read without loading the sheet; None if it has none
-    or the workbook does not hold that sheet."""
+def first_row(package: Package, sheet: str, width: int) -> list[str] | None:
+    """The first ``width`` cells of the sheet's first row that holds a value, as text
+    (shared texts looked up; at most 1,000 characters each), read without loading the
+    sheet; None if it has no value or the workbook does not hold that sheet."""
     member = package.sheet_part(sheet)
     if member is None:
         return None
     try:
-        _parse(package, member, _FirstRow())
+        _parse(package, member, _FirstRow(width))
     except _Stop as found:
         cells: dict[int, str | int] = found.value  # type: ignore[assignment]
     else:
         return None
     wanted = {value for value in cells.values() if isinstance(value, int)}
     texts = _shared_texts(package, wanted) if wanted else {}
-    row = [""] * (max(cells) + 1)
+    row = [""] * width
     for column, value in cells.items():
         row[column] = texts.get(value, "") if isinstance(value, int) else value
     return row
@@ -490,20 +490,25 @@ class _SheetScan(_Cells):
 
 
 class _FirstRow(_Cells):
-    """Stops at the end of the first row with a value: column -> text or shared index."""
+    """Stops at the end of the first row with a value: its first ``width`` columns ->
+    text or shared index."""
 
-    def __init__(self) -> None:
+    def __init__(self, width: int) -> None:
         super().__init__("")
+        self.width = width
         self.cells: dict[int, str | int] = {}
+        self.has_value = False
 
     def close_cell(self) -> None:
         index = self.shared_index()
         text = "".join(self.value)
         if index is not None or text.strip():
-            self.cells[self.column] = index if index is not None else text
+            self.has_value = True
+            if self.column < self.width:
+                self.cells[self.column] = index if index is not None else text
 
     def close_row(self) -> None:
-        if self.cells:
+        if self.has_value:
             raise _Stop(self.cells)
 
 
