@@ -46,8 +46,8 @@ _PREFIXED = re.compile(rb":[cv][\s/>]")
 _VALUE = re.compile(rb"<v(?:>([0-9]{1,10})</v>|(>)|)")
 """A <v> element: a whole number it holds (maybe a shared text's index), or '>' for any
 other value, or neither (written otherwise, or another element starting with v)."""
-_CELL_MARKUP = len('<c r="A1"/>')
-"""The fewest bytes of a cell's tags (<c r="A1">...</c> takes more), which are no text."""
+_CELL_MARKUP = len('<c r="A1">')
+"""The fewest bytes of a cell's start tag, which are no text."""
 _SHARED_OPENING = len("<si>")
 """Bytes of a shared string's XML that are no text (the split took its "</si>")."""
 _UNIQUE_COUNT = re.compile(rb'<sst\s[^>]*?\buniqueCount="([0-9]+)"')
