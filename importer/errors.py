@@ -3,6 +3,7 @@
     ImporterError              base; carries the exit code the CLI uses
     ├── UsageError             bad option, mapping template or config value (exit 2)
     ├── InputFileError         input file missing, unreadable, no header, bad sheet (exit 2)
+    │   └── ResultsFileGiven   the input is a results file, which retry reads (exit 2)
     └── JournalError           the journal cannot be opened, read or written (exit 2: nothing
         │                      sent; a run that meets it while sending stops, exit 3)
         └── JournalLockedError another run holds the journal (exit 4)
@@ -30,6 +31,22 @@ class UsageError(ImporterError):
 
 class InputFileError(ImporterError):
     """The input file cannot be read as a spreadsheet of tasks."""
+
+
+class ResultsFileGiven(InputFileError):
+    """An input file is a results file (known by its content, whatever its name).
+
+    Sending its rows again as new tasks would create each task a second time; ``retry``
+    is what reads a results file.
+    """
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        self.reason = (
+            f"this is a results file: use `task-importer retry {location}` to send its failed "
+            "rows again (read as input, each of its rows would be a second task)"
+        )
+        super().__init__(f"{location}: {self.reason}")
 
 
 class JournalError(ImporterError):

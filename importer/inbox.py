@@ -4,7 +4,9 @@ A named file is always read (one that is missing is that file's error, found whe
 read, like an unreadable one). Files found in a folder, by a glob or under an S3 prefix are
 the inbox: results files, hidden files and Excel's ``~$`` owner files are passed over, and a
 local file still being written (its size changed while we watched, or Excel holds it open,
-which a ``~$`` file beside it shows) is left for the next run.
+which a ``~$`` file beside it shows) is left for the next run, as is a symbolic link that
+leads nowhere, with a warning. (A results file under another name is known by its content,
+when it is read: importer.pipeline.)
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 INPUT_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".ods")
 RESULTS_MARK = ".results."
 EXCEL_OWNER_PREFIX = "~$"
+LEADS_NOWHERE = "a symbolic link that leads nowhere: a loop or a missing target"
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def find_inputs(
     found = Found()
     seen: set[str] = set()
     for spec in specs:
-        for item in _expand(spec, s3):
+        for item in _expand(spec, s3, found):
             if item.location not in seen:
                 seen.add(item.location)
                 found.inputs.append(item)
@@ -59,7 +62,8 @@ def find_inputs(
     return found
 
 
-def _expand(spec: str, s3: Callable[[], S3]) -> list[InputFile]:
+def _expand(spec: str, s3: Callable[[], S3], found: Found) -> list[InputFile]:
+    """The files ``spec`` names; inbox entries that cannot be read go to ``found.skipped``."""
     if is_s3(spec):
         url = S3Url.parse(spec)
         if not url.is_folder:
@@ -71,16 +75,22 @@ def _expand(spec: str, s3: Callable[[], S3]) -> list[InputFile]:
         ]
     path = Path(spec).expanduser()
     if path.is_dir():
-        return _inbox(sorted(path.iterdir()))
+        return _inbox(sorted(path.iterdir()), found)
     if glob.has_magic(spec):
-        return _inbox(sorted(Path(match) for match in glob.glob(str(path))))
+        return _inbox(sorted(Path(match) for match in glob.glob(str(path))), found)
     return [InputFile(str(path), from_inbox=False)]
 
 
-def _inbox(paths: Iterable[Path]) -> list[InputFile]:
-    return [
-        InputFile(str(p), from_inbox=True) for p in paths if p.is_file() and _is_inbox_input(p.name)
-    ]
+def _inbox(paths: Iterable[Path], found: Found) -> list[InputFile]:
+    inputs = []
+    for path in paths:
+        if not _is_inbox_input(path.name):
+            continue
+        if path.is_file():
+            inputs.append(InputFile(str(path), from_inbox=True))
+        elif path.is_symlink() and not path.exists():
+            found.skipped.append((str(path), LEADS_NOWHERE))
+    return inputs
 
 
 def _is_inbox_input(name: str) -> bool:

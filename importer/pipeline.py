@@ -11,10 +11,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from importer.errors import ResultsFileGiven
 from importer.limits import TASKS_PER_PREVIOUS_CONTACT
 from importer.mapping import MappingSpec, RowMapper
 from importer.model import PreparedRow, RowError, SourceRow
-from importer.reading import Table, open_table
+from importer.reading import Cells, Table, first_row, open_cells, table_of
+from importer.results import RESULT_COLUMNS, RESULTS_SHEET, is_results_header
 from importer.scheduled_time import local_zone, zone
 from importer.tokens import TokenAssigner
 from importer.validation import RowValidator
@@ -92,8 +94,26 @@ class Batch:
 
 
 def open_batch(path: str | Path, options: PrepareOptions) -> Batch:
-    """Open an input file and bind the mapping to its header; raise ImporterError if not."""
-    return batch_for_table(open_table(path, options.sheet), options)
+    """Open an input file and bind the mapping to its header; raise ImporterError if not
+    (ResultsFileGiven for a results file, whatever its name)."""
+    cells = open_cells(path, options.sheet)
+    refuse_results_file(cells)
+    return batch_for_table(table_of(cells), options)
+
+
+def refuse_results_file(cells: Cells) -> None:
+    """Raise ResultsFileGiven if the file is a results file: its header starts with the
+    results columns, or it is a workbook whose Results sheet (wherever it was moved) does."""
+    if is_results_header(cells.header):
+        raise ResultsFileGiven(str(cells.path))
+    results_sheets = [
+        name
+        for name in cells.sheets
+        if name.casefold() == RESULTS_SHEET.casefold() and name != cells.sheet
+    ]
+    for name in results_sheets:
+        if is_results_header(first_row(cells.path, name, len(RESULT_COLUMNS)) or []):
+            raise ResultsFileGiven(str(cells.path))
 
 
 def batch_for_table(table: Table, options: PrepareOptions) -> Batch:

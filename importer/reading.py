@@ -20,9 +20,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from importer import xlsx_scan
 from importer.errors import InputFileError
 from importer.model import RowError, SourceRow
-from importer.xlsx_cells import CellNotes, cell_notes
+from importer.read_limits import MAX_CELL_CHARS, MAX_LINE_CHARS
+from importer.xlsx_cells import CellNotes, Shown, cell_notes
+from importer.xlsx_package import column_letter, open_package
 
 if TYPE_CHECKING:
     from python_calamine import CalamineWorkbook
@@ -35,10 +38,6 @@ DELIMITERS = (",", ";", "\t")
 _SNIFF_BYTES = 64 * 1024
 _CHUNK_BYTES = 1024 * 1024
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-MAX_CELL_CHARS = 1_000_000
-"""Longest CSV cell read (Excel itself holds 32,767 characters); bounds memory on a bad quote."""
-MAX_LINE_CHARS = 16 * MAX_CELL_CHARS
-"""Longest CSV line read: bounds memory on a file that is one endless line."""
 _BINARY_SIGNATURES = {
     b"PK\x03\x04": "an Excel workbook (.xlsx) or another zip file",
     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an old Excel workbook (.xls) or another Office file",
@@ -61,6 +60,8 @@ class _Opened:
     encoding: str | None = field(default=None, kw_only=True)
     delimiter: str | None = field(default=None, kw_only=True)
     warnings: list[str] = field(default_factory=list, kw_only=True)
+    sheets: list[str] = field(default_factory=list, kw_only=True)
+    """A workbook's worksheets, by name (none for CSV)."""
 
     @property
     def label(self) -> str:
@@ -93,19 +94,13 @@ def _label(path: Path, sheet: str | None) -> str:
     return f"{path}, sheet '{sheet}'" if sheet else str(path)
 
 
-def column_letter(index: int) -> str:
-    """Excel's column letter for a 0-based column index (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
 def open_table(path: str | os.PathLike[str], sheet: str | None = None) -> Table:
     """Open a CSV or Excel file; raise InputFileError with a one-line reason if it can't be."""
-    cells = open_cells(path, sheet)
+    return table_of(open_cells(path, sheet))
+
+
+def table_of(cells: Cells) -> Table:
+    """The table of an opened spreadsheet: its header names its columns."""
     columns = header_columns(cells.label, cells.header, cells.header_number)
     return Table(
         cells.path,
@@ -115,6 +110,7 @@ def open_table(path: str | os.PathLike[str], sheet: str | None = None) -> Table:
         encoding=cells.encoding,
         delimiter=cells.delimiter,
         warnings=cells.warnings,
+        sheets=cells.sheets,
     )
 
 
@@ -273,19 +269,34 @@ def number_text(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _percent_text(value: object) -> str:
-    """A cell formatted as a percentage, as Excel shows it (0.15 -> 15%)."""
+def _shown_text(value: object, shown: Shown) -> str:
+    """A number as its cell's format shows it: 0.15 as 15%, 100455 as 0100455 (only whole
+    numbers are padded with zeros)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return cell_text(value)
-    return f"{number_text(value * 100)}%"
+    if shown.percent:
+        return f"{number_text(value * 100)}%"
+    if isinstance(value, float) and not value.is_integer():
+        return number_text(value)
+    digits = str(abs(value)) if isinstance(value, int) else number_text(abs(value))
+    sign = "-" if value < 0 else ""
+    return f"{sign}{shown.prefix}{digits.rjust(shown.digits, '0')}{shown.suffix}"
 
 
 def _open_excel(path: Path, sheet: str | None) -> Cells:
     with contextlib.ExitStack() as stack:
+        # An .xlsx is checked before calamine opens it (which reads every shared text) and
+        # before it loads the sheet (every cell of its used range): see importer.xlsx_scan.
+        package = open_package(path)
+        if package is not None:
+            stack.enter_context(package)
+            shared = xlsx_scan.check_workbook(package)
         workbook, sheets, visible = _open_workbook(path, stack)
         stack.callback(workbook.close)
         sheet = _pick_sheet(path, sheet, sheets, visible)
         label = f"{path}, sheet '{sheet}'"
+        if package is not None:
+            xlsx_scan.check_sheet(package, sheet, shared)
         try:
             # From A1 (skip_empty_area=False): list index + 1 is the Excel row number.
             worksheet = workbook.get_sheet_by_name(sheet)
@@ -293,11 +304,11 @@ def _open_excel(path: Path, sheet: str | None) -> Cells:
             merged = worksheet.merged_cell_ranges or []
         except Exception as error:
             raise InputFileError(f"{label}: cannot be read ({_reason(error)})") from error
-    notes = cell_notes(path, sheet)
+        notes = cell_notes(package, sheet) if package is not None else CellNotes()
     _fill_merged_down(rows, merged)
-    for row, column in notes.percent:
+    for (row, column), shown in notes.shown.items():
         if row < len(rows) and column < len(rows[row]):
-            rows[row][column] = _percent_text(rows[row][column])
+            rows[row][column] = _shown_text(rows[row][column], shown)
     # Most cells are text already: cell_text only for numbers, dates and booleans.
     records = (
         (number, [cell if type(cell) is str else cell_text(cell) for cell in cells])
@@ -306,7 +317,33 @@ def _open_excel(path: Path, sheet: str | None) -> Cells:
     problems = _problems_by_row(notes)
     empty = f"{label}: the sheet is empty; the first row must hold the headers"
     number, header = _first_header(label, records, problems, empty)
-    return Cells(path, header, number, records, problems, sheet=sheet)
+    return Cells(path, header, number, records, problems, sheet=sheet, sheets=sheets)
+
+
+def first_row(path: str | os.PathLike[str], sheet: str, width: int) -> list[str] | None:
+    """The first ``width`` cells of the first row holding a value of a workbook's sheet, as
+    text; None if it has no value.
+
+    Cheap for .xlsx and .xlsm, whose sheet is streamed only as far as that row; other
+    formats load the sheet.
+    """
+    path = Path(path)
+    package = open_package(path)
+    if package is not None:
+        with package:
+            return xlsx_scan.first_row(package, sheet, width)
+    with contextlib.ExitStack() as stack:
+        workbook, sheets, _visible = _open_workbook(path, stack)
+        stack.callback(workbook.close)
+        if sheet not in sheets:
+            return None
+        try:
+            rows = workbook.get_sheet_by_name(sheet).to_python(nrows=1)
+        except Exception as error:
+            raise InputFileError(
+                f"{_label(path, sheet)}: cannot be read ({_reason(error)})"
+            ) from error
+    return [cell_text(cell) for cell in rows[0][:width]] if rows else None
 
 
 def _fill_merged_down(

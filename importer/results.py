@@ -285,7 +285,7 @@ def results_lines(path: str | os.PathLike[str]) -> tuple[list[str], Iterator[Res
     is_workbook = Path(path).suffix.lower() == ".xlsx"
     cells = open_cells(path, RESULTS_SHEET if is_workbook else None)
     ours = len(RESULT_COLUMNS)
-    if [name.strip().casefold() for name in cells.header[:ours]] != list(RESULT_COLUMNS):
+    if not is_results_header(cells.header):
         raise InputFileError(
             f"{path}: not a results file; its first columns must be {', '.join(RESULT_COLUMNS)}"
         )
@@ -337,6 +337,12 @@ def _lines(
                 "to send it as a new task"
             )
         yield line
+
+
+def is_results_header(header: Sequence[str]) -> bool:
+    """Whether a header row starts with the results columns (case and spaces aside)."""
+    ours = len(RESULT_COLUMNS)
+    return [name.strip().casefold() for name in header[:ours]] == list(RESULT_COLUMNS)
 
 
 def _whole_number(text: str, path: str | os.PathLike[str], line: int, column: str) -> int | None:

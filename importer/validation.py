@@ -32,6 +32,8 @@ _ATTRIBUTE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 # urllib.parse accepts every such value, so only the others need parsing.
 _PLAIN_WEB_URL = re.compile(r"https?://[!-\"$-.0->@-Z\\^-~]+(?:[/?#][^ ]*)?", re.ASCII | re.I)
 _UTF8_MAX_BYTES_PER_CHAR = 4  # so text of n characters is at most 4n bytes
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters other than tab, LF and CR: invisible, and no part of a task's text."""
 _HINTS = {
     "InstanceId": "add an InstanceId column or pass --instance-id",
     "Name": "give every row a Name (the task title agents see)",
@@ -95,7 +97,7 @@ class RowValidator:
             request["Attributes"] = self._attributes(mapped.attributes, error)
         if mapped.references:
             request["References"] = self._references(mapped.references, error)
-        _check_encodable(request, mapped, errors)
+        _check_characters(request, mapped, errors)
         return request, errors
 
     def _scheduled_time(self, text: str, request: dict[str, Any], error: Any) -> None:
@@ -215,19 +217,25 @@ def _parses_as_web_url(value: str) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc) and " " not in value
 
 
-def _check_encodable(request: dict[str, Any], mapped: MappedRow, errors: list[RowError]) -> None:
-    """Flag text that cannot travel as UTF-8 JSON (lone surrogates from a damaged file)."""
-    if _encodes(_mapped_texts(mapped)):  # the usual case: one check of the row's text
+def _check_characters(request: dict[str, Any], mapped: MappedRow, errors: list[RowError]) -> None:
+    """Flag text that cannot travel as UTF-8 JSON (lone surrogates from a damaged file), and
+    control characters (NUL, BEL, ...; tab, CR and LF are text), which a cell does not show,
+    so they come unseen with text pasted from another program."""
+    row_text = "".join(_mapped_texts(mapped))
+    if _encodes([row_text]) and not _CONTROL.search(row_text):  # the usual case
         return
     for path, text in _texts(request):
         if not _encodes([text]):
-            errors.append(
-                RowError(
-                    mapped.where(path),
-                    "contains characters that are not valid Unicode text (a damaged file?); "
-                    "retype the cell",
-                )
+            message = "contains characters that are not valid Unicode text (a damaged file?)"
+        elif found := _CONTROL.search(text):
+            message = (
+                f"holds an invisible control character (U+{ord(found.group()):04X}, character "
+                f"{found.start() + 1} of the text), which a task cannot carry; it comes with "
+                "text pasted from another program"
             )
+        else:
+            continue
+        errors.append(RowError(mapped.where(path), f"{message}: retype the cell"))
 
 
 def _encodes(texts: Iterable[str]) -> bool:
@@ -252,12 +260,17 @@ def _mapped_texts(mapped: MappedRow) -> Iterable[str]:
 
 
 def _texts(request: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every text of the request by its path: fields, and attribute and reference names and
+    values."""
     texts: list[tuple[str, str]] = []
     for name, value in request.items():
         if isinstance(value, str):
             texts.append((name, value))
         elif name == "Attributes":
-            texts += [(f"{ATTRIBUTE_PREFIX}{k}", k + v) for k, v in value.items()]
+            for key, text in value.items():
+                texts += [(f"{ATTRIBUTE_PREFIX}{key}", key), (f"{ATTRIBUTE_PREFIX}{key}", text)]
         elif name == "References":
-            texts += [(f"{REFERENCE_PREFIX}{k}", k + v["Value"]) for k, v in value.items()]
+            for key, reference in value.items():
+                path = f"{REFERENCE_PREFIX}{key}"
+                texts += [(path, key), (path, reference["Value"])]
     return texts

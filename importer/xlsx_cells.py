@@ -1,31 +1,46 @@
 """What calamine does not say about an .xlsx sheet, read from the sheet's XML.
 
 calamine gives each cell's value; a person also sees whether a number is shown as a
-percentage (0.15 shows as 15%), and whether a cell shows an Excel error (#DIV/0!) or a
-formula whose result was never saved (files written by scripts rather than Excel), which
-calamine reads as empty. Those cells must not pass as empty: each is a problem on its row.
+percentage (0.15 shows as 15%) or padded with zeros (100455 formatted 0000000 shows as
+0100455, the usual way to keep the leading zeros of an id typed as a number), and whether a
+cell shows an Excel error (#DIV/0!) or a formula whose result was never saved (files written
+by scripts rather than Excel), which calamine reads as empty. Those cells must not pass as
+empty: each is a problem on its row.
 
-The sheet's XML is scanned only when it can hold such cells, so ordinary files cost one
-substring search.
+The sheet's XML is scanned only when it can hold such cells, so ordinary files cost a few
+substring searches.
 """
 
 from __future__ import annotations
 
-import posixpath
 import re
-import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from xml.etree import ElementTree
 
-_ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+from importer.errors import InputFileError
+from importer.xlsx_package import Package, cell_position
+
 _CELL = re.compile(rb"<(?:\w+:)?c\s([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _ATTRIBUTE = re.compile(rb'\b([rts])="([^"]*)"')
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>(.*?)</(?:\w+:)?v>|<(?:\w+:)?v\s*/>", re.S)
-_REFERENCE = re.compile(r"([A-Z]+)([0-9]+)")
-_PERCENT_FORMAT_IDS = frozenset({"9", "10"})  # Excel's built-in 0% and 0.00%
-_QUOTED_IN_FORMAT = re.compile(r'"[^"]*"|\\.')
+_BUILT_IN_PERCENT = ("9", "10")  # Excel's built-in 0% and 0.00%
+_LITERAL = r'"[^"]*"|\\.'
+"""Text a number format shows as written: quoted, or one character after a backslash."""
+_QUOTED_IN_FORMAT = re.compile(_LITERAL)
+_ZERO_PADDED = re.compile(rf"((?:{_LITERAL})*)(00+)((?:{_LITERAL})*)")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How a cell's number format shows a number, for the formats read as shown."""
+
+    percent: bool = False
+    digits: int = 0
+    """Whole numbers are padded with zeros to this many digits (format 0000000)."""
+    prefix: str = ""
+    suffix: str = ""
+    """Text the format shows before and after the digits (format "ID-"00000)."""
 
 
 @dataclass
@@ -34,33 +49,31 @@ class CellNotes:
 
     problems: dict[tuple[int, int], str] = field(default_factory=dict)
     """Cells without a readable value, with the reason and the fix."""
-    percent: set[tuple[int, int]] = field(default_factory=set)
-    """Cells shown as a percentage."""
+    shown: dict[tuple[int, int], Shown] = field(default_factory=dict)
+    """Cells whose number is read as its format shows it."""
 
 
-def cell_notes(path: Path, sheet: str) -> CellNotes:
-    """The notes of one sheet of an .xlsx/.xlsm file; none for other formats or odd files."""
+def cell_notes(package: Package, sheet: str) -> CellNotes:
+    """The notes of one sheet of an .xlsx/.xlsm workbook; none for odd files."""
     notes = CellNotes()
-    if path.suffix.lower() not in _ZIP_SUFFIXES or not zipfile.is_zipfile(path):
+    part = package.sheet_part(sheet)
+    if part is None:
         return notes
     try:
-        with zipfile.ZipFile(path) as archive:
-            part = _sheet_part(archive, sheet)
-            if part is None:
-                return notes
-            percent_styles = _percent_styles(archive)
-            data = archive.read(part)
-    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        shown = _shown_styles(package)
+        data = package.read(part, limit=None)  # the sheet was checked: importer.xlsx_scan
+    except (InputFileError, ElementTree.ParseError):
         return notes  # calamine read the values; the notes are an extra
-    if percent_styles or _FORMULA.search(data) or b't="e"' in data:
-        _scan(data, percent_styles, notes)
+    used = {style: shape for style, shape in shown.items() if b's="%s"' % style in data}
+    if used or _FORMULA.search(data) or b't="e"' in data:
+        _scan(data, used, notes)
     return notes
 
 
-def _scan(data: bytes, percent_styles: frozenset[str], notes: CellNotes) -> None:
+def _scan(data: bytearray, shown_styles: dict[bytes, Shown], notes: CellNotes) -> None:
     for match in _CELL.finditer(data):
         attributes = dict(_ATTRIBUTE.findall(match.group(1)))
-        where = _position(attributes.get(b"r", b"").decode("ascii", "replace"))
+        where = cell_position(attributes.get(b"r", b"").decode("ascii", "replace"))
         if where is None:
             continue
         content = match.group(2) or b""
@@ -77,8 +90,8 @@ def _scan(data: bytes, percent_styles: frozenset[str], notes: CellNotes) -> None
                 f"cell {reference} holds a formula whose result is not saved in the file; "
                 "open the file in Excel and save it (Excel saves the results), or type the value"
             )
-        elif attributes.get(b"s", b"").decode("ascii", "replace") in percent_styles:
-            notes.percent.add(where)
+        elif attributes.get(b"s") in shown_styles:
+            notes.shown[where] = shown_styles[attributes[b"s"]]
 
 
 def _cached(value: re.Match[bytes] | None, kind: bytes | None) -> bool:
@@ -88,66 +101,46 @@ def _cached(value: re.Match[bytes] | None, kind: bytes | None) -> bool:
     return bool(value.group(1)) or kind == b"str"
 
 
-def _position(reference: str) -> tuple[int, int] | None:
-    """(row, column), 0-based, of a reference such as 'F2'."""
-    match = _REFERENCE.fullmatch(reference)
-    if match is None:
-        return None
-    column = 0
-    for letter in match.group(1):
-        column = column * 26 + ord(letter) - 64
-    return int(match.group(2)) - 1, column - 1
-
-
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _attribute(element: ElementTree.Element, name: str) -> str | None:
-    """An attribute by local name, whatever its namespace."""
-    for key, value in element.attrib.items():
-        if _local(key) == name:
-            return value
-    return None
-
-
-def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
-    """The zip member holding the named sheet's cells."""
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    ids = [
-        _attribute(element, "id")
-        for element in workbook.iter()
-        if _local(element.tag) == "sheet" and element.get("name") == sheet
-    ]
-    if not ids:
-        return None
-    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    for relation in relations.iter():
-        if _local(relation.tag) == "Relationship" and relation.get("Id") == ids[0]:
-            target = relation.get("Target", "")
-            if target.startswith("/"):
-                return target.lstrip("/")
-            return posixpath.normpath(posixpath.join("xl", target))
-    return None
-
-
-def _percent_styles(archive: zipfile.ZipFile) -> frozenset[str]:
-    """Indexes (as text, like a cell's s="...") of the cell styles that show a percentage."""
-    try:
-        styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
-    except KeyError:
-        return frozenset()
-    percent_ids = set(_PERCENT_FORMAT_IDS)
+def _shown_styles(package: Package) -> dict[bytes, Shown]:
+    """The cell styles (their index as a cell's s="..." holds it) whose number format is read
+    as shown: percentages and zero-padded whole numbers."""
+    member = package.part("styles.xml")
+    if member is None:
+        return {}
+    styles = ElementTree.fromstring(package.read(member))
+    formats = dict.fromkeys(_BUILT_IN_PERCENT, Shown(percent=True))
     for element in styles.iter():
         if _local(element.tag) == "numFmt":
-            code = _QUOTED_IN_FORMAT.sub("", element.get("formatCode", ""))
-            if "%" in code:
-                percent_ids.add(element.get("numFmtId", ""))
-    formats = next((e for e in styles.iter() if _local(e.tag) == "cellXfs"), None)
-    if formats is None:
-        return frozenset()
-    return frozenset(
-        str(index)
-        for index, style in enumerate(e for e in formats if _local(e.tag) == "xf")
-        if style.get("numFmtId") in percent_ids
+            shape = _format_shape(element.get("formatCode", ""))
+            if shape is not None:
+                formats[element.get("numFmtId", "")] = shape
+    cell_formats = next((e for e in styles.iter() if _local(e.tag) == "cellXfs"), None)
+    if cell_formats is None:
+        return {}
+    return {
+        str(index).encode(): formats[style.get("numFmtId", "")]
+        for index, style in enumerate(e for e in cell_formats if _local(e.tag) == "xf")
+        if style.get("numFmtId", "") in formats
+    }
+
+
+def _format_shape(code: str) -> Shown | None:
+    """How a format code shows a number, if it is one read as shown."""
+    if "%" in _QUOTED_IN_FORMAT.sub("", code):
+        return Shown(percent=True)
+    padded = _ZERO_PADDED.fullmatch(code)
+    if padded is None:
+        return None
+    before, zeros, after = padded.groups()
+    return Shown(digits=len(zeros), prefix=_literal_text(before), suffix=_literal_text(after))
+
+
+def _literal_text(parts: str) -> str:
+    return "".join(
+        part[1:-1] if part.startswith('"') else part[1:]
+        for part in _QUOTED_IN_FORMAT.findall(parts)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -132,3 +132,114 @@ def task_rows(
     base_values = [INSTANCE, FLOW] if routed else [INSTANCE]
     write_csv(path, [[*base, *header], *([*base_values, *row] for row in rows)])
     return prepare(path, **options)[1]
+
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def write_xlsx_parts(
+    path: Path,
+    sheets: dict[str, str],
+    *,
+    shared: Sequence[bytes] | None = None,
+    styles: str | None = None,
+) -> Path:
+    """An .xlsx written part by part: each sheet's worksheet XML by name, the raw XML texts
+    of its shared strings, its styles part."""
+    import zipfile
+
+    relations = [
+        f'<Relationship Id="rId{n}" Type="{_RELATIONSHIPS}/worksheet" '
+        f'Target="worksheets/sheet{n}.xml"/>'
+        for n in range(1, len(sheets) + 1)
+    ]
+    parts: dict[str, str | bytes] = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{_PACKAGE}"><Relationship Id="rId1" '
+            f'Type="{_RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{MAIN_NS}" xmlns:r="{_RELATIONSHIPS}"><sheets>'
+            + "".join(
+                f'<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>'
+                for n, name in enumerate(sheets, start=1)
+            )
+            + "</sheets></workbook>"
+        ),
+        **{f"xl/worksheets/sheet{n}.xml": xml for n, xml in enumerate(sheets.values(), start=1)},
+    }
+    if styles is not None:
+        relations.append(
+            f'<Relationship Id="rIdStyles" Type="{_RELATIONSHIPS}/styles" Target="styles.xml"/>'
+        )
+        parts["xl/styles.xml"] = styles
+    if shared is not None:
+        relations.append(
+            f'<Relationship Id="rIdShared" Type="{_RELATIONSHIPS}/sharedStrings" '
+            'Target="sharedStrings.xml"/>'
+        )
+        parts["xl/sharedStrings.xml"] = (
+            b'<sst xmlns="%s" count="%d" uniqueCount="%d">'
+            % (MAIN_NS.encode(), len(shared), len(shared))
+            + b"".join(b"<si><t>%s</t></si>" % text for text in shared)
+            + b"</sst>"
+        )
+    parts["xl/_rels/workbook.xml.rels"] = (
+        f'<Relationships xmlns="{_PACKAGE}">{"".join(relations)}</Relationships>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, xml in parts.items():
+            archive.writestr(name, xml)
+    return path
+
+
+def write_raw_xlsx(
+    path: Path,
+    sheets: dict[str, dict[str, Any]],
+    *,
+    shared: Sequence[bytes] = (),
+    sheet_xml: Callable[[str], str] = str,
+) -> Path:
+    """A workbook of what openpyxl does not write: shared strings (``shared`` holds their
+    raw XML text; a cell value ``("s", i)`` uses text i), cells anywhere, XML written
+    unusually (``sheet_xml`` rewrites each sheet's XML). ``sheets`` maps each sheet's name
+    to its cells by reference; other values: str (an inline text), int or float."""
+    return write_xlsx_parts(
+        path,
+        {name: sheet_xml(_sheet_xml(cells)) for name, cells in sheets.items()},
+        shared=shared,
+    )
+
+
+def _sheet_xml(cells: dict[str, Any]) -> str:
+    from importer.xlsx_package import cell_position
+
+    by_row: dict[int, list[tuple[int, str, Any]]] = {}
+    for reference, value in cells.items():
+        row, column = cell_position(reference) or (0, 0)
+        by_row.setdefault(row, []).append((column, reference, value))
+    rows = []
+    for row in sorted(by_row):
+        xml = []
+        for _column, reference, value in sorted(by_row[row]):
+            if isinstance(value, tuple):
+                xml.append(f'<c r="{reference}" t="s"><v>{value[1]}</v></c>')
+            elif isinstance(value, str):
+                xml.append(f'<c r="{reference}" t="inlineStr"><is><t>{value}</t></is></c>')
+            else:
+                xml.append(f'<c r="{reference}"><v>{value}</v></c>')
+        rows.append(f'<row r="{row + 1}">{"".join(xml)}</row>')
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN_NS}">'
+        f"<sheetData>{''.join(rows)}</sheetData></worksheet>"
+    )

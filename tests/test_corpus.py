@@ -12,12 +12,20 @@ import os
 import shutil
 import sys
 import tracemalloc
-import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-from spreadsheets import FLOW, INSTANCE, prepare, read_results, write_csv, write_xlsx
+from spreadsheets import (
+    FLOW,
+    INSTANCE,
+    MAIN_NS,
+    prepare,
+    read_results,
+    write_csv,
+    write_xlsx,
+    write_xlsx_parts,
+)
 
 from importer.cli import main
 from importer.errors import InputFileError
@@ -72,51 +80,16 @@ def text_cell(ref: str, text: str) -> str:
 
 def raw_xlsx(path: Path, rows: list[list[str]], merges: list[str] = ()) -> Path:
     """An .xlsx whose sheet 'Tasks' holds these rows of ready-made <c> elements."""
-    main_ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    rel_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    package_ns = "http://schemas.openxmlformats.org/package/2006/relationships"
     sheet_rows = "".join(
         f'<row r="{number}">{"".join(cells)}</row>' for number, cells in enumerate(rows, 1)
     )
     merged = "".join(f'<mergeCell ref="{ref}"/>' for ref in merges)
-    parts = {
-        "[Content_Types].xml": (
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" '
-            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            '<Override PartName="/xl/styles.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'
-        ),
-        "_rels/.rels": (
-            f'<Relationships xmlns="{package_ns}"><Relationship Id="rId1" '
-            f'Type="{rel_ns}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
-        ),
-        "xl/workbook.xml": (
-            f'<workbook xmlns="{main_ns}" xmlns:r="{rel_ns}"><sheets>'
-            '<sheet name="Tasks" sheetId="1" r:id="rId1"/></sheets></workbook>'
-        ),
-        "xl/_rels/workbook.xml.rels": (
-            f'<Relationships xmlns="{package_ns}">'
-            f'<Relationship Id="rId1" Type="{rel_ns}/worksheet" Target="worksheets/sheet1.xml"/>'
-            f'<Relationship Id="rId2" Type="{rel_ns}/styles" Target="styles.xml"/>'
-            "</Relationships>"
-        ),
-        "xl/styles.xml": _STYLES,
-        "xl/worksheets/sheet1.xml": (
-            f'<worksheet xmlns="{main_ns}"><sheetData>{sheet_rows}</sheetData>'
-            + (f"<mergeCells>{merged}</mergeCells>" if merged else "")
-            + "</worksheet>"
-        ),
-    }
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, xml in parts.items():
-            archive.writestr(name, xml)
-    return path
+    sheet = (
+        f'<worksheet xmlns="{MAIN_NS}"><sheetData>{sheet_rows}</sheetData>'
+        + (f"<mergeCells>{merged}</mergeCells>" if merged else "")
+        + "</worksheet>"
+    )
+    return write_xlsx_parts(path, {"Tasks": sheet}, styles=_STYLES)
 
 
 def task_header(*extra: str) -> list[str]:

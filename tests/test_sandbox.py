@@ -125,6 +125,8 @@ def test_scheduled_time_arrives_as_epoch_seconds_and_a_minute_of_skew_is_forgive
 
 INVALID_REQUESTS = {
     "name longer than the model allows": ("InvalidParameterException", {"Name": "n" * 1025}),
+    "NUL in a name": ("InvalidParameterException", {"Name": "a\x00b"}),
+    "BEL in an attribute": ("InvalidParameterException", {"Attributes": {"a": "ring\x07"}}),
     "two routing ids": (
         "InvalidRequestException",
         {"QuickConnectId": defaults.QUICK_CONNECT_IDS[0]},

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from importer.cli.console import error, say, warn
 from importer.cli.options import add_input_options, prepare_options
-from importer.cli.staging import open_staging
+from importer.cli.staging import no_inputs, open_staging, report_results_file
 from importer.cli.target import Target, add_target_options, open_target
-from importer.errors import InputFileError
+from importer.errors import InputFileError, ResultsFileGiven
 from importer.exitcodes import ExitCode
 from importer.inbox import InputFile
 from importer.pipeline import PrepareOptions, open_batch
@@ -52,7 +52,7 @@ def run_check(args: argparse.Namespace) -> ExitCode:
     with open_staging(args) as staging:
         found = staging.find(with_results=False)
         if not found.inputs:
-            say("No input files to read: checking the options' ids only.")
+            say(f"{no_inputs(found)}: checking the options' ids only.")
         inputs = read_resources(
             args, options, found.inputs, lambda item: staging.fetch(item.location)
         )
@@ -83,13 +83,17 @@ def read_resources(
     """The resources the options and every valid row of ``items`` name; one line per input.
 
     ``local_copy`` makes an input readable (e.g. downloads it). An input that cannot be read
-    is reported and counted; the others are read.
+    is reported and counted, a results file found in an inbox passed over; the others are
+    read.
     """
     inputs = Inputs()
     inputs.resources.add(_option_ids(args))
     for item in items:
         try:
             _read_one(item.location, local_copy(item), options, inputs.resources)
+        except ResultsFileGiven:
+            if report_results_file(item):
+                inputs.unreadable += 1
         except InputFileError as problem:
             error(str(problem))
             inputs.unreadable += 1

@@ -13,7 +13,14 @@ from importer.cli.check import read_resources, run_preflight
 from importer.cli.console import error, say, warn
 from importer.cli.options import add_input_options, prepare_options
 from importer.cli.report import print_batch_header
-from importer.cli.staging import SANDBOX_ADVICE, StagedFile, Staging, open_staging
+from importer.cli.staging import (
+    SANDBOX_ADVICE,
+    StagedFile,
+    Staging,
+    no_inputs,
+    open_staging,
+    report_results_file,
+)
 from importer.cli.submitting import (
     Submission,
     add_submit_options,
@@ -23,7 +30,7 @@ from importer.cli.submitting import (
     summarised,
 )
 from importer.cli.validate import run_validate
-from importer.errors import InputFileError, UsageError
+from importer.errors import InputFileError, ResultsFileGiven, UsageError
 from importer.exitcodes import ExitCode
 from importer.inbox import InputFile
 from importer.pipeline import PrepareOptions, open_batch
@@ -97,6 +104,9 @@ def _run_inputs(args: argparse.Namespace, summary: RunSummary) -> ExitCode:
                 summary.caller_arn = _preflight(args, submission, options, staged)
             for number, (item, ready) in enumerate(zip(found.inputs, staged, strict=True)):
                 file = _run_file(submission, staging, item, ready, options, args)
+                if file is None:
+                    summary.skip(item.location, ResultsFileGiven(item.location).reason)
+                    continue
                 summary.files.append(file)
                 if submission.stop.reason or file.exit_code == ExitCode.STOPPED:
                     summary.stop_reason = submission.stop.reason or file.reason
@@ -104,8 +114,7 @@ def _run_inputs(args: argparse.Namespace, summary: RunSummary) -> ExitCode:
                         summary.skip(later.location, "not started: the run stopped early")
                     break
             if not found.inputs:
-                left = f" ({len(found.skipped)} left for the next run)" if found.skipped else ""
-                say(f"No input files to read{left}.")
+                say(f"{no_inputs(found)}.")
             code = summary.finish()
             submission.record_run(code, summary)
     return code
@@ -145,8 +154,9 @@ def _run_file(
     staged: StagedFile | InputFileError,
     options: PrepareOptions,
     args: argparse.Namespace,
-) -> FileSummary:
-    """Send one input file; an unreadable file is reported in its summary, not raised."""
+) -> FileSummary | None:
+    """Send one input file; an unreadable file is reported in its summary, not raised. None
+    for a results file found in an inbox: it is passed over."""
     file = FileSummary(item.location)
     try:
         if isinstance(staged, InputFileError):
@@ -157,6 +167,11 @@ def _run_file(
         batch = open_batch(staged.local, options)
         print_batch_header(batch, item.location)
         rows = list(batch.rows())  # read to the end first: a bad line further down sends nothing
+    except ResultsFileGiven:
+        if not report_results_file(item):
+            return None
+        file.exit_code, file.reason = int(ExitCode.USAGE), str(ResultsFileGiven(item.location))
+        return file
     except InputFileError as problem:
         error(str(problem))
         file.exit_code, file.reason = int(ExitCode.USAGE), str(problem)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from importer.cli.console import error, warn
 from importer.cli.options import input_locations
-from importer.errors import InputFileError, UsageError
+from importer.errors import InputFileError, ResultsFileGiven, UsageError
 from importer.exitcodes import ExitCode
 from importer.inbox import RESULTS_MARK, Found, InputFile, excel_owner_file, find_inputs
 from importer.locations import Locations, inside, is_s3, location_name, make_s3_client, sibling
@@ -267,6 +267,23 @@ def open_staging(args: argparse.Namespace) -> Iterator[Staging]:
     """A Staging with its own work folder, removed (downloads and all) on the way out."""
     with tempfile.TemporaryDirectory(prefix="task-importer-") as workdir:
         yield Staging(args, Path(workdir))
+
+
+def no_inputs(found: Found) -> str:
+    """What a command says when it found no file to read."""
+    left = f" ({len(found.skipped)} left for the next run)" if found.skipped else ""
+    return f"No input files to read{left}"
+
+
+def report_results_file(item: InputFile) -> bool:
+    """Say that an input is a results file; whether that is an error (a file named on the
+    command line) rather than a file passed over (found in an inbox, with a warning)."""
+    problem = ResultsFileGiven(item.location)
+    if item.from_inbox:
+        warn(f"Skipped {problem}")
+        return False
+    error(str(problem))
+    return True
 
 
 def check_results_path(path: Path) -> None:

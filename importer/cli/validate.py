@@ -8,11 +8,16 @@ from collections import Counter
 from importer.cli.console import error, say
 from importer.cli.options import add_input_options, prepare_options
 from importer.cli.report import FIRST_ERRORS_SHOWN, print_batch_header, print_first_errors
-from importer.cli.staging import StagedFile, open_staging
-from importer.errors import InputFileError
+from importer.cli.staging import (
+    StagedFile,
+    no_inputs,
+    open_staging,
+    report_results_file,
+)
+from importer.errors import InputFileError, ResultsFileGiven
 from importer.exitcodes import ExitCode
 from importer.model import Status
-from importer.pipeline import PrepareOptions, open_batch
+from importer.pipeline import Batch, open_batch
 from importer.results import ResultsWriter
 
 
@@ -35,12 +40,19 @@ def run_validate(args: argparse.Namespace) -> ExitCode:
     options = prepare_options(args)
     codes = []
     with open_staging(args) as staging:
-        for item in staging.find().inputs:
+        found = staging.find()
+        if not found.inputs:
+            say(f"{no_inputs(found)}.")
+        for item in found.inputs:
             try:
                 staged = staging.stage(item)
+                batch = open_batch(staged.local, options)
                 staging.keep_run_results(staged.results, "validating")
-                codes.append(_validate_file(staged, options, args.show_tokens))
+                codes.append(_validate_file(batch, staged, args.show_tokens))
                 staging.publish(staged)
+            except ResultsFileGiven:
+                if report_results_file(item):
+                    codes.append(ExitCode.USAGE)
             except InputFileError as problem:
                 error(str(problem))
                 codes.append(ExitCode.USAGE)
@@ -49,8 +61,7 @@ def run_validate(args: argparse.Namespace) -> ExitCode:
     return ExitCode.ROWS_FAILED if any(code != ExitCode.OK for code in codes) else ExitCode.OK
 
 
-def _validate_file(staged: StagedFile, options: PrepareOptions, show_tokens: bool) -> ExitCode:
-    batch = open_batch(staged.local, options)
+def _validate_file(batch: Batch, staged: StagedFile, show_tokens: bool) -> ExitCode:
     print_batch_header(batch, staged.input.location)
     counts: Counter[Status] = Counter()
     invalid = []

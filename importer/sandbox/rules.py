@@ -1,10 +1,12 @@
 """The StartTaskContact rules the emulated service enforces, independently of the importer.
 
 Breaking the API model (a type, a required member, a length read from the Connect model in
-the installed botocore) answers InvalidParameterException; breaking a documented service rule
-(routing, scheduling window, attribute keys and size, reference types and size) answers
-InvalidRequestException; an unknown instance, flow, quick connect or template answers
-ResourceNotFoundException.
+the installed botocore) answers InvalidParameterException, and so does a control character
+other than tab, LF and CR in a text: the service documents no rule for them, so the
+emulator takes the strict side and a request carrying one (the importer never sends one)
+fails in tests. Breaking a documented service rule (routing, scheduling window, attribute
+keys and size, reference types and size) answers InvalidRequestException; an unknown
+instance, flow, quick connect or template answers ResourceNotFoundException.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ REFERENCES_MAX_BYTES = 4_096
 SCHEDULE_MAX_AHEAD_S = 6 * 86_400
 SCHEDULE_PAST_GRACE_S = 60
 _ATTRIBUTE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,11 @@ def _check_text(path: str, value: Any, length: Length) -> None:
     if length.minimum is not None and len(value) < length.minimum:
         raise invalid_parameter(
             f"{path} has length {len(value)}, less than the minimum {length.minimum}"
+        )
+    control = _CONTROL_CHARACTER.search(value)
+    if control:
+        raise invalid_parameter(
+            f"{path} contains the control character U+{ord(control.group()):04X}"
         )
 
 
