@@ -518,7 +518,7 @@ def test_an_edited_row_whose_first_attempt_created_its_task_is_not_created_twice
     row4 = got["4"]
     assert (row4["status"], row4["client_token"]) == ("failed", first["4"]["client_token"])
     assert row4["error_code"] == "IdempotentParameterMismatchException"
-    assert "a task was already created from this row before it was edited" in row4["error_message"]
+    assert "a task already exists from this row's earlier values" in row4["error_message"]
     assert "clear this row's client_token cell" in row4["error_message"]
     task = by_token[row4["client_token"]]
     assert task["request"]["Description"] == "Call back about order 2"
@@ -612,7 +612,7 @@ def test_an_edited_row_whose_first_attempt_created_nothing_is_created_once(
     task = by_token[row4["client_token"]]
     assert task["request"]["Description"] == "Call back about order 2, urgent"
     assert row4["contact_id"] == task["ContactId"]
-    assert "sent with that attempt's ClientToken" in row4["error_message"]
+    assert "sent with the ClientToken of an earlier attempt" in row4["error_message"]
 
 
 # --- results that cannot be uploaded -----------------------------------------------------------
