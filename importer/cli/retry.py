@@ -4,7 +4,9 @@ The results file may come back edited by a person, in Excel or as CSV: sorted, f
 cells fixed, lines deleted, lines added. A line is known by its `row` number (each may
 appear once) and the ClientToken recorded on it, never by where it is in the file:
 
-- `created` and `already_created` lines are kept as they are and never sent again.
+- `created` and `already_created` lines that hold a ContactId are kept as they are and never
+  sent again. One without (version 0.1.0 wrote such lines for a 200 answer without one) is
+  sent again with its ClientToken, which cannot make a second task, to learn its ContactId.
 - Every other line is mapped and validated again from its values, so a fixed cell counts.
   An unchanged line keeps the ClientToken it was sent with; a line edited after it was sent
   gets a new token derived from the old one and its new content (the journal says what was
