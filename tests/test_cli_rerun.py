@@ -161,22 +161,30 @@ def test_rows_fixed_by_retry_after_a_refusal_are_not_sent_again_from_the_unchang
     assert len(tasks_by_token(sb)) == 8
 
 
-def test_an_old_copy_of_the_results_file_retried_after_another_retry_sends_nothing(
-    sandbox: Callable[..., Sandbox], tmp_path: Path
-) -> None:
-    sb = sandbox()
+def fixed_and_an_old_copy(sb: Sandbox, tmp_path: Path) -> tuple[Path, Path]:
+    """The refused rows' results, fixed, and a copy taken before the fix in which row 4 is
+    fixed otherwise and row 7 left as it was (a colleague's); the two paths."""
     _, results = run_with_refused_rows(sb, tmp_path)
     copy = tmp_path / "copy.results.csv"
-    copy.write_bytes(results.read_bytes())  # a colleague's copy, taken before the fix
+    copy.write_bytes(results.read_bytes())
     edit_results(results, fix_flow)
-    assert main(cli_args("retry", results, sb, tmp_path)) == 0
-    retried = by_row(read_results(results))
-    requests = sb.counters()["requests"]
 
     def fix_differently(line: dict[str, str]) -> dict[str, str] | None:
         return {"Name": "Fixed too", **(fix_flow(line) or {})} if line["row"] == "4" else None
 
-    edit_results(copy, fix_differently)  # row 4 fixed otherwise, row 7 left as it was
+    edit_results(copy, fix_differently)
+    return results, copy
+
+
+def test_an_old_copy_of_the_results_file_retried_after_another_retry_sends_nothing(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    results, copy = fixed_and_an_old_copy(sb, tmp_path)
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+    retried = by_row(read_results(results))
+    requests = sb.counters()["requests"]
+
     assert main(cli_args("retry", copy, sb, tmp_path)) == 0
 
     assert sb.counters()["requests"] == requests
@@ -191,19 +199,12 @@ def test_an_old_copy_of_the_results_file_retried_after_a_retry_lost_its_answers_
     sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
     sb = sandbox()
-    _, results = run_with_refused_rows(sb, tmp_path)
-    copy = tmp_path / "copy.results.csv"
-    copy.write_bytes(results.read_bytes())  # a colleague's copy, taken before the fix
-    edit_results(results, fix_flow)
+    results, copy = fixed_and_an_old_copy(sb, tmp_path)
     sb.configure(drop_after_rate=1.0)  # the fixed rows' tasks are created, the answers lost
     assert main(cli_args("retry", results, sb, tmp_path, "--max-attempts", "1")) == 1
     assert sb.counters()["created"] == 8
     sb.configure(drop_after_rate=0.0)
 
-    def fix_differently(line: dict[str, str]) -> dict[str, str] | None:
-        return {"Name": "Fixed too", **(fix_flow(line) or {})} if line["row"] == "4" else None
-
-    edit_results(copy, fix_differently)  # row 4 fixed otherwise, row 7 left as it was
     assert main(cli_args("retry", copy, sb, tmp_path)) == 1
 
     assert sb.counters()["created"] == 8
