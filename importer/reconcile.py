@@ -9,8 +9,8 @@ them. The rules (also in the README):
   nothing is sent, even if the row is not valid as it stands (a fixed copy of it was sent).
   A valid row matched under its own token is left to the executor, which says the same.
 - A batch's *sends* are its created tasks and its *unsettled* tokens: sent, no ContactId
-  recorded, and a task may exist (``lost_answers.may_have_created``: no clear answer came). A row
-  matches an unsettled token when it has that token (the executor resends it).
+  recorded, and a task may exist (``lost_answers.may_have_created``: no clear answer came).
+  A row matches an unsettled token when it has that token (the executor resends it).
 - The file is *the same batch* when more than half of its rows that have a token match
   sends of this batch, or more than half of this batch's sends are matched by its rows (a
   file that grew); so a batch whose every answer was lost counts too. Otherwise, if the
