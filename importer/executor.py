@@ -547,9 +547,10 @@ class Executor:
         )
         if state.entry is not None and state.entry.unanswered:
             reconciled = (
-                "reconciled: an earlier run sent this row but stopped before recording "
-                f"Amazon Connect's answer; resent with the same ClientToken, Amazon Connect "
-                f"returned ContactId {contact} for it (one task, not a second one)"
+                "reconciled: an earlier run sent this row but recorded no ContactId for it "
+                "(it stopped before the answer came, or the answer held none); resent with the "
+                f"same ClientToken, Amazon Connect returned ContactId {contact} for it (one "
+                "task, not a second one)"
             )
             return self._outcome(
                 row,

@@ -379,20 +379,9 @@ class Journal:
     def lookup(self, client_token: str) -> Entry | None:
         """The journal's record of a ClientToken, or None if it was never sent."""
         row = self._execute(
-            "SELECT client_token, status, contact_id, attempts, error_code, error_message, "
-            "batch_id, row_number, request_sha256, first_sent_at, updated_at, maybe_created, "
-            "origin_token FROM tasks WHERE client_token = ?",
-            (client_token,),
+            f"SELECT {_ENTRY_COLUMNS} FROM tasks WHERE client_token = ?", (client_token,)
         ).fetchone()
-        if row is None:
-            return None
-        return Entry(
-            row[0],
-            JournalStatus(row[1]),
-            *row[2:-2],
-            maybe_created=bool(row[-2]),
-            origin_token=row[-1],
-        )
+        return None if row is None else _entry(row)
 
     def mark_in_flight(
         self,
@@ -486,6 +475,16 @@ class Journal:
         )
         return [CreatedTask(*row) for row in cursor.fetchall()]
 
+    def without_task(self, batch_id: str) -> list[Entry]:
+        """Every token of a batch that has no ContactId recorded: whatever its status but
+        created with one (one query)."""
+        cursor = self._execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM tasks WHERE batch_id = ? "
+            "AND NOT (status = 'created' AND contact_id != '')",
+            (batch_id,),
+        )
+        return [_entry(row) for row in cursor.fetchall()]
+
     def created_for(self, tokens: Iterable[str]) -> dict[str, CreatedTask]:
         """For each token that has one: the task created under it, else the newest task
         created under a token whose origin it is (an edit of its row sent by retry)."""
@@ -567,3 +566,14 @@ _CREATED_COLUMNS = (
     "client_token, origin_token, batch_id, row_number, contact_id, run_id, updated_at, "
     "request_sha256"
 )
+_ENTRY_COLUMNS = (
+    "client_token, status, contact_id, attempts, error_code, error_message, batch_id, "
+    "row_number, request_sha256, first_sent_at, updated_at, maybe_created, origin_token"
+)
+
+
+def _entry(row: tuple[Any, ...]) -> Entry:
+    """An Entry from a row of _ENTRY_COLUMNS."""
+    return Entry(
+        row[0], JournalStatus(row[1]), *row[2:-2], maybe_created=bool(row[-2]), origin_token=row[-1]
+    )

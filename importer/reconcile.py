@@ -8,26 +8,40 @@ them. The rules (also in the README):
   the row's own origin). A matched row is ``already_created`` with that task's ContactId and
   nothing is sent, even if the row is not valid as it stands (a fixed copy of it was sent).
   A valid row matched under its own token is left to the executor, which says the same.
+- A batch's *sends* are its created tasks and its *unsettled* tokens: sent, no ContactId
+  recorded, and a task may exist (``lost_answers.may_have_created``: no clear answer came).
+  A row matches an unsettled token when it has that token (the executor resends it).
 - The file is *the same batch* when more than half of its rows that have a token match
-  tasks of this batch, or more than half of this batch's tasks are matched by its rows (a
-  file that grew). Otherwise, if the batch has tasks, the file is a new file under an
-  earlier file's name (``Plan.reused_name``): its rows are sent as new tasks.
+  sends of this batch, or more than half of this batch's sends are matched by its rows (a
+  file that grew); so a batch whose every answer was lost counts too. Otherwise, if the
+  batch has tasks, the file is a new file under an earlier file's name
+  (``Plan.reused_name``): its rows are sent as new tasks.
 - In the same batch, a row that matches nothing, at a row number where the batch created a
   task that no row of the file matches, was edited after its task was created (rows moved
   by sorting or by an inserted line still match their own tasks, so they free no number). If
   it now holds exactly that task's values (fixed the same way here and in the results file),
   it matches that task; otherwise it is not sent: ``failed`` with EDITED_CODE and the
   task's ContactId, or, with ``send_edited``, sent as a new task (its token is new: its
-  content changed). Lines added to a results file are new tasks by definition, never edits.
+  content changed).
+- Failing that, a valid row that matches nothing, at a row number where the batch has an
+  unsettled token that no row of the file has, was edited after a send whose answer was
+  lost. It is sent under that token (``Plan.resent``), so Amazon Connect either creates the
+  task once or refuses the new values for the task it has (IdempotentParameterMismatch):
+  never a second task. Its results line says which (``lost_answers.explain_resent``). With
+  ``send_edited`` it is sent under its own token, as a new task.
+- Lines added to a results file, or whose client_token cell was cleared, are new tasks by
+  intent, never edits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from importer.journal import CreatedTask, Journal, RunInfo, request_digest
+from importer.journal import CreatedTask, Entry, Journal, RunInfo, request_digest
 from importer.locations import location_name
+from importer.lost_answers import explain_resent, may_have_created
 from importer.model import Outcome, PreparedRow, RowError, Status
 
 EDITED_CODE = "EditedAfterCreation"
@@ -54,6 +68,8 @@ class Plan:
     """Rows not sent because they changed after their task was created, by row number."""
     sent_edited: list[int] = field(default_factory=list)
     """Edited rows sent as new tasks anyway (``send_edited``)."""
+    resent: dict[int, Entry] = field(default_factory=dict)
+    """Rows sent under the token of an unsettled send of their number, by row number."""
     runs: dict[int, RunInfo] = field(default_factory=dict)
 
     @property
@@ -80,6 +96,12 @@ class Plan:
             return _edited(row, task, self.created_by(task))
         return None
 
+    def explain(self, outcome: Outcome) -> Outcome:
+        """A sent row's results line; one sent under an earlier send's token says so."""
+        if outcome.row in self.resent:
+            explain_resent(outcome, "run again with --send-edited")
+        return outcome
+
 
 def reconcile(
     journal: Journal,
@@ -94,10 +116,13 @@ def reconcile(
     which were edited since theirs (see the module docstring).
 
     ``kept``: the tokens of lines kept as they are, by row number (retry's created lines):
-    rows of the file that are not sent. ``added``: row numbers of lines added to a results
-    file. The journal is read in a few queries, whatever the number of rows.
+    rows of the file that are not sent. ``added``: row numbers of lines that are new tasks
+    by intent (added to a results file, or their client_token cell cleared). Rows sent under
+    an earlier send's token are given it here (``Plan.resent``). The journal is read in a
+    few queries, whatever the number of rows.
     """
     tasks = journal.created_tasks(batch_id)
+    unsettled = {e.client_token: e for e in journal.without_task(batch_id) if may_have_created(e)}
     lineages = {row.number: _lineage(row.client_token, row.origin_token) for row in rows}
     lineages.update({number: _lineage(token) for number, token in (kept or {}).items()})
     found = journal.created_for(token for tokens in lineages.values() for token in tokens)
@@ -107,32 +132,44 @@ def reconcile(
         if task is not None:
             matches[number] = task
     matched_tokens = {task.client_token for task in matches.values()}
+    own = {row.number: row.client_token for row in rows} | dict(kept or {})
+    resending = {number: token for number, token in own.items() if token in unsettled}
+    of_batch = {number for number, task in matches.items() if task.batch_id == batch_id}
     plan = Plan(
         batch_id,
         batch_tasks=len(tasks),
         same_batch=False,
-        matched=sum(1 for task in matches.values() if task.batch_id == batch_id),
+        matched=len(of_batch),
         rows=sum(1 for tokens in lineages.values() if tokens),
         latest=max(tasks, key=lambda task: (task.created_at, task.run_id or 0), default=None),
     )
-    of_batch_matched = sum(1 for task in tasks if task.client_token in matched_tokens)
-    plan.same_batch = bool(tasks) and (
-        2 * plan.matched > plan.rows or 2 * of_batch_matched > len(tasks)
+    sends = len(tasks) + len(unsettled)
+    sends_matched = len(set(resending.values()))
+    sends_matched += sum(1 for task in tasks if task.client_token in matched_tokens)
+    plan.same_batch = sends > 0 and (
+        2 * len(of_batch | resending.keys()) > plan.rows or 2 * sends_matched > sends
     )
     by_number = {row.number: row for row in rows}
     if plan.same_batch:
-        free = _unmatched_by_row(tasks, matched_tokens)
+        free = _unmatched_by_row(tasks, matched_tokens, lambda task: task.created_at)
+        lost = _unmatched_by_row(unsettled.values(), resending.values(), lambda e: e.updated_at)
         for row in rows:
-            candidates = free.get(row.number)
-            if not candidates or row.number in matches or row.number in added:
+            if row.number in matches or row.number in added:
                 continue
-            same_values = next((task for task in candidates if _holds(row, task)), None)
-            if same_values is not None:
-                matches[row.number] = same_values
-            elif send_edited and row.ok:
-                plan.sent_edited.append(row.number)
-            else:
-                plan.edited[row.number] = candidates[0]
+            candidates = free.get(row.number)
+            if candidates:
+                same_values = next((task for task in candidates if _holds(row, task)), None)
+                if same_values is not None:
+                    matches[row.number] = same_values
+                elif send_edited and row.ok:
+                    plan.sent_edited.append(row.number)
+                else:
+                    plan.edited[row.number] = candidates[0]
+            elif row.number in lost and row.number not in resending and row.ok:
+                if send_edited:
+                    plan.sent_edited.append(row.number)
+                else:
+                    plan.resent[row.number] = _resend(row, lost[row.number][0])
     for number, task in matches.items():
         row = by_number.get(number)
         if row is not None and (not row.ok or task.client_token != row.client_token):
@@ -146,17 +183,29 @@ def _lineage(*tokens: str) -> tuple[str, ...]:
     return tuple(token for token in tokens if token)
 
 
+_Send = TypeVar("_Send", CreatedTask, Entry)
+
+
 def _unmatched_by_row(
-    tasks: Iterable[CreatedTask], matched: Collection[str]
-) -> dict[int, list[CreatedTask]]:
-    """The tasks no row matches, by the row number they were created from, newest first."""
-    free: dict[int, list[CreatedTask]] = {}
-    for task in tasks:
-        if task.client_token not in matched and task.row_number is not None:
-            free.setdefault(task.row_number, []).append(task)
+    sends: Iterable[_Send], matched: Collection[str], when: Callable[[_Send], str]
+) -> dict[int, list[_Send]]:
+    """The sends no row matches, by the row number they were sent from, newest first."""
+    free: dict[int, list[_Send]] = {}
+    for send in sends:
+        if send.client_token not in matched and send.row_number is not None:
+            free.setdefault(send.row_number, []).append(send)
     for candidates in free.values():
-        candidates.sort(key=lambda task: task.created_at, reverse=True)
+        candidates.sort(key=when, reverse=True)
     return free
+
+
+def _resend(row: PreparedRow, send: Entry) -> Entry:
+    """Give a valid row the token of an earlier send of its number; the journal keeps the
+    row's own token (or that send's origin) as its origin, so the next run finds its task."""
+    assert row.request is not None
+    row.origin_token = send.origin_token or row.origin_token or row.client_token
+    row.client_token = row.request["ClientToken"] = send.client_token
+    return send
 
 
 def _holds(row: PreparedRow, task: CreatedTask) -> bool:

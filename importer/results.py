@@ -256,8 +256,15 @@ class ResultLine:
     """Input cells with no readable value (a formula whose result is not saved, an error)."""
 
     @property
-    def done(self) -> bool:
+    def says_created(self) -> bool:
         return self.status in (Status.CREATED, Status.ALREADY_CREATED)
+
+    @property
+    def done(self) -> bool:
+        """Created, with the task's ContactId: never sent again. A line that says created
+        without one (version 0.1.0 wrote such a line for a 200 answer without a ContactId)
+        is not done: retry resends its ClientToken, which cannot make a second task."""
+        return self.says_created and bool(self.contact_id)
 
 
 def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLine]]:
@@ -330,7 +337,7 @@ def _lines(
             number=number,
             problems=[unreadable_cell(every_column, i, message) for i, message in unreadable],
         )
-        if line.row is None and (line.done or line.contact_id):
+        if line.row is None and (line.says_created or line.contact_id):
             raise InputFileError(
                 f"{path}: row {number}: the 'row' cell is empty but the line says the "
                 "task was created; restore its row number, or clear status and contact_id "

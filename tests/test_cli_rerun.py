@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -160,22 +161,30 @@ def test_rows_fixed_by_retry_after_a_refusal_are_not_sent_again_from_the_unchang
     assert len(tasks_by_token(sb)) == 8
 
 
-def test_an_old_copy_of_the_results_file_retried_after_another_retry_sends_nothing(
-    sandbox: Callable[..., Sandbox], tmp_path: Path
-) -> None:
-    sb = sandbox()
+def fixed_and_an_old_copy(sb: Sandbox, tmp_path: Path) -> tuple[Path, Path]:
+    """The refused rows' results, fixed, and a copy taken before the fix in which row 4 is
+    fixed otherwise and row 7 left as it was (a colleague's); the two paths."""
     _, results = run_with_refused_rows(sb, tmp_path)
     copy = tmp_path / "copy.results.csv"
-    copy.write_bytes(results.read_bytes())  # a colleague's copy, taken before the fix
+    copy.write_bytes(results.read_bytes())
     edit_results(results, fix_flow)
-    assert main(cli_args("retry", results, sb, tmp_path)) == 0
-    retried = by_row(read_results(results))
-    requests = sb.counters()["requests"]
 
     def fix_differently(line: dict[str, str]) -> dict[str, str] | None:
         return {"Name": "Fixed too", **(fix_flow(line) or {})} if line["row"] == "4" else None
 
-    edit_results(copy, fix_differently)  # row 4 fixed otherwise, row 7 left as it was
+    edit_results(copy, fix_differently)
+    return results, copy
+
+
+def test_an_old_copy_of_the_results_file_retried_after_another_retry_sends_nothing(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    results, copy = fixed_and_an_old_copy(sb, tmp_path)
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+    retried = by_row(read_results(results))
+    requests = sb.counters()["requests"]
+
     assert main(cli_args("retry", copy, sb, tmp_path)) == 0
 
     assert sb.counters()["requests"] == requests
@@ -184,6 +193,29 @@ def test_an_old_copy_of_the_results_file_retried_after_another_retry_sends_nothi
     for row in ("4", "7"):
         assert lines[row]["contact_id"] == retried[row]["contact_id"]
     assert len(tasks_by_token(sb)) == 8
+
+
+def test_an_old_copy_of_the_results_file_retried_after_a_retry_lost_its_answers_makes_no_task(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox()
+    results, copy = fixed_and_an_old_copy(sb, tmp_path)
+    sb.configure(drop_after_rate=1.0)  # the fixed rows' tasks are created, the answers lost
+    assert main(cli_args("retry", results, sb, tmp_path, "--max-attempts", "1")) == 1
+    assert sb.counters()["created"] == 8
+    sb.configure(drop_after_rate=0.0)
+
+    assert main(cli_args("retry", copy, sb, tmp_path)) == 1
+
+    assert sb.counters()["created"] == 8
+    tasks_by_token(sb)
+    lines = by_row(read_results(copy))
+    assert statuses(lines.values()) == {"created": 6, "failed": 2}
+    for row in ("4", "7"):
+        assert lines[row]["error_code"] == "IdempotentParameterMismatchException"
+        assert (
+            "a task already exists from this row's earlier values" in (lines[row]["error_message"])
+        )
 
 
 def test_retry_of_a_file_whose_rows_were_all_invalid_continues_the_runs_batch(
@@ -283,6 +315,105 @@ def test_rows_edited_after_retry_created_them_are_not_sent_unless_asked(
     kept = [p for p in (tmp_path / "inbox").iterdir() if p.name.startswith("tasks.results.")]
     assert len(kept) == 1, "the results holding the edited rows' first ContactIds are kept"
     assert by_row(read_results(kept[0]))["4"]["contact_id"] == retried["4"]["contact_id"]
+
+
+# --- edited in the input after a send whose answer was lost ------------------------------------
+
+
+def lost_answers_then_edited(
+    sb: Sandbox, tmp_path: Path, n: int = 7
+) -> tuple[Path, dict[str, dict[str, str]], str]:
+    """A run of ``n`` rows, one attempt each, where the sandbox's faults lose some answers;
+    then the first row that failed so is edited in the input. The input, the first results
+    by row, and the edited row's number."""
+    rows = task_rows(n)
+    source = write_input(tmp_path / "tasks.csv", rows)
+    assert main(cli_args("run", source, sb, tmp_path, "--max-attempts", "1")) == 1
+    first = by_row(read_results(tmp_path / "tasks.results.csv"))
+    lost = sorted((row for row, line in first.items() if line["status"] == "failed"), key=int)
+    assert lost, "the seed loses some answers"
+    assert all("a task may have been created" in first[row]["error_message"] for row in lost)
+    edited = lost[0]
+    rows[int(edited) - 2][1] += ", urgent"  # Description
+    write_input(source, rows)
+    sb.configure(drop_after_rate=0.0, drop_before_rate=0.0)
+    return source, first, edited
+
+
+@pytest.mark.parametrize(("rate", "n"), [(0.4, 7), (1.0, 3)], ids=["some lost", "all lost"])
+def test_a_row_edited_in_the_input_after_its_task_was_created_unanswered_is_not_created_twice(
+    sandbox: Callable[..., Sandbox],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    rate: float,
+    n: int,
+) -> None:
+    sb = sandbox(drop_after_rate=rate, seed=9)  # the task is created, the answer is lost
+    source, first, edited = lost_answers_then_edited(sb, tmp_path, n)
+    assert sb.counters()["created"] == n
+    lost = sum(1 for line in first.values() if line["status"] == "failed")
+    capsys.readouterr()
+
+    assert main(cli_args("run", source, sb, tmp_path)) == 1
+
+    assert sb.counters()["created"] == n
+    by_token = tasks_by_token(sb)
+    lines = by_row(read_results(tmp_path / "tasks.results.csv"))
+    expected = Counter(failed=1, created=lost - 1, already_created=n - lost)
+    assert statuses(lines.values()) == +expected
+    line = lines[edited]
+    assert (line["status"], line["client_token"]) == ("failed", first[edited]["client_token"])
+    assert line["error_code"] == "IdempotentParameterMismatchException"
+    assert line["contact_id"] == "", "the earlier attempt's answer, and its ContactId, were lost"
+    assert "a task already exists from this row's earlier values" in line["error_message"]
+    assert "so its ContactId is not known" in line["error_message"]
+    assert "run again with --send-edited" in line["error_message"]
+    assert by_token[line["client_token"]]["request"]["Description"] == (
+        f"Call back customer {int(edited) - 2}"
+    )
+    err = capsys.readouterr().err
+    assert f"Row {edited}: changed since a send whose answer was lost" in err
+    assert f"Row {edited}: edited after a task had already been created from each" in err
+    for row, other in lines.items():
+        if row != edited:
+            assert other["contact_id"] == by_token[other["client_token"]]["ContactId"]
+
+    assert main(cli_args("run", source, sb, tmp_path, "--send-edited")) == 0
+
+    by_token = tasks_by_token(sb)
+    assert len(by_token) == n + 1
+    line = by_row(read_results(tmp_path / "tasks.results.csv"))[edited]
+    assert line["status"] == "created"
+    assert by_token[line["client_token"]]["request"]["Description"].endswith(", urgent")
+    requests = sb.counters()["requests"]
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    assert sb.counters()["requests"] == requests
+
+
+def test_a_row_edited_in_the_input_after_a_send_that_created_nothing_is_created_once(
+    sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox(drop_before_rate=0.4, seed=9)  # the connection drops, nothing is created
+    source, first, edited = lost_answers_then_edited(sb, tmp_path)
+    created = sb.counters()["created"]
+    assert created < 7
+
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+
+    assert sb.counters()["created"] == 7
+    by_token = tasks_by_token(sb)
+    line = by_row(read_results(tmp_path / "tasks.results.csv"))[edited]
+    assert (line["status"], line["client_token"]) == ("created", first[edited]["client_token"])
+    task = by_token[line["client_token"]]
+    assert task["request"]["Description"].endswith(", urgent")
+    assert line["contact_id"] == task["ContactId"]
+    assert "sent with the ClientToken of an earlier attempt" in line["error_message"]
+
+    requests = sb.counters()["requests"]
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    assert sb.counters()["requests"] == requests
+    line = by_row(read_results(tmp_path / "tasks.results.csv"))[edited]
+    assert (line["status"], line["contact_id"]) == ("already_created", task["ContactId"])
 
 
 def test_sorted_lines_and_a_line_inserted_in_the_middle_send_only_the_new_line(

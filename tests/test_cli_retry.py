@@ -17,6 +17,7 @@ from cli_runs import FLOW, OTHER_FLOW, cli_args, edit_results, statuses, tasks_b
 from spreadsheets import read_csv, read_results, write_csv, write_xlsx
 
 from importer.cli import main
+from importer.journal import Journal, JournalStatus
 from importer.results import unprotect
 from importer.sandbox import Sandbox
 
@@ -518,7 +519,7 @@ def test_an_edited_row_whose_first_attempt_created_its_task_is_not_created_twice
     row4 = got["4"]
     assert (row4["status"], row4["client_token"]) == ("failed", first["4"]["client_token"])
     assert row4["error_code"] == "IdempotentParameterMismatchException"
-    assert "a task was already created from this row before it was edited" in row4["error_message"]
+    assert "a task already exists from this row's earlier values" in row4["error_message"]
     assert "clear this row's client_token cell" in row4["error_message"]
     task = by_token[row4["client_token"]]
     assert task["request"]["Description"] == "Call back about order 2"
@@ -612,7 +613,53 @@ def test_an_edited_row_whose_first_attempt_created_nothing_is_created_once(
     task = by_token[row4["client_token"]]
     assert task["request"]["Description"] == "Call back about order 2, urgent"
     assert row4["contact_id"] == task["ContactId"]
-    assert "sent with that attempt's ClientToken" in row4["error_message"]
+    assert "sent with the ClientToken of an earlier attempt" in row4["error_message"]
+
+
+# --- results written by version 0.1.0 ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["task exists", "nothing was created"])
+def test_a_line_that_says_created_without_a_contact_id_is_resent_with_its_token(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, exists: bool
+) -> None:
+    sb = sandbox()
+    rows = [[f"Task {i}", f"Call back about order {i}"] for i in range(3)]
+    source = write_tasks(tmp_path / "tasks.csv", ["Name", "Description"], rows)
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    results = tmp_path / "tasks.results.csv"
+    first = {line["row"]: line for line in read_results(results)}
+    token = first["3"]["client_token"]
+    # What version 0.1.0 wrote for a 200 answer without a ContactId: created, without one.
+    assert edit_results(results, lambda line: {"contact_id": ""} if line["row"] == "3" else None)
+    with Journal(tmp_path / "j.sqlite3") as journal:
+        entry = journal.lookup(token)
+        assert entry is not None
+        journal.mark_in_flight(
+            token, row_number=3, batch_id=entry.batch_id, request_sha256=entry.request_sha256
+        )
+        journal.record(token, JournalStatus.CREATED, attempts=1, contact_id="")
+    if not exists:
+        sb = sandbox()  # an Amazon Connect that never saw the request (a proxy answered)
+    requests = sb.counters()["requests"]
+
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+
+    assert sb.counters()["requests"] - requests == 1, "only that line is sent"
+    (task,) = [task for task in sb.tasks() if task["ClientToken"] == token]
+    assert len(sb.tasks()) == (3 if exists else 1)
+    lines = {line["row"]: line for line in read_results(results)}
+    assert (lines["3"]["status"], lines["3"]["client_token"]) == ("already_created", token)
+    assert lines["3"]["contact_id"] == task["ContactId"]
+    assert lines["3"]["error_message"].startswith("reconciled: ")
+    if exists:
+        assert task["ContactId"] == first["3"]["contact_id"]
+    assert {row: lines[row]["contact_id"] for row in ("2", "4")} == {
+        row: first[row]["contact_id"] for row in ("2", "4")
+    }
+    requests = sb.counters()["requests"]
+    assert main(cli_args("retry", results, sb, tmp_path)) == 0
+    assert sb.counters()["requests"] == requests
 
 
 # --- results that cannot be uploaded -----------------------------------------------------------

@@ -48,6 +48,19 @@ def created(
     return f"c-{token}"
 
 
+def lost(journal: Journal, number: int, name: str, *, refused: bool = False) -> str:
+    """Journal a send of row ``number`` holding ``name`` that got no answer (a task may
+    exist), or that was refused outright; its token."""
+    token = f"t-{name}"
+    digest = request_digest(request(name, token))
+    journal.mark_in_flight(token, row_number=number, batch_id=BATCH, request_sha256=digest)
+    code = "InvalidParameterException" if refused else "ConnectionClosedError"
+    journal.record(
+        token, JournalStatus.FAILED, attempts=1, error_code=code, maybe_created=not refused
+    )
+    return token
+
+
 def first_run(journal: Journal, names: list[str]) -> None:
     for number, name in enumerate(names, start=2):
         created(journal, number, name)
@@ -169,6 +182,43 @@ def test_a_row_holding_exactly_the_values_of_the_unmatched_task_at_its_number_ma
     outcome = plan.outcome(rows[4])
     assert outcome is not None and outcome.contact_id == "c-t-n4"
     assert "with these values" in outcome.error_message
+
+
+@pytest.mark.parametrize("created_first", [3, 0], ids=["some answers lost", "all lost"])
+def test_a_row_edited_after_a_send_whose_answer_was_lost_is_sent_under_that_token(
+    journal: Journal, created_first: int
+) -> None:
+    first_run(journal, NAMES[:created_first])
+    tokens = {n: lost(journal, n, name) for n, name in enumerate(NAMES, start=2) if n > 4}
+    rows = [row(n, name) for n, name in enumerate(NAMES, start=2)]
+    rows[5] = row(7, "n5 changed")
+
+    plan = reconcile(journal, BATCH, rows)
+
+    assert plan.same_batch and not plan.reused_name
+    assert list(plan.resent) == [7] and plan.edited == plan.already == {}
+    assert (rows[5].client_token, rows[5].request["ClientToken"]) == (tokens[7], tokens[7])
+    assert rows[5].origin_token == "t-n5 changed", "the next run of the edited row finds it"
+    assert plan.outcome(rows[5]) is None, "it is sent"
+    others = [r.client_token for r in rows if r.number != 7]
+    assert others == [f"t-{name}" for name in NAMES if name != "n5"]
+
+
+def test_a_row_edited_after_a_refusal_or_with_send_edited_is_sent_under_its_own_token(
+    journal: Journal,
+) -> None:
+    first_run(journal, NAMES[:6])
+    lost(journal, 8, "n6", refused=True)
+    lost(journal, 9, "n7")
+    rows = [row(n, name) for n, name in enumerate(NAMES[:8], start=2)]
+    rows[6], rows[7] = row(8, "n6 changed"), row(9, "n7 changed")
+
+    plan = reconcile(journal, BATCH, rows, send_edited=True)
+
+    assert plan.resent == {} and plan.sent_edited == [9]
+    assert (rows[6].client_token, rows[7].client_token) == ("t-n6 changed", "t-n7 changed")
+    assert list(reconcile(journal, BATCH, rows, added={9}).resent) == [], "a new line by intent"
+    assert list(reconcile(journal, BATCH, rows).resent) == [9]
 
 
 def test_a_new_file_under_an_old_name_is_sent_whatever_its_row_numbers(journal: Journal) -> None:

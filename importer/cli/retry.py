@@ -4,7 +4,9 @@ The results file may come back edited by a person, in Excel or as CSV: sorted, f
 cells fixed, lines deleted, lines added. A line is known by its `row` number (each may
 appear once) and the ClientToken recorded on it, never by where it is in the file:
 
-- `created` and `already_created` lines are kept as they are and never sent again.
+- `created` and `already_created` lines that hold a ContactId are kept as they are and never
+  sent again. One without (version 0.1.0 wrote such lines for a 200 answer without one) is
+  sent again with its ClientToken, which cannot make a second task, to learn its ContactId.
 - Every other line is mapped and validated again from its values, so a fixed cell counts.
   An unchanged line keeps the ClientToken it was sent with; a line edited after it was sent
   gets a new token derived from the old one and its new content (the journal says what was
@@ -28,7 +30,10 @@ Its tasks are journaled in the batch of the run that wrote the file (found throu
 file's ClientTokens or the journal's run summaries; --batch-id wins), with the token each
 edit replaces as its origin, and the rows are reconciled with that batch before sending
 (importer.reconcile): a line whose task exists, under its token or as an earlier retry's
-edit of it, is already_created and not sent again.
+edit of it, is already_created and not sent again; a line whose row was sent since under a
+token no line holds, without an answer (the line is from an older copy of the file, say),
+is sent under that token, as an edit after a lost answer is. Lines whose client_token cell
+is empty (added ones too) are new tasks by intent: never taken for edits of their row.
 
 The merged results are written back in row order to the same file (or --results); with
 --sandbox to the sandbox results beside it (``tasks.sandbox.results.csv`` for
@@ -40,12 +45,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Collection
 from pathlib import Path
 
-from importer.aws import ErrorKind, kind_for
-from importer.cli.console import say, warn
+from importer.cli.console import say
 from importer.cli.options import add_mapping_options, prepare_options
-from importer.cli.report import print_batch_header, rows_named
+from importer.cli.report import print_batch_header
 from importer.cli.staging import SANDBOX_ADVICE, Staging, open_staging
 from importer.cli.submitting import (
     add_submit_options,
@@ -53,11 +58,13 @@ from importer.cli.submitting import (
     open_submission,
     record_batch,
     summarised,
+    warn_refused_edits,
 )
 from importer.errors import InputFileError
 from importer.exitcodes import ExitCode
-from importer.journal import Entry, Journal, JournalStatus, request_digest
+from importer.journal import Journal, JournalStatus, request_digest
 from importer.locations import location_name, sibling
+from importer.lost_answers import explain_resent, may_have_created, refused_edit
 from importer.model import Outcome, PreparedRow, SourceRow, Status
 from importer.pipeline import Batch, batch_for_table
 from importer.reading import Table
@@ -126,8 +133,9 @@ def _retry(args: argparse.Namespace, staging: Staging, summary: RunSummary) -> E
             submission.keep(_kept(number, line))
         tokens = _RetryTokens(batch, todo, new, submission.journal)
         rows = [tokens.assign(row) for row in batch.prepare(sources)]
-        report = submission.send(rows, submission.reconcile(rows, added=new))
-        _explain_resent_edits(submission.outcomes, tokens)
+        plan = submission.reconcile(rows, added=tokens.fresh)
+        report = submission.send(rows, plan)
+        _explain_resent_edits(submission.outcomes, tokens, reconciled=plan.resent)
         code, counts = finish_batch(submission, report, local_results, input_columns, results)
         record_batch(file, batch_id, code, counts, report)
         staging.publish_results(local_results, results, file)
@@ -207,38 +215,16 @@ def _kept(number: int, line: ResultLine) -> Outcome:
     )
 
 
-_REFUSED = frozenset(
-    {ErrorKind.ROW_INVALID, ErrorKind.CONFIG_NOT_FOUND, ErrorKind.ACCESS_DENIED, ErrorKind.QUOTA}
-)
-"""Error kinds of a request Amazon Connect refused outright: it created no task."""
-
-
-def _may_have_created(entry: Entry) -> bool:
-    """Whether a task may exist under the entry's token though the row is not created.
-
-    Any attempt under the token, in any run, that got no clear answer (the journal's sticky
-    ``maybe_created``), in flight and created: yes. Otherwise not attempted: no. Failed:
-    only an outright refusal rules it out (kept for journals older than the flag, whose
-    last error is all they know).
-    """
-    if entry.maybe_created:
-        return True
-    if entry.status is JournalStatus.NOT_ATTEMPTED:
-        return False
-    if entry.status is JournalStatus.FAILED:
-        return kind_for(entry.error_code, None) not in _REFUSED
-    return True
-
-
 class _RetryTokens:
     """Gives each row to retry its ClientToken, row by row.
 
     A row whose own ClientToken cell (or mapped ClientToken, or key) is filled in keeps the
     token the batch derived from it. Any other row keeps the token recorded on its line
     (``recorded`` holds its number); if it was edited since that token was sent, it gets an
-    edited_token instead, unless that send may have created a task (see _may_have_created):
-    then it keeps the recorded token and ``resent_edits`` holds its number too. An added line
+    edited_token instead, unless that send may have created a task (may_have_created): then
+    it keeps the recorded token and ``resent_edits`` holds its number too. An added line
     gets new_row_token; a line whose client_token cell is empty keeps the batch's token.
+    Both are new tasks by intent (``fresh`` holds their numbers): never taken for edits.
     """
 
     def __init__(
@@ -250,9 +236,12 @@ class _RetryTokens:
         self._journal = journal
         self.recorded: set[int] = set()
         self.resent_edits: set[int] = set()
+        self.fresh: set[int] = set()
 
     def assign(self, row: PreparedRow) -> PreparedRow:
         recorded = self._lines[row.number].client_token
+        if not recorded:  # an added line's is cleared too
+            self.fresh.add(row.number)
         if row.own_token:
             if recorded and row.client_token != recorded:
                 row.origin_token = self._origin(recorded)
@@ -287,40 +276,21 @@ class _RetryTokens:
             return False
         if entry.request_sha256 == request_digest({**row.request, "ClientToken": recorded}):
             return False
-        if not _may_have_created(entry):
+        if not may_have_created(entry):
             return True
-        if entry.status is not JournalStatus.CREATED:  # else: already_created, not sent
-            self.resent_edits.add(row.number)
+        if entry.status is not JournalStatus.CREATED or not entry.contact_id:
+            self.resent_edits.add(row.number)  # (else: already_created, not sent)
         return False
 
 
-_SENT_OK = (Status.CREATED, Status.ALREADY_CREATED)
-
-
-def _explain_resent_edits(outcomes: dict[int, Outcome], tokens: _RetryTokens) -> None:
+def _explain_resent_edits(
+    outcomes: dict[int, Outcome], tokens: _RetryTokens, reconciled: Collection[int]
+) -> None:
     """Say on their results lines what became of the rows sent with a recorded token that
-    already had a task for other values, or that may have had one (see _RetryTokens)."""
-    refused = []
+    already had a task for other values, or that may have had one (see _RetryTokens).
+    ``reconciled``: rows that reconciling sent under another token (they say so already)."""
+    recorded = tokens.recorded - set(reconciled)
     for number, outcome in outcomes.items():
-        mismatch = kind_for(outcome.error_code, None) is ErrorKind.MISMATCH
-        if outcome.status is Status.FAILED and mismatch and number in tokens.recorded:
-            refused.append(number)
-            outcome.error_message = (
-                "not sent again: a task was already created from this row before it was "
-                "edited (by the attempt with this client_token, whose answer was lost), and "
-                "Amazon Connect refuses other values under that ClientToken, so no second "
-                "task was created. Find that task in Amazon Connect and correct it there; to "
-                "create another task with these values as well, clear this row's "
-                "client_token cell and retry"
-            )
-        elif outcome.status in _SENT_OK and number in tokens.resent_edits:
-            outcome.error_message = (
-                "edited after an attempt that may have created a task (its answer was lost), "
-                "so sent with that attempt's ClientToken: this is the row's only task. Check "
-                "in Amazon Connect that it holds the edited values"
-            )
-    if refused:
-        warn(
-            f"{rows_named(refused)}: edited after a task had already been created from it, so "
-            "not sent again; see error_message in the results file"
-        )
+        if number in recorded and (number in tokens.resent_edits or refused_edit(outcome)):
+            explain_resent(outcome, "clear this row's client_token cell and retry")
+    warn_refused_edits(outcomes, recorded)

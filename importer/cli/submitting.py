@@ -10,7 +10,7 @@ import json
 import math
 import sys
 import tempfile
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from importer.executor import (
 )
 from importer.exitcodes import ExitCode
 from importer.journal import Journal, resolve_path
+from importer.lost_answers import refused_edit
 from importer.model import Outcome, PreparedRow, Status
 from importer.progress import make_progress
 from importer.ratelimit import RateLimiter
@@ -97,7 +98,9 @@ def add_submit_options(parser: argparse.ArgumentParser) -> None:
         "--send-edited",
         action="store_true",
         help="send rows changed since their task was created as new tasks (by default they "
-        f"are not sent: failed, {EDITED_CODE})",
+        f"are not sent: failed, {EDITED_CODE}), and rows changed since a send whose answer was "
+        "lost under their own ClientToken (by default they are sent with that send's, which "
+        "cannot make a second task)",
     )
     group.add_argument("--no-progress", action="store_true", help="no progress bar or lines")
     group.add_argument(
@@ -208,9 +211,11 @@ class Submission:
         self.stop.executor = executor
         self.stop.pass_on()
         try:
-            return executor.run(valid, self.keep)
+            report = executor.run(valid, lambda outcome: self.keep(plan.explain(outcome)))
         finally:
             self.stop.executor = None
+        warn_refused_edits(self.outcomes, plan.resent)
+        return report
 
     def keep(self, outcome: Outcome) -> None:
         self.outcomes[outcome.row] = outcome
@@ -235,10 +240,26 @@ def _say_edited(plan: Plan) -> None:
             f"sent (failed, {EDITED_CODE}; error_message says which task). Correct those "
             "tasks in Amazon Connect, or run again with --send-edited to send them as new tasks"
         )
+    if plan.resent:
+        say(
+            f"{rows_named(sorted(plan.resent))}: changed since a send whose answer was lost (a "
+            "task may exist), so sent with that send's ClientToken: one task at most"
+        )
     if plan.sent_edited:
         say(
-            f"{rows_named(plan.sent_edited)}: changed since their task was created; sent as "
-            "new tasks (--send-edited)"
+            f"{rows_named(plan.sent_edited)}: changed since a task was (or may have been) "
+            "created from them; sent as new tasks (--send-edited)"
+        )
+
+
+def warn_refused_edits(outcomes: Mapping[int, Outcome], numbers: Iterable[int]) -> None:
+    """Name the rows, of ``numbers``, that were edited after a task was created under their
+    token, and which Amazon Connect refused as such (their results lines say more)."""
+    refused = sorted(n for n in numbers if n in outcomes and refused_edit(outcomes[n]))
+    if refused:
+        warn(
+            f"{rows_named(refused)}: edited after a task had already been created from each, "
+            "so not sent again; see error_message in the results file"
         )
 
 
