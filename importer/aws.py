@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import boto3
@@ -13,33 +11,12 @@ import botocore.exceptions as bce
 from botocore.config import Config
 
 from importer import __version__
-from importer.errors import UsageError
+from importer.errors import ApiError, ErrorKind, UsageError
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
 _SERVICE_NAMES = {"connect": "Amazon Connect", "sts": "STS"}
 
-
-class ErrorKind(StrEnum):
-    """What an error means for the row and for the run."""
-
-    THROTTLE = "throttle"
-    """Over the request-rate quota: slow down and retry."""
-    TRANSIENT = "transient"
-    """A service or network fault: retry with the same ClientToken."""
-    QUOTA = "quota"
-    """Too many active tasks (or 12 tasks on one PreviousContactId): pause, then stop."""
-    ACCESS_DENIED = "access_denied"
-    """Credentials or IAM refuse the call: stop the run, nothing else will pass."""
-    CONFIG_NOT_FOUND = "config_not_found"
-    """The instance, flow, template or quick connect does not exist."""
-    ROW_INVALID = "row_invalid"
-    """The service rejected this row's content: report it, never retry."""
-    MISMATCH = "mismatch"
-    """The ClientToken was used before with a different request body."""
-
-
-RETRYABLE = frozenset({ErrorKind.THROTTLE, ErrorKind.TRANSIENT})
 
 ERROR_KINDS: dict[str, ErrorKind] = {
     # Declared by StartTaskContact in botocore's Connect model.
@@ -96,24 +73,6 @@ _NO_CREDENTIALS = (
     bce.TokenRetrievalError,
     bce.SSOError,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ApiError:
-    """A classified failure of one StartTaskContact call."""
-
-    kind: ErrorKind
-    code: str
-    message: str
-    http_status: int | None = None
-    maybe_created: bool = False
-    """True when the service may have created the task without us seeing the answer."""
-    no_answer: bool = False
-    """True when nothing came back from the endpoint: no connection, or no answer in time."""
-
-    @property
-    def retryable(self) -> bool:
-        return self.kind in RETRYABLE
 
 
 class UnclearAnswer(Exception):

@@ -26,7 +26,8 @@ from typing import Any
 
 import botocore.exceptions as bce
 
-from importer.aws import ApiError, ErrorKind, classify
+from importer.aws import classify
+from importer.errors import ApiError, ErrorKind
 
 MAX_RESOURCES = 100
 """At most this many instances, flows, templates and quick connects are checked."""

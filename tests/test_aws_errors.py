@@ -11,8 +11,8 @@ import botocore.session
 import pytest
 
 from importer import aws
-from importer.aws import ERROR_KINDS, RETRYABLE, ErrorKind, classify
-from importer.errors import UsageError
+from importer.aws import ERROR_KINDS, classify
+from importer.errors import RETRYABLE, ErrorKind, UsageError
 
 URL = "https://connect.us-east-1.amazonaws.com/contact/task"
 

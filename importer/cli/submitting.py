@@ -22,13 +22,7 @@ from importer.cli.report import FIRST_ERRORS_SHOWN, print_first_errors, rows_nam
 from importer.cli.summary_sheet import summary_pairs
 from importer.cli.target import Target, add_target_options, open_target
 from importer.errors import ImporterError, Interrupted, JournalError, UsageError
-from importer.executor import (
-    Executor,
-    ExecutorSettings,
-    FailureTally,
-    RunReport,
-    make_limiter,
-)
+from importer.executor import Executor, ExecutorSettings, RunReport, make_limiter
 from importer.exitcodes import ExitCode
 from importer.journal import Journal, resolve_path
 from importer.lost_answers import refused_edit
@@ -38,6 +32,7 @@ from importer.ratelimit import RateLimiter
 from importer.reconcile import EDITED_CODE, Plan, reconcile
 from importer.results import ResultsWriter
 from importer.run_summary import COUNTED, FileSummary, RunSummary, write_json
+from importer.stop_rules import FailureTally
 
 
 def add_submit_options(parser: argparse.ArgumentParser) -> None:
