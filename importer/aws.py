@@ -1,10 +1,16 @@
-"""The boto3 client, and the one place botocore exceptions become our own error kinds."""
+"""The only module that knows boto3: the clients, the adapter that makes a Connect client the
+executor's ``submit``, and the one place botocore's exceptions become our ApiError kinds.
+
+The executor sends requests through a plain callable, ``submit(request) -> id``, that raises
+ApiError: :func:`task_submitter` is the one built from boto3 (StartTaskContact). Other calls
+(preflight's reads) go through :func:`call`, which classifies their failures the same way.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import boto3
 import botocore.exceptions as bce
@@ -65,7 +71,7 @@ _MAYBE_SENT = (bce.ConnectionClosedError, bce.ReadTimeoutError, bce.HTTPClientEr
 _NO_ANSWER = (*_NOT_SENT, bce.ReadTimeoutError)
 """Nothing came back: no connection, or no answer in time."""
 NO_CONTACT_ID = "NoContactId"
-"""The error code of an UnclearAnswer."""
+"""The error code of a 2xx answer without a ContactId (see :func:`task_submitter`)."""
 _NO_CREDENTIALS = (
     bce.NoCredentialsError,
     bce.PartialCredentialsError,
@@ -75,26 +81,59 @@ _NO_CREDENTIALS = (
 )
 
 
-class UnclearAnswer(Exception):
-    """A 2xx answer to StartTaskContact without a ContactId: not Amazon Connect's answer (a
-    proxy's login page, an empty body, ``{}``), so whether a task was created is unknown."""
-
-    def __init__(self, http_status: int | None, content_type: str, what: str) -> None:
-        super().__init__(
-            f"an HTTP {http_status} answer without a ContactId ({what}; Content-Type "
-            f"{content_type or 'none'}): not Amazon Connect's answer, perhaps a proxy's page"
-        )
-        self.http_status = http_status
+_T = TypeVar("_T")
+_UNREADABLE_HOOK = "connect-task-importer-unreadable-answer"
+"""The unique id of the hook that refuses an unreadable answer (registered once a client)."""
 
 
-def contact_id(response: Mapping[str, Any]) -> str:
-    """The ContactId of a StartTaskContact answer; UnclearAnswer if it holds none."""
+def call(operation: Callable[..., _T], /, **params: Any) -> _T:
+    """``operation(**params)``, a boto3 client's method; raises what botocore raised as the
+    ApiError :func:`classify` makes of it. Anything else (a bug) is raised as it is."""
+    try:
+        return operation(**params)
+    except Exception as raised:
+        error = classify(raised)
+        if error is None:
+            raise
+        raise error from raised
+
+
+def task_submitter(client: Any) -> Callable[[Mapping[str, Any]], str]:
+    """The executor's ``submit`` on a Connect client: StartTaskContact with a request's
+    keyword arguments, returning the ContactId; raises ApiError.
+
+    A 2xx answer without a non-empty ContactId is not Amazon Connect's answer (a proxy's
+    login page, an empty body, ``{}``): whether a task was created is unknown, so it is a
+    transient NoContactId error that may have created a task, and the row is retried under
+    the same ClientToken."""
+    client.meta.events.register(
+        "before-parse.connect.StartTaskContact",
+        _refuse_unreadable_answer,
+        unique_id=_UNREADABLE_HOOK,
+    )
+
+    def start_task(request: Mapping[str, Any]) -> str:
+        return _contact_id(call(client.start_task_contact, **request))
+
+    return start_task
+
+
+def _unclear_answer(http_status: int | None, content_type: str, what: str) -> ApiError:
+    message = (
+        f"an HTTP {http_status} answer without a ContactId ({what}; Content-Type "
+        f"{content_type or 'none'}): not Amazon Connect's answer, perhaps a proxy's page"
+    )
+    return ApiError(ErrorKind.TRANSIENT, NO_CONTACT_ID, message, http_status, maybe_created=True)
+
+
+def _contact_id(response: Mapping[str, Any]) -> str:
+    """The ContactId of a StartTaskContact answer; an unclear answer if it holds none."""
     value = response.get("ContactId")
     if isinstance(value, str) and value.strip():
         return value
     metadata = response.get("ResponseMetadata", {})
     what = "no ContactId" if value is None else f"ContactId {json.dumps(value)}"
-    raise UnclearAnswer(
+    raise _unclear_answer(
         metadata.get("HTTPStatusCode"),
         metadata.get("HTTPHeaders", {}).get("content-type", ""),
         what,
@@ -103,9 +142,10 @@ def contact_id(response: Mapping[str, Any]) -> str:
 
 def _refuse_unreadable_answer(response_dict: Mapping[str, Any], **_: Any) -> None:
     """A hook run before botocore parses an answer: a 2xx body that is not a JSON object is
-    an UnclearAnswer. (botocore's rest-json parser reads a body that is not JSON, such as an
-    HTML page, as an answer without a ContactId, and raises TypeError, AttributeError or
-    UnicodeDecodeError on ``null``, ``[]`` or a body that is not UTF-8.)"""
+    an unclear answer, raised through botocore as ApiError. (botocore's rest-json parser
+    reads a body that is not JSON, such as an HTML page, as an answer without a ContactId,
+    and raises TypeError, AttributeError or UnicodeDecodeError on ``null``, ``[]`` or a body
+    that is not UTF-8.)"""
     status = response_dict.get("status_code") or 0
     body = response_dict.get("body") or b""
     if not 200 <= status < 300 or not body:
@@ -116,7 +156,7 @@ def _refuse_unreadable_answer(response_dict: Mapping[str, Any], **_: Any) -> Non
         parsed = None
     if not isinstance(parsed, dict):
         content_type = response_dict.get("headers", {}).get("content-type", "")
-        raise UnclearAnswer(status, content_type, "a body that is not a JSON object")
+        raise _unclear_answer(status, content_type, "a body that is not a JSON object")
 
 
 def kind_for(code: str, http_status: int | None) -> ErrorKind:
@@ -137,7 +177,7 @@ def kind_for(code: str, http_status: int | None) -> ErrorKind:
 
 
 def classify(error: BaseException) -> ApiError | None:
-    """Classify an exception raised by ``start_task_contact``; None if it is not an AWS error."""
+    """Classify an exception a boto3 call raised; None if it is not an AWS error."""
     if isinstance(error, bce.ClientError):
         details = error.response.get("Error", {})
         metadata = error.response.get("ResponseMetadata", {})
@@ -151,10 +191,6 @@ def classify(error: BaseException) -> ApiError | None:
             message,
             status,
             maybe_created=kind is ErrorKind.TRANSIENT,
-        )
-    if isinstance(error, UnclearAnswer):
-        return ApiError(
-            ErrorKind.TRANSIENT, NO_CONTACT_ID, str(error), error.http_status, maybe_created=True
         )
     if isinstance(error, (*_NOT_SENT, *_MAYBE_SENT)):
         return ApiError(
@@ -220,10 +256,6 @@ def make_client(
         name = _SERVICE_NAMES.get(service, service)
         raise UsageError(f"cannot create the {name} client: {error}") from error
     require_credentials(session, profile)
-    if service == "connect":
-        client.meta.events.register(
-            "before-parse.connect.StartTaskContact", _refuse_unreadable_answer
-        )
     return client
 
 

@@ -1,4 +1,8 @@
-"""Send prepared rows to StartTaskContact: concurrent, rate-limited, retried, journaled.
+"""Send prepared rows: concurrent, rate-limited, retried, journaled.
+
+Requests go out through ``submit(request) -> id``, a plain callable that raises ApiError
+(:data:`~importer.row_sender.Submit`); :func:`importer.aws.task_submitter` makes the one that
+sends StartTaskContact with boto3, and tests pass their own.
 
 The thread that calls :meth:`Executor.run` reads the rows, keeps a bounded window of them in
 flight, each sent from its own daemon thread by a :class:`RowSender`, and calls
@@ -8,7 +12,7 @@ row whose ClientToken is still in flight waits for it (the same token is sent on
 time). Each thread is a daemon: a request the run stopped waiting for must not keep the
 process alive at exit (ThreadPoolExecutor's workers are joined at exit).
 
-Threads share one boto3 client and one :class:`RateLimiter`; the executors of one run (one per
+Threads share ``submit`` and one :class:`RateLimiter`; the executors of one run (one per
 input file) can share the limiter and a :class:`FailureTally`, so a new file neither starts
 with a fresh burst nor forgets the failures that should stop the run.
 
@@ -36,7 +40,7 @@ from importer.model import Outcome, PreparedRow, Status
 from importer.progress import NullProgress, Progress
 from importer.ratelimit import Algorithm, RateLimiter, make_controller
 from importer.retry_policy import RetryPolicy
-from importer.row_sender import POLL, RowSender, RowState
+from importer.row_sender import POLL, RowSender, RowState, Submit
 from importer.stop_rules import FailureTally, StopRules
 
 _Pending = dict[Future[Outcome], tuple[PreparedRow, RowState]]
@@ -107,7 +111,7 @@ class RunReport:
     stop_reason: str | None
     stopped_early: bool
     calls: int
-    """StartTaskContact calls made, retries and throttled calls included."""
+    """Requests sent (StartTaskContact calls), retries and throttled ones included."""
     throttles: int
     """Calls answered with a throttling error."""
     elapsed: float
@@ -130,11 +134,11 @@ def make_limiter(settings: ExecutorSettings) -> RateLimiter:
 
 
 class Executor:
-    """Runs rows through StartTaskContact once; see the module docstring."""
+    """Runs rows through ``submit`` once; see the module docstring."""
 
     def __init__(
         self,
-        client: Any,
+        submit: Submit,
         journal: Journal,
         settings: ExecutorSettings | None = None,
         progress: Progress | None = None,
@@ -155,7 +159,7 @@ class Executor:
             tally=tally,
         )
         self._sender = RowSender(
-            client,
+            submit,
             journal,
             batch_id=batch_id,
             limiter=self.limiter,

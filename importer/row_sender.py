@@ -1,29 +1,30 @@
 """One row's sending, in its own worker thread, and what stopping a run means for a row.
 
-:meth:`RowSender.send` journals the row in flight, waits for one of ``concurrency`` slots
-and for the rate limiter, sends it, and tries it again as :mod:`importer.retry_policy` and
-the answers say (a throttle, a fault, the active-task quota's pause). Every answer feeds the
-limiter and :mod:`importer.stop_rules`; the last one is journaled and becomes the row's
-outcome. Every attempt of a row sends the same request dict, so the same ClientToken and
-body. A row waiting out a backoff sleeps without holding a slot.
+Rows go out through ``submit``, a plain callable (:data:`Submit`): the sender knows no
+boto3. :meth:`RowSender.send` journals the row in flight, waits for one of ``concurrency``
+slots and for the rate limiter, submits its request, and tries it again as
+:mod:`importer.retry_policy` and the answers say (a throttle, a fault, the active-task
+quota's pause). Every answer feeds the limiter and :mod:`importer.stop_rules`; the last one
+is journaled and becomes the row's outcome. Every attempt of a row sends the same request
+dict, so the same ClientToken and body. A row waiting out a backoff sleeps without holding
+a slot.
 
 The sender also holds the run's stop flag, which every thread polls, and says what a row
 the run stopped for became: ``not_attempted`` if it was never sent, else ``failed``, saying
-whether a task may have been created.
-"""
+whether a task may have been created."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from tenacity import RetryCallState
 
 from importer import messages
-from importer.aws import classify, contact_id
 from importer.errors import ApiError, ErrorKind, JournalError
 from importer.journal import Entry, Journal, JournalStatus, request_digest
 from importer.model import Outcome, PreparedRow, Status
@@ -32,6 +33,12 @@ from importer.retry_policy import RetryPolicy
 from importer.stop_rules import Stop, StopRules, per_row_quota
 
 log = logging.getLogger(__name__)
+
+Submit = Callable[[Mapping[str, Any]], str]
+"""Sends one request and returns the id of what it made (for StartTaskContact, the ContactId:
+:func:`importer.aws.task_submitter`); raises :class:`~importer.errors.ApiError` when the call
+failed or its answer is unclear. Threads call it at once: it must be thread-safe. Any other
+exception is a bug: the run ends on it."""
 
 POLL = 0.1
 """Longest sleep between checks for a stop request."""
@@ -69,7 +76,7 @@ class RowSender:
 
     def __init__(
         self,
-        client: Any,
+        submit: Submit,
         journal: Journal,
         *,
         batch_id: str,
@@ -78,7 +85,7 @@ class RowSender:
         retry: RetryPolicy,
         concurrency: int,
     ) -> None:
-        self._client = client
+        self._submit = submit
         self._journal = journal
         self._batch_id = batch_id
         self._limiter = limiter
@@ -246,7 +253,7 @@ class RowSender:
         return float(self._backoff(retry_state))
 
     def _attempt(self, row: PreparedRow, state: RowState) -> str:
-        """One call of StartTaskContact; returns the ContactId or raises ApiError."""
+        """Submit the row's request once; returns the id or raises ApiError."""
         if self.stopping:
             raise _Stopped
         self.nap(self._rules.quota.remaining())
@@ -268,13 +275,10 @@ class RowSender:
                 if self.first_sent is None:
                     self.first_sent = sent_mono
             try:
-                contact = contact_id(self._client.start_task_contact(**row.request))
-            except Exception as exc:
-                error = classify(exc)
-                if error is None:
-                    raise
+                contact = self._submit(row.request)
+            except ApiError as error:
                 state.retry = self._on_error(row, state, error, sent_at, sent_mono)
-                raise error from exc
+                raise
             finally:
                 state.on_wire = False
                 with self._lock:

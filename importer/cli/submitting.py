@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from importer.aws import CONNECT_TIMEOUT, READ_TIMEOUT
+from importer.aws import CONNECT_TIMEOUT, READ_TIMEOUT, task_submitter
 from importer.cli.console import error, say, warn
 from importer.cli.interrupts import StopRequest, signals_stop
 from importer.cli.report import FIRST_ERRORS_SHOWN, print_first_errors, rows_named
@@ -195,7 +195,7 @@ class Submission:
         _say_edited(plan)
         progress = make_progress("none" if self.args.no_progress else "auto", total=len(valid))
         executor = Executor(
-            self.target.connect,
+            task_submitter(self.target.connect),
             self.journal,
             self.settings,
             progress,
