@@ -1,5 +1,6 @@
-"""The only module that knows boto3: the clients, the adapter that makes a Connect client the
-executor's ``submit``, and the one place botocore's exceptions become our ApiError kinds.
+"""The only module that knows boto3: the factory of every session and client, the adapter
+that makes a Connect client the executor's ``submit``, and the one place botocore's
+exceptions become our ApiError kinds.
 
 The executor sends requests through a plain callable, ``submit(request) -> id``, that raises
 ApiError: :func:`task_submitter` is the one built from boto3 (StartTaskContact). Other calls
@@ -21,7 +22,14 @@ from importer.errors import ApiError, ErrorKind, UsageError
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
-_SERVICE_NAMES = {"connect": "Amazon Connect", "sts": "STS"}
+_SERVICE_NAMES = {"connect": "Amazon Connect", "sts": "STS", "s3": "S3"}
+_RETRIED_HERE = frozenset({"connect", "sts"})
+"""Services whose calls the importer retries itself (the executor, preflight): botocore's
+retries are off so that one layer sees and counts every attempt, our timeouts apply, and
+the credentials are resolved when the client is made, before anything is sent. S3
+transfers, which nothing here retries, keep botocore's retries and timeouts; an S3 client
+is made at its first use, which may come after tasks were sent, so missing credentials
+fail that S3 operation (an input-file error about that file) rather than the command."""
 
 
 ERROR_KINDS: dict[str, ErrorKind] = {
@@ -210,17 +218,23 @@ def classify(error: BaseException) -> ApiError | None:
 
 
 def client_config(
-    concurrency: int,
+    service: str,
+    concurrency: int = 4,
     connect_timeout: float = CONNECT_TIMEOUT,
     read_timeout: float = READ_TIMEOUT,
 ) -> Config:
-    """botocore settings: its retries off (we count every attempt), a connection per worker."""
-    return Config(
-        retries={"total_max_attempts": 1, "mode": "standard"},
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        max_pool_connections=max(10, concurrency),
-        user_agent_extra=f"connect-task-importer/{__version__}",
+    """botocore settings for a ``service`` client: our user agent; for the services we retry
+    ourselves, botocore's retries off, our timeouts and a connection per worker."""
+    config = Config(user_agent_extra=f"connect-task-importer/{__version__}")
+    if service not in _RETRIED_HERE:
+        return config
+    return config.merge(
+        Config(
+            retries={"total_max_attempts": 1, "mode": "standard"},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_pool_connections=max(10, concurrency),
+        )
     )
 
 
@@ -233,18 +247,29 @@ def make_client(
     concurrency: int = 4,
     connect_timeout: float = CONNECT_TIMEOUT,
     read_timeout: float = READ_TIMEOUT,
-    session: boto3.session.Session | None = None,
+    access_keys: tuple[str, str] | None = None,
 ) -> Any:
-    """A client (Connect unless ``service`` says e.g. ``sts``) for one run, shared by all
-    worker threads (boto3 clients are). ``endpoint_url`` None: botocore's own configuration
-    decides, including ``AWS_ENDPOINT_URL_<SERVICE>``. ``session`` replaces the one
-    ``region`` and ``profile`` describe."""
+    """A boto3 client (Connect unless ``service`` says e.g. ``sts`` or ``s3``), made from a
+    session of its own: the one place the importer makes sessions and clients. Clients are
+    shared by all worker threads (boto3 clients are thread-safe).
+
+    ``endpoint_url`` None: botocore's own configuration decides, including
+    ``AWS_ENDPOINT_URL_<SERVICE>``. ``access_keys`` (an access key id and secret) replace the
+    AWS configuration's credentials: a sandbox's dummy ones. A bad profile, no region or a
+    client botocore cannot make is a UsageError; so are missing credentials for the services
+    we send to (see :data:`_RETRIED_HERE`)."""
+    key_id, secret = access_keys or (None, None)
     try:
-        session = session or boto3.session.Session(profile_name=profile, region_name=region)
+        session = boto3.session.Session(
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
+            profile_name=profile,
+            region_name=region,
+        )
         client = session.client(
             service,
             endpoint_url=endpoint_url,
-            config=client_config(concurrency, connect_timeout, read_timeout),
+            config=client_config(service, concurrency, connect_timeout, read_timeout),
         )
     except bce.ProfileNotFound as error:
         raise UsageError(f"AWS profile '{profile}' not found in your AWS config") from error
@@ -252,10 +277,11 @@ def make_client(
         raise UsageError(
             "no AWS region: pass --region or set AWS_REGION (the instance's region)"
         ) from error
-    except ValueError as error:
+    except (ValueError, bce.BotoCoreError) as error:
         name = _SERVICE_NAMES.get(service, service)
         raise UsageError(f"cannot create the {name} client: {error}") from error
-    require_credentials(session, profile)
+    if service in _RETRIED_HERE:
+        require_credentials(session, profile)
     return client
 
 

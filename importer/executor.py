@@ -38,7 +38,7 @@ from importer.errors import JournalError, UsageError
 from importer.journal import Entry, Journal, JournalStatus, request_digest
 from importer.model import Outcome, PreparedRow, Status
 from importer.progress import NullProgress, Progress
-from importer.ratelimit import Algorithm, RateLimiter, make_controller
+from importer.ratelimit import Algorithm, RateLimiter, bucket_problem, make_controller
 from importer.retry_policy import RetryPolicy
 from importer.row_sender import POLL, RowSender, RowState, Submit
 from importer.stop_rules import FailureTally, StopRules
@@ -77,10 +77,10 @@ class ExecutorSettings:
     algorithm: Algorithm = "cubic"
 
     def __post_init__(self) -> None:
+        bucket = bucket_problem(self.rate, self.burst)
         checks = (
             (self.concurrency >= 1, f"concurrency must be at least 1, not {self.concurrency}"),
-            (self.rate > 0, f"rate must be above 0 requests a second, not {self.rate}"),
-            (self.burst >= 1, f"burst must be at least 1, not {self.burst}"),
+            (bucket is None, bucket or ""),
             (self.max_attempts >= 1, f"max attempts must be at least 1, not {self.max_attempts}"),
             (
                 self.max_failures is None or self.max_failures >= 0,

@@ -10,11 +10,12 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
 import botocore.exceptions as bce
 import botocore.session
 import pytest
 
-from importer import aws
+from importer import __version__, aws
 from importer.aws import ERROR_KINDS, classify
 from importer.errors import RETRYABLE, ApiError, ErrorKind, UsageError
 from importer.sandbox import Sandbox, defaults
@@ -234,6 +235,32 @@ def test_unknown_profile_and_missing_region_are_usage_errors(
     monkeypatch.delenv("AWS_REGION", raising=False)
     with pytest.raises(UsageError, match="region"):
         aws.make_client()
+
+
+def test_s3_keeps_botocores_retries_and_timeouts_and_every_client_names_the_importer() -> None:
+    connect = aws.make_client(region="eu-west-2", endpoint_url="http://127.0.0.1:9")
+    sts = aws.make_client(service="sts", region="eu-west-2")
+    s3 = aws.make_client(service="s3", region="eu-west-2")
+    plain = boto3.session.Session(region_name="eu-west-2").client("s3").meta.config
+    assert sts.meta.config.retries["total_max_attempts"] == 1
+    assert (s3.meta.config.retries, s3.meta.config.read_timeout) == (
+        plain.retries,
+        plain.read_timeout,
+    )
+    for client in (connect, sts, s3):
+        assert client.meta.config.user_agent_extra == f"connect-task-importer/{__version__}"
+
+
+def test_credentials_are_checked_when_a_connect_client_is_made_unless_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(UsageError, match="no AWS credentials found"):
+        aws.make_client(region="us-east-1")
+    aws.make_client(region="us-east-1", access_keys=("sandbox", "sandbox"))
+    aws.make_client(service="s3", region="us-east-1")  # checked by its first S3 operation
 
 
 # --- the executor's submit, over the wire to the sandbox ----------------------------------

@@ -663,6 +663,10 @@ def test_bad_settings_are_usage_errors() -> None:
         ExecutorSettings(concurrency=0)
     with pytest.raises(UsageError, match="fraction"):
         ExecutorSettings(max_failure_fraction=1.5)
+    with pytest.raises(UsageError, match="rate must be above 0 requests a second, not 0"):
+        ExecutorSettings(rate=0)
+    with pytest.raises(UsageError, match="burst must be at least 1"):
+        ExecutorSettings(burst=0)
 
 
 # --- end to end: a real boto3 client against the sandbox ----------------------------------
