@@ -91,7 +91,7 @@ _NO_CREDENTIALS = (
 
 _T = TypeVar("_T")
 _UNREADABLE_HOOK = "connect-task-importer-unreadable-answer"
-"""The unique id of the hook that refuses an unreadable answer (registered once a client)."""
+"""The unique id of the hook that refuses an unreadable answer (registered once per client)."""
 
 
 def call(operation: Callable[..., _T], /, **params: Any) -> _T:
