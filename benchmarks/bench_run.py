@@ -48,7 +48,7 @@ import botocore.exceptions as bce
 import botocore.session
 from botocore.config import Config
 
-from importer.aws import make_client
+from importer.aws import make_client, task_submitter
 from importer.executor import Executor, ExecutorSettings
 from importer.journal import Journal
 from importer.model import Outcome, PreparedRow, SourceRow, Status
@@ -172,7 +172,8 @@ def ours(told_rate: float) -> Scenario:
 
         journal_path = setup.scratch / f"journal-told-{told_rate:g}.sqlite3"
         with Journal(journal_path) as journal:
-            executor = Executor(client, journal, settings, batch_id="bench")
+            submit = task_submitter(client)
+            executor = Executor(submit, journal, settings, batch_id="bench")
             deadline = threading.Timer(
                 setup.deadline_s, executor.request_stop, args=("benchmark deadline",)
             )

@@ -1,45 +1,36 @@
-"""The boto3 client, and the one place botocore exceptions become our own error kinds."""
+"""The only module that knows boto3: the factory of every session and client, the adapter
+that makes a Connect client the executor's ``submit``, and the one place botocore's
+exceptions become our ApiError kinds.
+
+The executor sends requests through a plain callable, ``submit(request) -> id``, that raises
+ApiError: :func:`task_submitter` is the one built from boto3 (StartTaskContact). Other calls
+(preflight's reads) go through :func:`call`, which classifies their failures the same way.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import boto3
 import botocore.exceptions as bce
 from botocore.config import Config
 
 from importer import __version__
-from importer.errors import UsageError
+from importer.errors import ApiError, ErrorKind, UsageError
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
-_SERVICE_NAMES = {"connect": "Amazon Connect", "sts": "STS"}
+_SERVICE_NAMES = {"connect": "Amazon Connect", "sts": "STS", "s3": "S3"}
+_RETRIED_HERE = frozenset({"connect", "sts"})
+"""Services whose calls the importer retries itself (the executor, preflight): botocore's
+retries are off so that one layer sees and counts every attempt, our timeouts apply, and
+the credentials are resolved when the client is made, before anything is sent. S3
+transfers, which nothing here retries, keep botocore's retries and timeouts; an S3 client
+is made at its first use, which may come after tasks were sent, so missing credentials
+fail that S3 operation (an input-file error about that file) rather than the command."""
 
-
-class ErrorKind(StrEnum):
-    """What an error means for the row and for the run."""
-
-    THROTTLE = "throttle"
-    """Over the request-rate quota: slow down and retry."""
-    TRANSIENT = "transient"
-    """A service or network fault: retry with the same ClientToken."""
-    QUOTA = "quota"
-    """Too many active tasks (or 12 tasks on one PreviousContactId): pause, then stop."""
-    ACCESS_DENIED = "access_denied"
-    """Credentials or IAM refuse the call: stop the run, nothing else will pass."""
-    CONFIG_NOT_FOUND = "config_not_found"
-    """The instance, flow, template or quick connect does not exist."""
-    ROW_INVALID = "row_invalid"
-    """The service rejected this row's content: report it, never retry."""
-    MISMATCH = "mismatch"
-    """The ClientToken was used before with a different request body."""
-
-
-RETRYABLE = frozenset({ErrorKind.THROTTLE, ErrorKind.TRANSIENT})
 
 ERROR_KINDS: dict[str, ErrorKind] = {
     # Declared by StartTaskContact in botocore's Connect model.
@@ -88,7 +79,7 @@ _MAYBE_SENT = (bce.ConnectionClosedError, bce.ReadTimeoutError, bce.HTTPClientEr
 _NO_ANSWER = (*_NOT_SENT, bce.ReadTimeoutError)
 """Nothing came back: no connection, or no answer in time."""
 NO_CONTACT_ID = "NoContactId"
-"""The error code of an UnclearAnswer."""
+"""The error code of a 2xx answer without a ContactId (see :func:`task_submitter`)."""
 _NO_CREDENTIALS = (
     bce.NoCredentialsError,
     bce.PartialCredentialsError,
@@ -98,44 +89,59 @@ _NO_CREDENTIALS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ApiError:
-    """A classified failure of one StartTaskContact call."""
-
-    kind: ErrorKind
-    code: str
-    message: str
-    http_status: int | None = None
-    maybe_created: bool = False
-    """True when the service may have created the task without us seeing the answer."""
-    no_answer: bool = False
-    """True when nothing came back from the endpoint: no connection, or no answer in time."""
-
-    @property
-    def retryable(self) -> bool:
-        return self.kind in RETRYABLE
+_T = TypeVar("_T")
+_UNREADABLE_HOOK = "connect-task-importer-unreadable-answer"
+"""The unique id of the hook that refuses an unreadable answer (registered once per client)."""
 
 
-class UnclearAnswer(Exception):
-    """A 2xx answer to StartTaskContact without a ContactId: not Amazon Connect's answer (a
-    proxy's login page, an empty body, ``{}``), so whether a task was created is unknown."""
+def call(operation: Callable[..., _T], /, **params: Any) -> _T:
+    """``operation(**params)``, a boto3 client's method; raises what botocore raised as the
+    ApiError :func:`classify` makes of it. Anything else (a bug) is raised as it is."""
+    try:
+        return operation(**params)
+    except Exception as raised:
+        error = classify(raised)
+        if error is None:
+            raise
+        raise error from raised
 
-    def __init__(self, http_status: int | None, content_type: str, what: str) -> None:
-        super().__init__(
-            f"an HTTP {http_status} answer without a ContactId ({what}; Content-Type "
-            f"{content_type or 'none'}): not Amazon Connect's answer, perhaps a proxy's page"
-        )
-        self.http_status = http_status
+
+def task_submitter(client: Any) -> Callable[[Mapping[str, Any]], str]:
+    """The executor's ``submit`` on a Connect client: StartTaskContact with a request's
+    keyword arguments, returning the ContactId; raises ApiError.
+
+    A 2xx answer without a non-empty ContactId is not Amazon Connect's answer (a proxy's
+    login page, an empty body, ``{}``): whether a task was created is unknown, so it is a
+    transient NoContactId error that may have created a task, and the row is retried under
+    the same ClientToken."""
+    client.meta.events.register(
+        "before-parse.connect.StartTaskContact",
+        _refuse_unreadable_answer,
+        unique_id=_UNREADABLE_HOOK,
+    )
+
+    def start_task(request: Mapping[str, Any]) -> str:
+        return _contact_id(call(client.start_task_contact, **request))
+
+    return start_task
 
 
-def contact_id(response: Mapping[str, Any]) -> str:
-    """The ContactId of a StartTaskContact answer; UnclearAnswer if it holds none."""
+def _unclear_answer(http_status: int | None, content_type: str, what: str) -> ApiError:
+    message = (
+        f"an HTTP {http_status} answer without a ContactId ({what}; Content-Type "
+        f"{content_type or 'none'}): not Amazon Connect's answer, perhaps a proxy's page"
+    )
+    return ApiError(ErrorKind.TRANSIENT, NO_CONTACT_ID, message, http_status, maybe_created=True)
+
+
+def _contact_id(response: Mapping[str, Any]) -> str:
+    """The ContactId of a StartTaskContact answer; an unclear answer if it holds none."""
     value = response.get("ContactId")
     if isinstance(value, str) and value.strip():
         return value
     metadata = response.get("ResponseMetadata", {})
     what = "no ContactId" if value is None else f"ContactId {json.dumps(value)}"
-    raise UnclearAnswer(
+    raise _unclear_answer(
         metadata.get("HTTPStatusCode"),
         metadata.get("HTTPHeaders", {}).get("content-type", ""),
         what,
@@ -144,9 +150,10 @@ def contact_id(response: Mapping[str, Any]) -> str:
 
 def _refuse_unreadable_answer(response_dict: Mapping[str, Any], **_: Any) -> None:
     """A hook run before botocore parses an answer: a 2xx body that is not a JSON object is
-    an UnclearAnswer. (botocore's rest-json parser reads a body that is not JSON, such as an
-    HTML page, as an answer without a ContactId, and raises TypeError, AttributeError or
-    UnicodeDecodeError on ``null``, ``[]`` or a body that is not UTF-8.)"""
+    an unclear answer, raised through botocore as ApiError. (botocore's rest-json parser
+    reads a body that is not JSON, such as an HTML page, as an answer without a ContactId,
+    and raises TypeError, AttributeError or UnicodeDecodeError on ``null``, ``[]`` or a body
+    that is not UTF-8.)"""
     status = response_dict.get("status_code") or 0
     body = response_dict.get("body") or b""
     if not 200 <= status < 300 or not body:
@@ -157,7 +164,7 @@ def _refuse_unreadable_answer(response_dict: Mapping[str, Any], **_: Any) -> Non
         parsed = None
     if not isinstance(parsed, dict):
         content_type = response_dict.get("headers", {}).get("content-type", "")
-        raise UnclearAnswer(status, content_type, "a body that is not a JSON object")
+        raise _unclear_answer(status, content_type, "a body that is not a JSON object")
 
 
 def kind_for(code: str, http_status: int | None) -> ErrorKind:
@@ -178,7 +185,7 @@ def kind_for(code: str, http_status: int | None) -> ErrorKind:
 
 
 def classify(error: BaseException) -> ApiError | None:
-    """Classify an exception raised by ``start_task_contact``; None if it is not an AWS error."""
+    """Classify an exception a boto3 call raised; None if it is not an AWS error."""
     if isinstance(error, bce.ClientError):
         details = error.response.get("Error", {})
         metadata = error.response.get("ResponseMetadata", {})
@@ -192,10 +199,6 @@ def classify(error: BaseException) -> ApiError | None:
             message,
             status,
             maybe_created=kind is ErrorKind.TRANSIENT,
-        )
-    if isinstance(error, UnclearAnswer):
-        return ApiError(
-            ErrorKind.TRANSIENT, NO_CONTACT_ID, str(error), error.http_status, maybe_created=True
         )
     if isinstance(error, (*_NOT_SENT, *_MAYBE_SENT)):
         return ApiError(
@@ -215,17 +218,23 @@ def classify(error: BaseException) -> ApiError | None:
 
 
 def client_config(
-    concurrency: int,
+    service: str,
+    concurrency: int = 4,
     connect_timeout: float = CONNECT_TIMEOUT,
     read_timeout: float = READ_TIMEOUT,
 ) -> Config:
-    """botocore settings: its retries off (we count every attempt), a connection per worker."""
-    return Config(
-        retries={"total_max_attempts": 1, "mode": "standard"},
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        max_pool_connections=max(10, concurrency),
-        user_agent_extra=f"connect-task-importer/{__version__}",
+    """botocore settings for a ``service`` client: our user agent; for the services we retry
+    ourselves, botocore's retries off, our timeouts and a connection per worker."""
+    config = Config(user_agent_extra=f"connect-task-importer/{__version__}")
+    if service not in _RETRIED_HERE:
+        return config
+    return config.merge(
+        Config(
+            retries={"total_max_attempts": 1, "mode": "standard"},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_pool_connections=max(10, concurrency),
+        )
     )
 
 
@@ -238,18 +247,29 @@ def make_client(
     concurrency: int = 4,
     connect_timeout: float = CONNECT_TIMEOUT,
     read_timeout: float = READ_TIMEOUT,
-    session: boto3.session.Session | None = None,
+    access_keys: tuple[str, str] | None = None,
 ) -> Any:
-    """A client (Connect unless ``service`` says e.g. ``sts``) for one run, shared by all
-    worker threads (boto3 clients are). ``endpoint_url`` None: botocore's own configuration
-    decides, including ``AWS_ENDPOINT_URL_<SERVICE>``. ``session`` replaces the one
-    ``region`` and ``profile`` describe."""
+    """A boto3 client (Connect unless ``service`` says e.g. ``sts`` or ``s3``), made from a
+    session of its own: the one place the importer makes sessions and clients. Clients are
+    shared by all worker threads (boto3 clients are thread-safe).
+
+    ``endpoint_url`` None: botocore's own configuration decides, including
+    ``AWS_ENDPOINT_URL_<SERVICE>``. ``access_keys`` (an access key id and secret) replace the
+    AWS configuration's credentials: a sandbox's dummy ones. A bad profile, no region or a
+    client botocore cannot make is a UsageError; so are missing credentials for the services
+    we send to (see :data:`_RETRIED_HERE`)."""
+    key_id, secret = access_keys or (None, None)
     try:
-        session = session or boto3.session.Session(profile_name=profile, region_name=region)
+        session = boto3.session.Session(
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
+            profile_name=profile,
+            region_name=region,
+        )
         client = session.client(
             service,
             endpoint_url=endpoint_url,
-            config=client_config(concurrency, connect_timeout, read_timeout),
+            config=client_config(service, concurrency, connect_timeout, read_timeout),
         )
     except bce.ProfileNotFound as error:
         raise UsageError(f"AWS profile '{profile}' not found in your AWS config") from error
@@ -257,14 +277,11 @@ def make_client(
         raise UsageError(
             "no AWS region: pass --region or set AWS_REGION (the instance's region)"
         ) from error
-    except ValueError as error:
+    except (ValueError, bce.BotoCoreError) as error:
         name = _SERVICE_NAMES.get(service, service)
         raise UsageError(f"cannot create the {name} client: {error}") from error
-    require_credentials(session, profile)
-    if service == "connect":
-        client.meta.events.register(
-            "before-parse.connect.StartTaskContact", _refuse_unreadable_answer
-        )
+    if service in _RETRIED_HERE:
+        require_credentials(session, profile)
     return client
 
 

@@ -4,9 +4,13 @@
     ├── UsageError             bad option, mapping template or config value (exit 2)
     ├── InputFileError         input file missing, unreadable, no header, bad sheet (exit 2)
     │   └── ResultsFileGiven   the input is a results file, which retry reads (exit 2)
-    └── JournalError           the journal cannot be opened, read or written (exit 2: nothing
-        │                      sent; a run that meets it while sending stops, exit 3)
-        └── JournalLockedError another run holds the journal (exit 4)
+    ├── JournalError           the journal cannot be opened, read or written (exit 2: nothing
+    │   │                      sent; a run that meets it while sending stops, exit 3)
+    │   └── JournalLockedError another run holds the journal (exit 4)
+    └── ApiError               one call to AWS failed: its ErrorKind, code and message
+                               (importer.aws classifies botocore's exceptions). The executor
+                               makes it a row's outcome, preflight a failed check: no command
+                               ends on one (one that escaped would exit 3)
 
     Interrupted                Ctrl-C or SIGTERM before sending started (exit 3); like
                                KeyboardInterrupt, a BaseException, so that no ``except
@@ -15,6 +19,8 @@
 The CLI prints ``str(error)`` as one line and exits with ``error.exit_code``; no traceback.
 Per-row problems are not exceptions: they are ``RowError`` records on the row.
 """
+
+from enum import StrEnum
 
 from importer.exitcodes import ExitCode
 
@@ -58,6 +64,60 @@ class JournalLockedError(JournalError):
     """Another run holds the journal."""
 
     exit_code = ExitCode.LOCKED
+
+
+class ErrorKind(StrEnum):
+    """What an AWS error means for the row and for the run."""
+
+    THROTTLE = "throttle"
+    """Over the request-rate quota: slow down and retry."""
+    TRANSIENT = "transient"
+    """A service or network fault: retry with the same ClientToken."""
+    QUOTA = "quota"
+    """Too many active tasks (or 12 tasks on one PreviousContactId): pause, then stop."""
+    ACCESS_DENIED = "access_denied"
+    """Credentials or IAM refuse the call: stop the run, nothing else will pass."""
+    CONFIG_NOT_FOUND = "config_not_found"
+    """The instance, flow, template or quick connect does not exist."""
+    ROW_INVALID = "row_invalid"
+    """The service rejected this row's content: report it, never retry."""
+    MISMATCH = "mismatch"
+    """The ClientToken was used before with a different request body."""
+
+
+RETRYABLE = frozenset({ErrorKind.THROTTLE, ErrorKind.TRANSIENT})
+
+
+class ApiError(ImporterError):
+    """One call to AWS failed, classified: what it means (``kind``), the service's error
+    code and message, and whether a task may exist all the same."""
+
+    exit_code = ExitCode.STOPPED
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        code: str,
+        message: str,
+        http_status: int | None = None,
+        *,
+        maybe_created: bool = False,
+        no_answer: bool = False,
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+        self.maybe_created = maybe_created
+        """True when the service may have created the task without us seeing the answer."""
+        self.no_answer = no_answer
+        """True when nothing came back from the endpoint: no connection, or no answer in
+        time."""
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in RETRYABLE
 
 
 class Interrupted(BaseException):

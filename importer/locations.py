@@ -125,16 +125,6 @@ class S3:
             raise InputFileError(f"cannot delete {url}: {_reason(problem)}") from None
 
 
-def make_s3_client(region: str | None = None, profile: str | None = None) -> Any:
-    """An S3 client from the same AWS configuration as the Connect client."""
-    import boto3
-
-    try:
-        return boto3.session.Session(profile_name=profile, region_name=region).client("s3")
-    except BotoCoreError as problem:
-        raise UsageError(f"cannot create the S3 client: {problem}") from None
-
-
 class Locations:
     """Reads and writes local paths and S3 URLs alike; the S3 client is made on first use."""
 

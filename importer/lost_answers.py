@@ -9,7 +9,8 @@ values for the task it already has: never a second task.
 
 from __future__ import annotations
 
-from importer.aws import ErrorKind, kind_for
+from importer.aws import kind_for
+from importer.errors import ErrorKind
 from importer.journal import Entry, JournalStatus
 from importer.model import Outcome, Status
 

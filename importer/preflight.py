@@ -11,8 +11,9 @@ The IAM actions the check calls (the README's ``PreflightReads`` statement):
     connect:DescribeQuickConnect   each QuickConnectId
 
 Errors are classified by ``importer.aws.classify``. Throttling and 5xx answers are retried a
-few times (the clients' own retries are off); an endpoint that cannot be reached ends the
-check at once. Credentials that do not work end it too: every other call would fail alike.
+few times with the executor's :class:`~importer.retry_policy.RetryPolicy`, without jitter
+(the clients' own retries are off); an endpoint that cannot be reached ends the check at
+once. Credentials that do not work end it too: every other call would fail alike.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-import botocore.exceptions as bce
-
-from importer.aws import ApiError, ErrorKind, classify
+from importer.aws import call
+from importer.errors import ApiError, ErrorKind
+from importer.retry_policy import RetryPolicy
 
 MAX_RESOURCES = 100
 """At most this many instances, flows, templates and quick connects are checked."""
@@ -219,7 +220,7 @@ class Preflight:
         self._connect = connect
         self._sts = sts
         self._max_resources = max_resources
-        self._attempts = attempts
+        self._retry = RetryPolicy(attempts, FIRST_BACKOFF_S, jitter=False)
         self._sleep = sleep
 
     def run(self, resources: Resources) -> PreflightReport:
@@ -305,7 +306,7 @@ class Preflight:
             return f"{subject}: the credentials were refused ({error.code}: {error.message})"
         if error.kind is ErrorKind.THROTTLE:
             return (
-                f"{subject}: still throttled after {self._attempts} attempts ({error.code}); "
+                f"{subject}: still throttled after {self._retry.attempts} attempts ({error.code}); "
                 "try again later"
             )
         operation = probe.action.removeprefix("connect:")
@@ -324,17 +325,13 @@ class Preflight:
 
     def _call(self, client: Any, method: str, params: dict[str, str]) -> dict[str, Any] | ApiError:
         """The answer, or the classified error once retrying no longer helps."""
-        attempt = 1
-        while True:
-            try:
-                return getattr(client, method)(**params)
-            except (bce.BotoCoreError, bce.ClientError) as raised:
-                error = classify(raised)
-                assert error is not None, "classify knows every botocore error"
-                if attempt >= self._attempts or not _worth_retrying(error):
-                    return error
-            self._sleep(FIRST_BACKOFF_S * 2 ** (attempt - 1))
-            attempt += 1
+        retrying = self._retry.retrying(
+            lambda error: isinstance(error, ApiError) and _worth_retrying(error), sleep=self._sleep
+        )
+        try:
+            return retrying(call, getattr(client, method), **params)
+        except ApiError as error:
+            return error
 
 
 def _worth_retrying(error: ApiError) -> bool:

@@ -91,6 +91,17 @@ class Aimd:
         return self._start + self._slope * (now - self._last_throttle)
 
 
+def bucket_problem(rate: float, burst: int) -> str | None:
+    """Why a bucket of ``rate`` requests a second and ``burst`` cannot work; None if it can.
+    (The one check of both: :class:`RateLimiter` raises it, the executor's settings report it
+    as a usage error before a limiter is made.)"""
+    if not rate > 0:
+        return f"rate must be above 0 requests a second, not {rate}"
+    if burst < 1:
+        return f"burst must be at least 1, not {burst}"
+    return None
+
+
 def make_controller(algorithm: Algorithm) -> Controller:
     if algorithm == "cubic":
         return Cubic()
@@ -120,10 +131,9 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not rate > 0:
-            raise ValueError(f"rate must be > 0 requests a second, not {rate}")
-        if burst < 1:
-            raise ValueError(f"burst must be at least 1, not {burst}")
+        problem = bucket_problem(rate, burst)
+        if problem is not None:
+            raise ValueError(problem)
         self.ceiling = float(rate)
         self.burst = burst
         self.capacity = max(1, burst - 1)

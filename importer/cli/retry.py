@@ -51,9 +51,9 @@ from pathlib import Path
 from importer.cli.console import say
 from importer.cli.options import add_mapping_options, prepare_options
 from importer.cli.report import print_batch_header
+from importer.cli.send_options import add_submit_options
 from importer.cli.staging import SANDBOX_ADVICE, Staging, open_staging
 from importer.cli.submitting import (
-    add_submit_options,
     finish_batch,
     open_submission,
     record_batch,

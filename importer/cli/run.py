@@ -13,6 +13,7 @@ from importer.cli.check import read_resources, run_preflight
 from importer.cli.console import error, say, warn
 from importer.cli.options import add_input_options, prepare_options
 from importer.cli.report import print_batch_header
+from importer.cli.send_options import add_submit_options
 from importer.cli.staging import (
     SANDBOX_ADVICE,
     StagedFile,
@@ -23,7 +24,6 @@ from importer.cli.staging import (
 )
 from importer.cli.submitting import (
     Submission,
-    add_submit_options,
     finish_batch,
     open_submission,
     record_batch,

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from importer.aws import make_client
 from importer.cli.console import error, warn
 from importer.cli.options import input_locations
 from importer.errors import InputFileError, ResultsFileGiven, UsageError
 from importer.exitcodes import ExitCode
 from importer.inbox import RESULTS_MARK, Found, InputFile, excel_owner_file, find_inputs
-from importer.locations import Locations, inside, is_s3, location_name, make_s3_client, sibling
+from importer.locations import Locations, inside, is_s3, location_name, sibling
 from importer.results import (
     ResultsWriter,
     contact_ids,
@@ -58,7 +59,9 @@ class Staging:
         self._args = args
         self._workdir = workdir
         region, profile = getattr(args, "region", None), getattr(args, "profile", None)
-        self.locations = Locations(lambda: make_s3_client(region, profile))
+        self.locations = Locations(
+            lambda: make_client(service="s3", region=region, profile=profile)
+        )
 
     def find(self, with_results: bool = True) -> Found:
         """Every input named, globbed or in an inbox (files still being written are left),

@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-
 from importer.aws import CONNECT_TIMEOUT, READ_TIMEOUT, make_client
 from importer.errors import UsageError
 from importer.sandbox import Sandbox, SandboxConfig
@@ -82,11 +80,11 @@ def open_target(args: argparse.Namespace, concurrency: int = 1) -> Iterator[Targ
 
 def sandbox_client(service: str, url: str, concurrency: int = 1, **timeouts: float) -> Any:
     """A real boto3 client with dummy credentials, pointed at a sandbox."""
-    session = boto3.session.Session(
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
-        region_name=sandbox_defaults.REGION,
-    )
     return make_client(
-        service=service, endpoint_url=url, concurrency=concurrency, session=session, **timeouts
+        service=service,
+        region=sandbox_defaults.REGION,
+        endpoint_url=url,
+        concurrency=concurrency,
+        access_keys=("sandbox", "sandbox"),
+        **timeouts,
     )

@@ -1,18 +1,24 @@
-"""Every error StartTaskContact can raise is classified, and the client is configured right."""
+"""The boto3 side: every error StartTaskContact can raise is classified, the executor's
+``submit`` built from a Connect client answers as the wire does, and clients are configured
+right."""
 
 from __future__ import annotations
 
 import http.server
+import inspect
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
+import boto3
 import botocore.exceptions as bce
 import botocore.session
 import pytest
 
-from importer import aws
-from importer.aws import ERROR_KINDS, RETRYABLE, ErrorKind, classify
-from importer.errors import UsageError
+from importer import __version__, aws
+from importer.aws import ERROR_KINDS, classify
+from importer.errors import RETRYABLE, ApiError, ErrorKind, UsageError
+from importer.sandbox import Sandbox, defaults
 
 URL = "https://connect.us-east-1.amazonaws.com/contact/task"
 
@@ -59,6 +65,28 @@ TRANSPORT = [
     (bce.EndpointConnectionError(endpoint_url=URL), False, True),
     (bce.ConnectTimeoutError(endpoint_url=URL), False, True),
 ]
+
+
+def transport_exceptions() -> list[type[Exception]]:
+    """Every transport fault botocore defines: no connection, or no (whole) answer."""
+    return [
+        cls
+        for _, cls in inspect.getmembers(bce, inspect.isclass)
+        if issubclass(cls, (bce.ConnectionError, bce.HTTPClientError))
+    ]
+
+
+@pytest.mark.parametrize("cls", transport_exceptions(), ids=lambda cls: cls.__name__)
+def test_every_transport_fault_is_retried_and_may_have_created_a_task_once_sent(
+    cls: type[Exception],
+) -> None:
+    raised = cls.__new__(cls)
+    Exception.__init__(raised, "fault")
+    error = classify(raised)
+    assert error is not None
+    assert (error.kind, error.code) == (ErrorKind.TRANSIENT, cls.__name__)
+    # An HTTP client error comes once the request may be out; a connection error before.
+    assert error.maybe_created is issubclass(cls, bce.HTTPClientError)
 
 
 @pytest.mark.parametrize(("exception", "maybe_created", "no_answer"), TRANSPORT)
@@ -109,18 +137,19 @@ def test_a_200_without_a_contact_id_is_an_unclear_answer_that_may_have_created_a
     answering: str, body: bytes
 ) -> None:
     OneAnswer.body = body
-    client = aws.make_client(region="us-east-1", endpoint_url=answering)
-    with pytest.raises(aws.UnclearAnswer) as raised:
-        aws.contact_id(client.start_task_contact(InstanceId="i", ContactFlowId="f", Name="n"))
-    error = classify(raised.value)
-    assert error is not None
+    submit = aws.task_submitter(aws.make_client(region="us-east-1", endpoint_url=answering))
+    with pytest.raises(ApiError) as raised:
+        submit({"InstanceId": "i", "ContactFlowId": "f", "Name": "n"})
+    error = raised.value
     assert (error.kind, error.code, error.http_status) == (ErrorKind.TRANSIENT, "NoContactId", 200)
     assert error.retryable and error.maybe_created and not error.no_answer
     assert "without a ContactId" in error.message
 
 
-def test_a_contact_id_is_taken_as_it_is() -> None:
-    assert aws.contact_id({"ContactId": "c-1", "ContactArn": "arn"}) == "c-1"
+def test_a_contact_id_is_taken_as_it_is(answering: str) -> None:
+    OneAnswer.body = b'{"ContactId": "c-1", "ContactArn": "arn"}'
+    submit = aws.task_submitter(aws.make_client(region="us-east-1", endpoint_url=answering))
+    assert submit({"InstanceId": "i", "ContactFlowId": "f", "Name": "n"}) == "c-1"
 
 
 @pytest.mark.parametrize(
@@ -206,3 +235,139 @@ def test_unknown_profile_and_missing_region_are_usage_errors(
     monkeypatch.delenv("AWS_REGION", raising=False)
     with pytest.raises(UsageError, match="region"):
         aws.make_client()
+
+
+def test_s3_keeps_botocores_retries_and_timeouts_and_every_client_names_the_importer() -> None:
+    connect = aws.make_client(region="eu-west-2", endpoint_url="http://127.0.0.1:9")
+    sts = aws.make_client(service="sts", region="eu-west-2")
+    s3 = aws.make_client(service="s3", region="eu-west-2")
+    plain = boto3.session.Session(region_name="eu-west-2").client("s3").meta.config
+    assert sts.meta.config.retries["total_max_attempts"] == 1
+    assert (s3.meta.config.retries, s3.meta.config.read_timeout) == (
+        plain.retries,
+        plain.read_timeout,
+    )
+    for client in (connect, sts, s3):
+        assert client.meta.config.user_agent_extra == f"connect-task-importer/{__version__}"
+
+
+def test_credentials_are_checked_when_a_connect_client_is_made_unless_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(UsageError, match="no AWS credentials found"):
+        aws.make_client(region="us-east-1")
+    aws.make_client(region="us-east-1", access_keys=("sandbox", "sandbox"))
+    aws.make_client(service="s3", region="us-east-1")  # checked by its first S3 operation
+
+
+# --- the executor's submit, over the wire to the sandbox ----------------------------------
+
+
+def task(**fields: Any) -> dict[str, Any]:
+    return {
+        "InstanceId": defaults.INSTANCE_ID,
+        "ContactFlowId": defaults.CONTACT_FLOW_IDS[0],
+        "Name": "A task",
+        "ClientToken": "row-1",
+        **fields,
+    }
+
+
+Submit = Callable[[dict[str, Any]], str]
+
+
+def submit_to(url: str) -> Submit:
+    client = aws.make_client(region=defaults.REGION, endpoint_url=url, read_timeout=5)
+    return aws.task_submitter(client)
+
+
+def refusal(submit: Submit, request: dict[str, Any]) -> ApiError:
+    with pytest.raises(ApiError) as raised:
+        submit(request)
+    return raised.value
+
+
+def test_submit_returns_the_contact_id_and_a_repeated_token_the_same_one(
+    sandbox: Callable[..., Sandbox],
+) -> None:
+    emulator = sandbox()
+    submit = submit_to(emulator.url)
+    contact_id = submit(task())
+    assert submit(task()) == contact_id
+    assert [created["ContactId"] for created in emulator.tasks()] == [contact_id]
+
+
+@pytest.mark.parametrize(
+    ("config", "fields", "kind", "code", "status"),
+    [
+        ({"access_denied": True}, {}, ErrorKind.ACCESS_DENIED, "AccessDeniedException", 403),
+        ({"fail_rate": 1.0}, {}, ErrorKind.TRANSIENT, "InternalServiceException", 500),
+        ({"active_task_cap": 0}, {}, ErrorKind.QUOTA, "ServiceQuotaExceededException", 402),
+        (
+            {},
+            {"ContactFlowId": "f10f10f1-0000-4000-8000-00000000dead"},
+            ErrorKind.CONFIG_NOT_FOUND,
+            "ResourceNotFoundException",
+            404,
+        ),
+        ({}, {"ScheduledTime": 1}, ErrorKind.ROW_INVALID, "InvalidRequestException", 400),
+        ({}, {"Name": 5}, ErrorKind.ROW_INVALID, "ParamValidation", None),
+    ],
+)
+def test_submit_raises_what_the_service_answers_as_our_api_error(
+    sandbox: Callable[..., Sandbox],
+    config: dict[str, Any],
+    fields: dict[str, Any],
+    kind: ErrorKind,
+    code: str,
+    status: int | None,
+) -> None:
+    emulator = sandbox(**config)
+    error = refusal(submit_to(emulator.url), task(**fields))
+    assert (error.kind, error.code, error.http_status) == (kind, code, status)
+    assert error.maybe_created is (kind is ErrorKind.TRANSIENT)
+    assert emulator.tasks() == []
+
+
+def test_submit_raises_a_throttle_past_the_burst(sandbox: Callable[..., Sandbox]) -> None:
+    submit = submit_to(sandbox(rate=0.0, burst=1).url)
+    submit(task())
+    error = refusal(submit, task(ClientToken="row-2"))
+    assert (error.kind, error.code, error.http_status) == (
+        ErrorKind.THROTTLE,
+        "ThrottlingException",
+        429,
+    )
+    assert error.retryable and not error.maybe_created
+
+
+def test_submit_raises_a_mismatch_for_a_token_sent_with_another_body(
+    sandbox: Callable[..., Sandbox],
+) -> None:
+    submit = submit_to(sandbox().url)
+    submit(task())
+    error = refusal(submit, task(Name="Edited since"))
+    assert (error.kind, error.code) == (ErrorKind.MISMATCH, "IdempotentParameterMismatchException")
+
+
+def test_submit_says_whether_a_lost_answer_may_have_created_a_task(
+    sandbox: Callable[..., Sandbox],
+) -> None:
+    emulator = sandbox(drop_after_rate=1.0)
+    dropped = refusal(submit_to(emulator.url), task())
+    assert (dropped.kind, dropped.code) == (ErrorKind.TRANSIENT, "ConnectionClosedError")
+    assert dropped.maybe_created and not dropped.no_answer
+    assert len(emulator.tasks()) == 1
+
+    nowhere = refusal(submit_to("http://127.0.0.1:9"), task())
+    assert (nowhere.kind, nowhere.code) == (ErrorKind.TRANSIENT, "EndpointConnectionError")
+    assert nowhere.no_answer and not nowhere.maybe_created
+
+
+def test_an_exception_that_is_no_aws_error_is_raised_as_it_is(answering: str) -> None:
+    submit = aws.task_submitter(aws.make_client(region="us-east-1", endpoint_url=answering))
+    with pytest.raises(TypeError):
+        submit(None)  # type: ignore[arg-type]

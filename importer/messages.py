@@ -1,0 +1,175 @@
+"""What sending tells the user: the results-line texts of rows that failed, were not sent or
+were reconciled, and the reasons a run stops early.
+
+Every reason a run stops ends by saying what to do, and that a re-run continues where this
+run stopped. (The wording of a row sent again under an earlier attempt's token lives with
+that rule, in :mod:`importer.lost_answers`.)
+"""
+
+from __future__ import annotations
+
+from importer.errors import ApiError, ErrorKind, JournalError
+
+CHANGED_SINCE_CREATED = (
+    "created by an earlier run; this row has changed since, and the existing task was not updated"
+)
+_MAYBE_CREATED = (
+    "; a task may have been created: a re-run resends the same ClientToken and reconciles it, "
+    "never making a second task"
+)
+_NOT_CREATED = (
+    "; no task was created (each attempt was refused or never reached Amazon Connect): "
+    "a re-run sends it again"
+)
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+
+def failure(error: ApiError, attempts: int, per_row_quota: bool, maybe_created: bool) -> str:
+    """What a row that failed while the run went on says; ``maybe_created``: some attempt
+    got no clear answer."""
+    if error.kind is ErrorKind.MISMATCH:
+        return (
+            "a task for this ClientToken already exists with different content "
+            f"({error.message}); the row changed after it was first sent. Not retried: "
+            "restore the row as it was, or give it a new ClientToken to create another task"
+        )
+    if error.kind is ErrorKind.QUOTA and per_row_quota:
+        return (
+            f"refused by a quota ({error.message}); with PreviousContactId set this is "
+            "probably the limit of 12 tasks per previous contact"
+        )
+    maybe = (
+        "; a task may have been created: a re-run resends the same ClientToken, "
+        "which cannot create a second one"
+        if maybe_created
+        else ""
+    )
+    if error.kind is ErrorKind.QUOTA:
+        return (
+            f"refused by the active-task quota ({error.message}) on its last attempt "
+            f"({attempts} in all); close tasks (or raise the quota), then re-run{maybe}"
+        )
+    if error.retryable:
+        return f"gave up after {attempts} attempts: {error.message}{maybe}"
+    return error.message
+
+
+def not_sent(note: str) -> str:
+    """A row never sent because the run stopped (``note`` says why, in a few words)."""
+    return (
+        f"not sent: the run stopped ({note}); run the same command again to send it "
+        "(nothing is sent twice)"
+    )
+
+
+def unanswered_when_stopped(note: str) -> str:
+    """A row sent, whose answer had not come when the run stopped waiting for it."""
+    return f"sent, and the run stopped ({note}) before Amazon Connect answered{_MAYBE_CREATED}"
+
+
+def stopped_before_retry(note: str, error: ApiError, maybe_created: bool) -> str:
+    """A row whose attempt failed and which the run stopped before retrying."""
+    what = (
+        f"the run stopped ({note}) before this row was retried (last error {error.code}: "
+        f"{error.message})"
+    )
+    return what + (_MAYBE_CREATED if maybe_created else _NOT_CREATED)
+
+
+def earlier_unanswered_when_stopped(note: str) -> str:
+    """A row an earlier run sent without a definite answer, not sent again before the stop."""
+    return (
+        "an earlier run sent this row without a definite answer, and the run stopped "
+        f"({note}) first{_MAYBE_CREATED}"
+    )
+
+
+def unrecorded(problem: str) -> str:
+    """A task created whose ContactId the journal could not record."""
+    return (
+        f"created, but the journal could not record it ({problem}): the next run resends its "
+        "ClientToken and Amazon Connect answers with this ContactId again (no second task)"
+    )
+
+
+def reconciled(contact_id: str) -> str:
+    """A row an earlier run sent without recording a ContactId, resent and answered."""
+    return (
+        "reconciled: an earlier run sent this row but recorded no ContactId for it (it stopped "
+        "before the answer came, or the answer held none); resent with the same ClientToken, "
+        f"Amazon Connect returned ContactId {contact_id} for it (one task, not a second one)"
+    )
+
+
+# --- why a run stops ----------------------------------------------------------------------------
+
+
+def interrupted(reason: str) -> str:
+    return f"{reason}; a re-run continues where this one stopped"
+
+
+def journal_failed(error: JournalError) -> str:
+    return (
+        f"{error}. Nothing more was sent. Make room on its disk (or fix its folder), then "
+        "run the same command again: rows whose answers could not be recorded are resent "
+        "with the same ClientToken and reconciled, never created twice"
+    )
+
+
+def access_denied(error: ApiError) -> str:
+    return (
+        f"Amazon Connect refused the credentials or permissions ({error.code}: "
+        f"{error.message}); nothing else can succeed. Fix the IAM policy "
+        "(connect:StartTaskContact on the instance) or the credentials, then re-run: "
+        "it continues where this run stopped"
+    )
+
+
+def unknown_instance(error: ApiError) -> str:
+    return (
+        f"the Amazon Connect instance was not found ({error.message}); check the "
+        "instance id and the region, then re-run: it continues where this run stopped"
+    )
+
+
+def no_answer(unanswered: int, error: ApiError) -> str:
+    return (
+        f"no answer came from the endpoint: the first {unanswered} requests of the "
+        f"run got none ({error.code}: {error.message}). Check the network, a proxy "
+        "(HTTPS_PROXY), --endpoint-url and --region (and --connect-timeout, "
+        "--read-timeout), then run the same command again: it continues where this run "
+        "stopped"
+    )
+
+
+def quota_still_refused(error: ApiError, pause: float) -> str:
+    return (
+        f"Amazon Connect refused new tasks: the instance has reached its quota of active "
+        f"tasks ({error.code}: {error.message}). Paused {pause:g} s and it was still "
+        "refused, so the run stopped. Close tasks (or raise the 'Concurrent active tasks' "
+        "quota) and re-run the same command: it continues where this run stopped"
+    )
+
+
+def same_first_errors(rows: int, code: str, message: str) -> str:
+    return (
+        f"the first {rows} rows all failed with the same error and none "
+        f"succeeded ({code}: {message}); this looks like a configuration problem, "
+        "not bad rows. Fix it and re-run: the run continues where it stopped"
+    )
+
+
+def too_many_failures(failed: int, allowed: int) -> str:
+    return (
+        f"{failed} rows failed, more than the {allowed} allowed "
+        "(--max-failures); see the results file, then re-run to continue"
+    )
+
+
+def too_large_a_share_failed(failed: int, finished: int, fraction: float) -> str:
+    return (
+        f"{failed} of {finished} rows sent failed, more than {fraction:.0%} "
+        "(--max-failures); see the results file, then re-run to continue"
+    )

@@ -1,0 +1,35 @@
+"""Progress: a bar on a terminal, a line every so often in a log, and no customer data."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from importer.model import Outcome, Status
+from importer.progress import BarProgress, LogProgress, NullProgress, make_progress
+
+
+def test_progress_modes(caplog: pytest.LogCaptureFixture) -> None:
+    outcome = Outcome(2, Status.CREATED, "t", {"Name": "secret name"}, contact_id="c")
+    assert isinstance(make_progress("none"), NullProgress)
+    assert isinstance(make_progress("auto", stream=io.StringIO()), LogProgress)
+    stream = io.StringIO()
+    bar = make_progress("bar", total=3, stream=stream)
+    assert isinstance(bar, BarProgress)
+    bar.update(outcome, 1.5)
+    bar.close()
+    assert "created 1, failed 0, rate 1.50/s" in stream.getvalue()
+    with caplog.at_level(logging.INFO, logger="importer.progress"):
+        ticks = iter([0.0, 10.0, 31.0])
+        lines = LogProgress(total=3, interval=30.0, clock=lambda: next(ticks))
+        lines.update(outcome, 2.0)
+        lines.update(outcome, 2.0)
+        lines.close()
+    assert [r.getMessage() for r in caplog.records] == [
+        "progress: 2 of 3 rows done (created 2, failed 0, rate 2.00/s)"
+    ] * 2
+    assert "secret" not in caplog.text + stream.getvalue()
+    with pytest.raises(ValueError, match="progress mode"):
+        make_progress("fancy")  # type: ignore[arg-type]
