@@ -63,7 +63,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "machine; any credentials work. Ctrl-C stops it."
         ),
     )
-    parser.add_argument("--port", type=_non_negative_int, default=8000, help="0: any free port")
+    parser.add_argument(
+        "--port", type=_non_negative_int, default=8000, help="default 8000; 0: any free port"
+    )
     parser.add_argument("--ledger", metavar="PATH", help="append created tasks to a JSONL file")
     quota = parser.add_argument_group("quota")
     quota.add_argument(

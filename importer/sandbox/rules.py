@@ -46,6 +46,7 @@ from importer.sandbox.config import SandboxConfig
 from importer.sandbox.errors import invalid_parameter, invalid_request, not_found
 from importer.sandbox.shapes import ShapeError, check_shape, connect_model, shape
 from importer.sandbox.template_rules import check_template
+from importer.sandbox.templates import EXPIRY_KEY
 
 ROUTING_FIELDS = ("ContactFlowId", "QuickConnectId", "TaskTemplateId")
 CREATION_REFERENCE_TYPES = ("URL", "NUMBER", "STRING", "DATE", "EMAIL")
@@ -53,7 +54,6 @@ ATTRIBUTES_MAX_BYTES = 32_768
 REFERENCES_MAX_BYTES = 4_096
 SCHEDULE_MAX_AHEAD_S = 6 * 86_400
 SCHEDULE_PAST_GRACE_S = 60
-EXPIRY_KEY = "connect:ContactExpiry"
 CREATED_BY_KEY = "connect:CreatedByUser"
 EXPIRY_MINUTES = (1, 7 * 24 * 60)
 """The ExpiryDuration the sandbox takes, in minutes (bounds undocumented; tasks last 7 days)."""

@@ -29,14 +29,13 @@ from typing import Any
 
 from importer.sandbox.errors import invalid_request
 from importer.sandbox.templates import (
+    EXPIRY_KEY,
     REFERENCE_TYPE_BY_FIELD_TYPE,
     REQUEST_MEMBER_BY_FIELD_TYPE,
     constrained,
     fields,
     value_problem,
 )
-
-EXPIRY_KEY = "connect:ContactExpiry"
 
 
 def check_template(request: Mapping[str, Any], template: dict[str, Any]) -> None:

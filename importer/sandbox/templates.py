@@ -48,6 +48,8 @@ TEXT_MAX_CHARACTERS = 511
 TEXT_AREA_MAX_CHARACTERS = 4_095
 """TEXT_AREA references must be fewer than 4,096 characters (UpdateContactTaskTemplate)."""
 CONSTRAINTS = ("RequiredFields", "ReadOnlyFields", "InvisibleFields")
+EXPIRY_KEY = "connect:ContactExpiry"
+"""The segment attribute that carries an EXPIRY_DURATION field's value."""
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _EPOCH = re.compile(r"\d+")
