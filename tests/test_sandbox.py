@@ -288,6 +288,11 @@ SEGMENT_AND_ATTACHMENT_MISTAKES = {
         {"Attachments": [attachment("in\u200bvoice.pdf")]},
         "U+200B",
     ),
+    "an attachment URL that does not parse": (
+        "InvalidRequestException",
+        {"Attachments": [attachment(url="https://[bucket/invoice.pdf")]},
+        "pre-signed http(s) URL",
+    ),
     "an s3:// attachment URL": (
         "InvalidRequestException",
         {"Attachments": [attachment(url="s3://bucket/invoice.pdf")]},

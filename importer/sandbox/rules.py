@@ -39,14 +39,13 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from importer.sandbox import defaults
 from importer.sandbox.config import SandboxConfig
 from importer.sandbox.errors import invalid_parameter, invalid_request, not_found
 from importer.sandbox.shapes import ShapeError, check_shape, connect_model, shape
 from importer.sandbox.template_rules import check_template
-from importer.sandbox.templates import EXPIRY_KEY
+from importer.sandbox.templates import EXPIRY_KEY, is_web_url
 
 ROUTING_FIELDS = ("ContactFlowId", "QuickConnectId", "TaskTemplateId")
 CREATION_REFERENCE_TYPES = ("URL", "NUMBER", "STRING", "DATE", "EMAIL")
@@ -274,8 +273,7 @@ def _check_attachments(attachments: Any) -> None:
                 f"Attachments[{number - 1}].FileName contains the control or format "
                 f"character U+{ord(hidden):04X}"
             )
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or re.search(r"\s", url):
+        if not is_web_url(url):
             raise invalid_request(
                 f"Attachments[{number - 1}].S3Url must be a pre-signed http(s) URL of the file"
             )

@@ -151,18 +151,21 @@ def value_problem(field: dict[str, Any], value: str) -> str | None:
         return f"a NUMBER value must be a decimal number, not '{value}'"
     if kind == "DATE_TIME" and not _EPOCH.fullmatch(value):
         return f"a DATE_TIME value must be an epoch timestamp (digits), not '{value}'"
-    if kind == "URL" and not _is_web_url(value):
+    if kind == "URL" and not is_web_url(value):
         return f"a URL value must be an absolute http(s) URL, not '{value}'"
     if kind == "EMAIL" and not _EMAIL.fullmatch(value):
         return f"an EMAIL value must be an email address, not '{value}'"
     return None
 
 
-def _is_web_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return (
-        parts.scheme in ("http", "https") and bool(parts.hostname) and not re.search(r"\s", value)
-    )
+def is_web_url(value: str) -> bool:
+    """Whether ``value`` is an absolute http(s) URL with a host and no whitespace."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return parts.scheme in ("http", "https") and bool(host) and not re.search(r"\s", value)
 
 
 def validate_template(data: Any, where: str = "task template") -> dict[str, Any]:
