@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from cli_runs import log_messages
 
-from importer.cli import build_parser
+from importer.cli import build_parser, main
 from importer.cli.sandbox import config_from_args
 from importer.errors import UsageError
 from importer.sandbox import defaults
@@ -126,6 +126,62 @@ def test_the_banner_shows_the_ids_and_how_to_point_the_importer_and_the_aws_cli(
     assert f"AWS_ENDPOINT_URL_STS={url} task-importer check" in stdout
     assert f"aws connect start-task-contact --endpoint-url {url}" in stdout
     assert "AWS_ACCESS_KEY_ID=testing" in stdout
+    assert "'Sandbox task template 1' (ACTIVE), fields:" in stdout
+    assert "Customer phone* (TEXT)" in stdout
+    assert "Priority (SINGLE_SELECT)" in stdout
+    assert "jane.doe, alex.smith, maria.garcia" in stdout
+    assert defaults.user_arn(defaults.INSTANCE_ID, defaults.USERS[0].id) in stdout
+    assert "StopContact 2 requests/s, burst 5" in stdout
+
+
+REFUND_TEMPLATE = {
+    "Id": "refund-template",
+    "Name": "Refund request",
+    "ContactFlowId": defaults.CONTACT_FLOW_IDS[0],
+    "Fields": [
+        {"Id": {"Name": "Title"}, "Type": "NAME"},
+        {"Id": {"Name": "Order"}, "Type": "NUMBER"},
+    ],
+    "Constraints": {"RequiredFields": [{"Id": {"Name": "Title"}}, {"Id": {"Name": "Order"}}]},
+}
+
+
+def test_a_template_file_is_served_listed_and_enforced_and_tasks_can_be_stopped(
+    run_sandbox, connect_client, tmp_path
+):
+    path = tmp_path / "refund.json"
+    path.write_text(json.dumps([REFUND_TEMPLATE]), encoding="utf-8")
+    sandbox = run_sandbox(
+        "--port", "0", "--rate", "100", "--burst", "100", "--task-template-file", str(path)
+    )
+    client = connect_client(sandbox.url())
+    start = {"InstanceId": defaults.INSTANCE_ID, "TaskTemplateId": "refund-template"}
+
+    answer = client.get_task_template(**start)
+    with pytest.raises(client.exceptions.InvalidRequestException, match="'Order' is required"):
+        client.start_task_contact(**start, Name="Refund")
+    contact = client.start_task_contact(
+        **start, Name="Refund", References={"Order": {"Type": "NUMBER", "Value": "1042"}}
+    )["ContactId"]
+    client.stop_contact(InstanceId=defaults.INSTANCE_ID, ContactId=contact)
+    _, stdout, _ = sandbox.stop(signal.SIGINT)
+
+    assert (answer["Name"], answer["Fields"]) == ("Refund request", REFUND_TEMPLATE["Fields"])
+    assert "refund-template 'Refund request' (ACTIVE), fields:" in stdout
+    assert "Title* (NAME), Order* (NUMBER)" in stdout
+    assert defaults.TASK_TEMPLATE_IDS[0] in stdout
+
+
+def test_a_bad_template_file_is_one_error_naming_it_and_exit_2(tmp_path, capsys):
+    path = tmp_path / "refund.json"
+    path.write_text(json.dumps({**REFUND_TEMPLATE, "Status": "DRAFT"}), encoding="utf-8")
+
+    code = main(["sandbox", "--port", "0", "--task-template-file", str(path)])
+
+    assert code == 2
+    assert log_messages(capsys.readouterr().err) == [
+        f"sandbox: --task-template-file {path}: Status 'DRAFT' is not one of ACTIVE, INACTIVE"
+    ]
 
 
 def test_a_port_in_use_is_one_error_line_and_exit_2():
@@ -152,7 +208,8 @@ def parse(*args: str) -> argparse.Namespace:
 
 def test_options_become_the_sandbox_config():
     options = (
-        "--rate 0.5 --burst 3 --active-task-cap 10 --latency-ms 50 150 --fail-rate 0.05 "
+        "--rate 0.5 --burst 3 --stop-rate 1.5 --stop-burst 4 --active-task-cap 10 "
+        "--latency-ms 50 150 --fail-rate 0.05 "
         "--drop-before-rate 0.01 --drop-after-rate 0.02 --bad-200-rate 0.03 --access-denied "
         "--seed 9 "
         "--ledger tasks.jsonl --instance-id inst --quick-connect-id qc-1 --quick-connect-id qc-2"
@@ -161,6 +218,7 @@ def test_options_become_the_sandbox_config():
     config = config_from_args(parse(*options.split()))
 
     assert (config.rate, config.burst, config.active_task_cap) == (0.5, 3, 10)
+    assert (config.stop_rate, config.stop_burst) == (1.5, 4)
     assert config.latency_ms == (50.0, 150.0)
     assert (config.fail_rate, config.drop_before_rate, config.drop_after_rate) == (
         0.05,
@@ -180,7 +238,10 @@ def test_the_defaults_are_the_documented_quota_and_ids():
     config = config_from_args(parse())
 
     assert (config.rate, config.burst, config.active_task_cap) == (2.0, 5, None)
+    assert (config.stop_rate, config.stop_burst) == (2.0, 5)
     assert config.instance_ids == (defaults.INSTANCE_ID,)
+    assert config.task_template_ids == defaults.TASK_TEMPLATE_IDS
+    assert config.task_templates == ()
     assert parse().port == 8000
 
 
@@ -191,6 +252,8 @@ def test_the_defaults_are_the_documented_quota_and_ids():
         ["--bad-200-rate", "2"],
         ["--burst", "0"],
         ["--rate", "-1"],
+        ["--stop-burst", "0"],
+        ["--stop-rate", "-1"],
         ["--port", "-1"],
     ],
     ids=lambda args: " ".join(args),
@@ -201,6 +264,19 @@ def test_values_out_of_range_are_usage_errors(args, capsys):
 
     assert exited.value.code == 2
     assert args[0] in capsys.readouterr().err
+
+
+def test_template_files_add_their_templates_and_ids(tmp_path):
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    one.write_text(json.dumps(REFUND_TEMPLATE), encoding="utf-8")
+    two.write_text(json.dumps([{**REFUND_TEMPLATE, "Id": "second"}]), encoding="utf-8")
+
+    config = config_from_args(
+        parse("--task-template-file", str(one), "--task-template-file", str(two))
+    )
+
+    assert config.task_template_ids == (*defaults.TASK_TEMPLATE_IDS, "refund-template", "second")
+    assert [template["Name"] for template in config.task_templates] == ["Refund request"] * 2
 
 
 def test_latency_min_above_max_is_a_usage_error():

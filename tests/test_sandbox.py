@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 import botocore.session
@@ -93,7 +94,7 @@ def test_every_routing_kind_and_the_optional_members_are_accepted(sandbox, conne
         "Description": "d" * 4096,
         "References": {"ticket": {"Type": "URL", "Value": "https://example.com/t/1"}},
         "Attachments": [{"FileName": "a.pdf", "S3Url": "https://bucket.example/a.pdf"}],
-        "SegmentAttributes": {"connect:ContactExpiry": {"ValueInteger": 60}},
+        "SegmentAttributes": {"connect:ContactExpiry": expiry(60)},
         "ScheduledTime": in_seconds(3600),
     }
 
@@ -102,8 +103,48 @@ def test_every_routing_kind_and_the_optional_members_are_accepted(sandbox, conne
         **task(ContactFlowId=None, QuickConnectId=defaults.QUICK_CONNECT_IDS[0])
     )
     client.start_task_contact(
-        **task(ContactFlowId=None, TaskTemplateId=defaults.TASK_TEMPLATE_IDS[0])
+        **task(
+            ContactFlowId=None,
+            TaskTemplateId=defaults.TASK_TEMPLATE_IDS[0],
+            References={"Customer phone": {"Type": "STRING", "Value": "+12065550100"}},
+        )
     )
+
+
+AGENT_ARN = defaults.user_arn(defaults.INSTANCE_ID, defaults.USERS[1].id)
+
+
+def expiry(minutes: Any) -> dict[str, Any]:
+    """connect:ContactExpiry's value, as StartTaskContact's documentation spells it."""
+    return {"ValueMap": {"ExpiryDuration": {"ValueInteger": minutes}}}
+
+
+def attachment(name: str = "invoice.pdf", url: str | None = None) -> dict[str, str]:
+    return {
+        "FileName": name,
+        "S3Url": url or f"https://bucket.s3.amazonaws.com/{quote(name)}?X-Amz-Signature=0",
+    }
+
+
+def test_segment_attributes_and_attachments_in_their_documented_forms_are_recorded(
+    sandbox, connect_client
+):
+    emulator = sandbox()
+    client = connect_client(emulator.url)
+    segments = {
+        "connect:ContactExpiry": expiry(7 * 24 * 60),
+        "connect:CreatedByUser": {"ValueString": AGENT_ARN},
+        "campaign": {"ValueString": "spring-2026"},
+    }
+    files = [attachment(f"scan {number}.pdf") for number in range(5)]
+    files[0] = attachment("Zoë's invoice.pdf", "http://127.0.0.1:9/bucket/key?X-Amz-Signature=0")
+
+    client.start_task_contact(**task(SegmentAttributes=segments, Attachments=files))
+    client.start_task_contact(**task(SegmentAttributes={"connect:ContactExpiry": expiry(1)}))
+
+    recorded = emulator.tasks()[0]["request"]
+    assert recorded["SegmentAttributes"] == segments
+    assert recorded["Attachments"] == files
 
 
 def test_scheduled_time_arrives_as_epoch_seconds_and_a_minute_of_skew_is_forgiven(
@@ -173,6 +214,114 @@ def test_a_rule_violation_raises_the_modeled_exception_and_creates_nothing(
     assert error.response["ResponseMetadata"]["HTTPStatusCode"] == STATUS[code]
     assert emulator.tasks() == []
     assert emulator.counters()["rejected"] == 1
+
+
+SEGMENT_AND_ATTACHMENT_MISTAKES = {
+    "expiry as a bare ValueInteger": (
+        "InvalidRequestException",
+        {"SegmentAttributes": {"connect:ContactExpiry": {"ValueInteger": 60}}},
+        'must be {"ValueMap"',
+    ),
+    "expiry of 0 minutes": (
+        "InvalidRequestException",
+        {"SegmentAttributes": {"connect:ContactExpiry": expiry(0)}},
+        "must be 1 to 10080 minutes",
+    ),
+    "expiry over 7 days": (
+        "InvalidRequestException",
+        {"SegmentAttributes": {"connect:ContactExpiry": expiry(7 * 24 * 60 + 1)}},
+        "must be 1 to 10080 minutes",
+    ),
+    "created by a user who is no agent": (
+        "InvalidRequestException",
+        {
+            "SegmentAttributes": {
+                "connect:CreatedByUser": {
+                    "ValueString": defaults.user_arn(defaults.INSTANCE_ID, str(uuid.uuid4()))
+                }
+            }
+        },
+        "is not the ARN of an agent",
+    ),
+    "created by a user name instead of an ARN": (
+        "InvalidRequestException",
+        {"SegmentAttributes": {"connect:CreatedByUser": {"ValueString": "alex.smith"}}},
+        "'alex.smith' is not the ARN of an agent",
+    ),
+    "a system key StartTaskContact does not take": (
+        "InvalidRequestException",
+        {"SegmentAttributes": {"connect:Subtype": {"ValueString": "connect:Guide"}}},
+        "takes only the system keys",
+    ),
+    "a user key with a ValueInteger": (
+        "InvalidRequestException",
+        {"SegmentAttributes": {"priority": {"ValueInteger": 3}}},
+        "takes a ValueString",
+    ),
+    "a segment key with a space": (
+        "InvalidRequestException",
+        {"SegmentAttributes": {"my key": {"ValueString": "x"}}},
+        "'my key' may contain only",
+    ),
+    "a segment value with two members": (
+        "InvalidRequestException",
+        {"SegmentAttributes": {"campaign": {"ValueString": "x", "ValueInteger": 1}}},
+        "exactly one of",
+    ),
+    "a segment string over 1,024 characters": (
+        "InvalidParameterException",
+        {"SegmentAttributes": {"campaign": {"ValueString": "x" * 1025}}},
+        "more than the maximum 1024",
+    ),
+    "six attachments": (
+        "InvalidParameterException",
+        {"Attachments": [attachment()] * 6},
+        "more than the maximum 5",
+    ),
+    "an attachment name over 256 characters": (
+        "InvalidParameterException",
+        {"Attachments": [attachment("n" * 253 + ".pdf")]},
+        "more than the maximum 256",
+    ),
+    "an attachment name with a zero-width space": (
+        "InvalidParameterException",
+        {"Attachments": [attachment("in\u200bvoice.pdf")]},
+        "U+200B",
+    ),
+    "an attachment URL that does not parse": (
+        "InvalidRequestException",
+        {"Attachments": [attachment(url="https://[bucket/invoice.pdf")]},
+        "pre-signed http(s) URL",
+    ),
+    "an s3:// attachment URL": (
+        "InvalidRequestException",
+        {"Attachments": [attachment(url="s3://bucket/invoice.pdf")]},
+        "pre-signed http(s) URL",
+    ),
+    "an attachment URL over 2,000 characters": (
+        "InvalidParameterException",
+        {"Attachments": [attachment(url="https://bucket.example/" + "k" * 1980)]},
+        "more than the maximum 2000",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("code", "fields", "reason"),
+    SEGMENT_AND_ATTACHMENT_MISTAKES.values(),
+    ids=list(SEGMENT_AND_ATTACHMENT_MISTAKES),
+)
+def test_a_bad_segment_attribute_or_attachment_is_refused_with_its_reason(
+    sandbox, connect_client, code, fields, reason
+):
+    emulator = sandbox()
+    client = connect_client(emulator.url)
+
+    error = error_of(client, **fields)
+
+    assert error.response["Error"]["Code"] == code
+    assert reason in error.response["Error"]["Message"]
+    assert emulator.tasks() == []
 
 
 @pytest.mark.parametrize(

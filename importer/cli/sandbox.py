@@ -13,6 +13,7 @@ from typing import Any
 from importer.errors import UsageError
 from importer.exitcodes import ExitCode
 from importer.sandbox import Sandbox, SandboxConfig, defaults
+from importer.sandbox.templates import constrained, fields, load_template_file
 
 _ID_OPTIONS = {
     "instance_id": "instance_ids",
@@ -55,16 +56,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sandbox",
         help="run a local Amazon Connect StartTaskContact emulator",
         description=(
-            "Run a local emulator of Amazon Connect's StartTaskContact on 127.0.0.1 that "
-            "enforces the service's rules, quota and idempotency and injects faults on "
-            "demand. Nothing leaves this machine; any credentials work. Ctrl-C stops it."
+            "Run a local emulator of Amazon Connect's StartTaskContact and StopContact on "
+            "127.0.0.1 that enforces the service's rules, quotas, task templates and "
+            "idempotency and injects faults on demand; it also answers GetTaskTemplate, "
+            "SearchUsers, DescribeUser and a preflight check's calls. Nothing leaves this "
+            "machine; any credentials work. Ctrl-C stops it."
         ),
     )
-    parser.add_argument("--port", type=_non_negative_int, default=8000, help="0: any free port")
+    parser.add_argument(
+        "--port", type=_non_negative_int, default=8000, help="default 8000; 0: any free port"
+    )
     parser.add_argument("--ledger", metavar="PATH", help="append created tasks to a JSONL file")
     quota = parser.add_argument_group("quota")
-    quota.add_argument("--rate", type=_non_negative_float, default=2.0, help="requests/s (2)")
-    quota.add_argument("--burst", type=_positive_int, default=5, help="requests at once (5)")
+    quota.add_argument(
+        "--rate", type=_non_negative_float, default=2.0, help="StartTaskContact requests/s (2)"
+    )
+    quota.add_argument(
+        "--burst", type=_positive_int, default=5, help="StartTaskContact requests at once (5)"
+    )
+    quota.add_argument(
+        "--stop-rate",
+        type=_non_negative_float,
+        default=2.0,
+        help="StopContact requests/s, a bucket of its own (2)",
+    )
+    quota.add_argument(
+        "--stop-burst", type=_positive_int, default=5, help="StopContact requests at once (5)"
+    )
     quota.add_argument(
         "--active-task-cap", type=_non_negative_int, metavar="N", help="402 once N tasks are open"
     )
@@ -105,6 +123,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ids = parser.add_argument_group("accepted ids (each option replaces the defaults)")
     for option in _ID_OPTIONS:
         ids.add_argument("--" + option.replace("_", "-"), action="extend", nargs="+", metavar="ID")
+    ids.add_argument(
+        "--task-template-file",
+        action="append",
+        metavar="JSON",
+        default=[],
+        help="a task template in GetTaskTemplate's output shape (or a JSON list of them) to "
+        "serve besides the default one; its id is accepted too (repeatable)",
+    )
     parser.set_defaults(func=handler)
 
 
@@ -118,10 +144,18 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         for option, field in _ID_OPTIONS.items()
         if getattr(args, option)
     }
+    templates = []
+    for path in args.task_template_file:
+        try:
+            templates.extend(load_template_file(path))
+        except ValueError as error:
+            raise UsageError(f"sandbox: --task-template-file {error}") from error
     try:
         return SandboxConfig(
             rate=args.rate,
             burst=args.burst,
+            stop_rate=args.stop_rate,
+            stop_burst=args.stop_burst,
             active_task_cap=args.active_task_cap,
             latency_ms=tuple(args.latency_ms),
             fail_rate=args.fail_rate,
@@ -131,6 +165,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
             access_denied=args.access_denied,
             seed=args.seed,
             ledger_path=args.ledger,
+            task_templates=tuple(templates),
             **ids,
         )
     except ValueError as error:
@@ -174,9 +209,11 @@ def banner(sandbox: Sandbox) -> str:
         f"  instance ids:       {', '.join(config.instance_ids)}",
         f"  contact flow ids:   {_listed(config.contact_flow_ids)}",
         f"  quick connect ids:  {_listed(config.quick_connect_ids)}",
-        f"  task template ids:  {_listed(config.task_template_ids)}",
-        f"  quota:              {config.rate:g} requests/s, burst {config.burst}; "
-        f"active tasks: {'no cap' if cap is None else cap}",
+        *_labelled("task templates:", _template_lines(config)),
+        *_labelled("users:", _user_lines(instance)),
+        f"  quota:              StartTaskContact {config.rate:g} requests/s, burst "
+        f"{config.burst}; StopContact {config.stop_rate:g} requests/s, burst "
+        f"{config.stop_burst}; active tasks: {'no cap' if cap is None else cap}",
         f"  faults:             latency {low:g}-{high:g} ms, 500s {config.fail_rate:.0%}, "
         f"drops before {config.drop_before_rate:.0%} / after {config.drop_after_rate:.0%}, "
         f"200s without a ContactId {config.bad_200_rate:.0%}"
@@ -199,6 +236,52 @@ def banner(sandbox: Sandbox) -> str:
         "Ctrl-C stops the sandbox.",
     ]
     return "\n".join(lines)
+
+
+def _template_lines(config: SandboxConfig) -> list[str]:
+    """Each template: its id, name and status, then its fields (required ones starred)."""
+    lines = []
+    for template_id in config.task_template_ids:
+        template = config.task_template(template_id) or {}
+        required = constrained(template, "RequiredFields")
+        listed = [
+            f"{name}{'*' if name in required else ''} ({field['Type']})"
+            for name, field in fields(template).items()
+        ]
+        lines.append(
+            f"{template_id} '{template['Name']}' ({template.get('Status', 'ACTIVE')}), fields:"
+        )
+        lines.extend(f"  {line}" for line in _packed(listed, width=76))
+    if lines:
+        lines.append("(* required; GetTaskTemplate shows the options, defaults and constraints)")
+    return lines or ["(none)"]
+
+
+def _packed(items: list[str], width: int) -> list[str]:
+    """``items`` joined by commas into lines of at most ``width`` (an item is never split)."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + len(item) + 2 <= width:
+            lines[-1] += f", {item}"
+        else:
+            if lines:
+                lines[-1] += ","
+            lines.append(item)
+    return lines
+
+
+def _user_lines(instance_id: str) -> list[str]:
+    """The sandbox's agents, and an example of the ARN that connect:CreatedByUser takes."""
+    first = defaults.USERS[0]
+    return [
+        f"{', '.join(user.username for user in defaults.USERS)} (SearchUsers, DescribeUser)",
+        f"{first.username}: {defaults.user_arn(instance_id, first.id)}",
+    ]
+
+
+def _labelled(label: str, lines: list[str]) -> list[str]:
+    """``lines`` under a banner label: the first beside it, the others aligned with it."""
+    return [f"  {label if index == 0 else '':<20}{line}" for index, line in enumerate(lines)]
 
 
 def _listed(ids: tuple[str, ...]) -> str:

@@ -1,5 +1,7 @@
-"""A local Amazon Connect StartTaskContact emulator for tests, demos and benchmarks; it also
-answers the read calls of a preflight check (Describe*, GetTaskTemplate, STS GetCallerIdentity).
+"""A local Amazon Connect emulator for tests, demos and benchmarks: StartTaskContact (with
+task templates, segment attributes and attachments) and StopContact; it also answers the
+read calls of a preflight check (Describe*, GetTaskTemplate, STS GetCallerIdentity) and
+SearchUsers / DescribeUser. It imports nothing from the rest of ``importer``.
 
 Real boto3 clients talk to it over HTTP (SigV4-signed rest-json); it enforces the service's
 rules, quotas and idempotency itself and injects faults on demand::

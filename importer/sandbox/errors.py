@@ -11,6 +11,7 @@ HTTP_STATUS = {
     "MissingAuthenticationTokenException": 403,
     "InvalidSignatureException": 403,
     "ResourceNotFoundException": 404,
+    "ContactNotFoundException": 410,
     "UnknownOperationException": 404,
     "ThrottlingException": 429,
     "InternalServiceException": 500,

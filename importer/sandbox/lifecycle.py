@@ -12,7 +12,7 @@ from importer.sandbox.service import ConnectService
 
 
 class Sandbox:
-    """A local StartTaskContact endpoint on 127.0.0.1 that real boto3 clients talk to.
+    """A local Amazon Connect endpoint on 127.0.0.1 that real boto3 clients talk to.
 
     ``port=0`` picks a free port at the first start; restarts keep it.
     """
@@ -92,7 +92,8 @@ class Sandbox:
         return self._service.counters()
 
     def tasks(self) -> list[dict[str, Any]]:
-        """Created tasks, oldest first: ContactId, ClientToken, request (the body), CreatedAt."""
+        """Created tasks, oldest first: ContactId, ClientToken, request (the body), CreatedAt,
+        State (active, stopped by StopContact, or closed) and EndedAt."""
         return self._service.tasks()
 
     def configure(self, **changes: Any) -> SandboxConfig:
@@ -100,5 +101,6 @@ class Sandbox:
         return self._service.configure(**changes)
 
     def close_tasks(self, n: int | None = None) -> int:
-        """Mark ``n`` active tasks (all when None) closed, freeing the active-task cap."""
+        """Close the ``n`` oldest active tasks (all when None), as agents would, freeing the
+        active-task cap; returns how many were closed."""
         return self._service.close_tasks(n)

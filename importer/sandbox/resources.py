@@ -1,13 +1,17 @@
-"""The read calls a preflight check makes, answered from the ids a SandboxConfig accepts.
+"""The read calls, answered from what a SandboxConfig accepts.
 
-DescribeInstance, DescribeContactFlow, GetTaskTemplate and DescribeQuickConnect answer the
-minimal body botocore's Connect model describes (id, ARN, name, status); an id the config
-does not list answers ResourceNotFoundException. Names are numbered by the id's place in
-the config: the first contact flow is 'Sandbox task flow 1'.
+DescribeInstance, DescribeContactFlow and DescribeQuickConnect (a preflight check's calls)
+answer the minimal body botocore's Connect model describes (id, ARN, name, status); an id
+the config does not list answers ResourceNotFoundException. Names are numbered by the id's
+place in the config: the first contact flow is 'Sandbox task flow 1'. GetTaskTemplate
+answers the template's definition (importer.sandbox.templates). SearchUsers and
+DescribeUser answer the sandbox's agents (``defaults.USERS``, the same in every instance):
+see importer.sandbox.users.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,10 +19,12 @@ from typing import Any
 
 from importer.sandbox import defaults
 from importer.sandbox.config import SandboxConfig
+from importer.sandbox.defaults import CREATED_TIME
 from importer.sandbox.errors import not_found
+from importer.sandbox.rules import known_instance
+from importer.sandbox.shapes import epoch_seconds
+from importer.sandbox.users import describe_user, search_users
 
-CREATED_TIME = 1_767_225_600.0
-"""2026-01-01T00:00:00Z: when every sandbox resource was created and last modified."""
 _FLOW_CONTENT = json.dumps(
     {
         "Version": "2019-10-30",
@@ -34,8 +40,9 @@ _FLOW_CONTENT = json.dumps(
     }
 )
 
-Answer = Callable[[SandboxConfig, Mapping[str, str]], dict[str, Any]]
-"""A read operation's body, from the config and the request's path parameters."""
+Answer = Callable[[SandboxConfig, Mapping[str, Any]], dict[str, Any]]
+"""A read operation's body, from the config and the request's input (path parameters and,
+for a POST, the members of its JSON body)."""
 
 
 @dataclass(frozen=True)
@@ -44,15 +51,12 @@ class ReadOperation:
     path: str
     """The model's requestUri: ``{Name}`` marks a path parameter."""
     answer: Answer
+    method: str = "GET"
 
     @property
     def action(self) -> str:
         """The IAM action that allows the call."""
         return f"connect:{self.name}"
-
-
-def _arn(instance_id: str, suffix: str = "") -> str:
-    return f"arn:aws:connect:{defaults.REGION}:{defaults.ACCOUNT_ID}:instance/{instance_id}{suffix}"
 
 
 def _number(ids: tuple[str, ...], wanted: str, label: str, instance_id: str) -> int:
@@ -62,21 +66,13 @@ def _number(ids: tuple[str, ...], wanted: str, label: str, instance_id: str) -> 
     return ids.index(wanted) + 1
 
 
-def _instance(config: SandboxConfig, params: Mapping[str, str]) -> str:
-    """The request's InstanceId, known to the config (else 404)."""
-    instance_id = params["InstanceId"]
-    if instance_id not in config.instance_ids:
-        raise not_found(f"Instance '{instance_id}' not found")
-    return instance_id
-
-
-def describe_instance(config: SandboxConfig, params: Mapping[str, str]) -> dict[str, Any]:
-    instance_id = _instance(config, params)
+def describe_instance(config: SandboxConfig, params: Mapping[str, Any]) -> dict[str, Any]:
+    instance_id = known_instance(config, params["InstanceId"])
     alias = f"sandbox-{config.instance_ids.index(instance_id) + 1}"
     return {
         "Instance": {
             "Id": instance_id,
-            "Arn": _arn(instance_id),
+            "Arn": defaults.instance_arn(instance_id),
             "IdentityManagementType": "CONNECT_MANAGED",
             "InstanceAlias": alias,
             "CreatedTime": CREATED_TIME,
@@ -90,13 +86,13 @@ def describe_instance(config: SandboxConfig, params: Mapping[str, str]) -> dict[
     }
 
 
-def describe_contact_flow(config: SandboxConfig, params: Mapping[str, str]) -> dict[str, Any]:
-    instance_id = _instance(config, params)
+def describe_contact_flow(config: SandboxConfig, params: Mapping[str, Any]) -> dict[str, Any]:
+    instance_id = known_instance(config, params["InstanceId"])
     flow_id = params["ContactFlowId"]
     number = _number(config.contact_flow_ids, flow_id, "Contact flow", instance_id)
     return {
         "ContactFlow": {
-            "Arn": _arn(instance_id, f"/contact-flow/{flow_id}"),
+            "Arn": defaults.instance_arn(instance_id, f"/contact-flow/{flow_id}"),
             "Id": flow_id,
             "Name": f"Sandbox task flow {number}",
             "Type": "CONTACT_FLOW",
@@ -110,33 +106,33 @@ def describe_contact_flow(config: SandboxConfig, params: Mapping[str, str]) -> d
     }
 
 
-def get_task_template(config: SandboxConfig, params: Mapping[str, str]) -> dict[str, Any]:
-    """An ACTIVE template whose flow is the config's first contact flow (none if it has none)."""
-    instance_id = _instance(config, params)
+def get_task_template(config: SandboxConfig, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The template's definition, with this instance's InstanceId and ARN."""
+    instance_id = known_instance(config, params["InstanceId"])
     template_id = params["TaskTemplateId"]
-    number = _number(config.task_template_ids, template_id, "Task template", instance_id)
-    answer: dict[str, Any] = {
-        "InstanceId": instance_id,
-        "Id": template_id,
-        "Arn": _arn(instance_id, f"/task-template/{template_id}"),
-        "Name": f"Sandbox task template {number}",
-        "Status": "ACTIVE",
-        "Fields": [{"Id": {"Name": "Name"}, "Type": "NAME"}],
-        "CreatedTime": CREATED_TIME,
-        "LastModifiedTime": CREATED_TIME,
-    }
-    if config.contact_flow_ids:
-        answer["ContactFlowId"] = config.contact_flow_ids[0]
+    template = config.task_template(template_id)
+    if template is None:
+        raise not_found(f"Task template '{template_id}' not found in instance '{instance_id}'")
+    answer = copy.deepcopy(template)
+    answer.update(
+        InstanceId=instance_id,
+        Arn=defaults.instance_arn(instance_id, f"/task-template/{template_id}"),
+        Status=template.get("Status", "ACTIVE"),
+    )
+    for name in ("CreatedTime", "LastModifiedTime"):
+        answer[name] = epoch_seconds(template.get(name, CREATED_TIME))
     return answer
 
 
-def describe_quick_connect(config: SandboxConfig, params: Mapping[str, str]) -> dict[str, Any]:
-    instance_id = _instance(config, params)
+def describe_quick_connect(config: SandboxConfig, params: Mapping[str, Any]) -> dict[str, Any]:
+    instance_id = known_instance(config, params["InstanceId"])
     quick_connect_id = params["QuickConnectId"]
     number = _number(config.quick_connect_ids, quick_connect_id, "Quick connect", instance_id)
     return {
         "QuickConnect": {
-            "QuickConnectARN": _arn(instance_id, f"/transfer-destination/{quick_connect_id}"),
+            "QuickConnectARN": defaults.instance_arn(
+                instance_id, f"/transfer-destination/{quick_connect_id}"
+            ),
             "QuickConnectId": quick_connect_id,
             "Name": f"Sandbox quick connect {number}",
             "QuickConnectConfig": {
@@ -164,5 +160,7 @@ READ_OPERATIONS = (
         "/quick-connects/{InstanceId}/{QuickConnectId}",
         describe_quick_connect,
     ),
+    ReadOperation("DescribeUser", "/users/{InstanceId}/{UserId}", describe_user),
+    ReadOperation("SearchUsers", "/search-users", search_users, method="POST"),
 )
-"""Every read call the sandbox answers (all ``GET``), with its path as botocore's model has it."""
+"""Every read call the sandbox answers, with its method and path as botocore's model has them."""

@@ -3,10 +3,13 @@
 Routes (``ROUTES``)::
 
     PUT  /contact/task                                          StartTaskContact
+    POST /contact/stop                                          StopContact
     GET  /instance/{InstanceId}                                 DescribeInstance
     GET  /contact-flows/{InstanceId}/{ContactFlowId}            DescribeContactFlow
     GET  /instance/{InstanceId}/task/template/{TaskTemplateId}  GetTaskTemplate
     GET  /quick-connects/{InstanceId}/{QuickConnectId}          DescribeQuickConnect
+    GET  /users/{InstanceId}/{UserId}                           DescribeUser
+    POST /search-users                                          SearchUsers
     POST /                                                      STS GetCallerIdentity (query)
     GET  /_sandbox/counters
     GET  /_sandbox/tasks
@@ -32,10 +35,11 @@ from urllib.parse import unquote, urlsplit
 
 from importer.sandbox import sts
 from importer.sandbox.resources import READ_OPERATIONS, ReadOperation
-from importer.sandbox.service import ConnectService
+from importer.sandbox.service import ConnectService, Reply
 
 HOST = "127.0.0.1"
 START_TASK_PATH = "/contact/task"
+STOP_CONTACT_PATH = "/contact/stop"
 COUNTERS_PATH = "/_sandbox/counters"
 TASKS_PATH = "/_sandbox/tasks"
 CLOSE_TASKS_PATH = "/_sandbox/close-tasks"
@@ -101,7 +105,13 @@ class RequestHandler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = dispatch
 
     def start_task(self, _params: dict[str, str], payload: bytes) -> None:
-        reply = self.server.service.start_task(self.headers.get("Authorization"), payload)
+        self._answer(self.server.service.start_task(self.headers.get("Authorization"), payload))
+
+    def stop_contact(self, _params: dict[str, str], payload: bytes) -> None:
+        self._answer(self.server.service.stop_contact(self.headers.get("Authorization"), payload))
+
+    def _answer(self, reply: Reply) -> None:
+        """Send a rate-limited call's reply: after its delay, as JSON, raw, or a drop."""
         if reply.delay_s:
             time.sleep(reply.delay_s)
         if reply.drop:
@@ -113,8 +123,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             return
         self._send_json(reply.status, reply.body, reply.error_code)
 
-    def read(self, operation: ReadOperation, params: dict[str, str]) -> None:
-        reply = self.server.service.read(operation, self.headers.get("Authorization"), params)
+    def read(self, operation: ReadOperation, params: dict[str, str], payload: bytes) -> None:
+        authorization = self.headers.get("Authorization")
+        reply = self.server.service.read(operation, authorization, params, payload)
         self._send_json(reply.status, reply.body, reply.error_code)
 
     def caller_identity(self, _params: dict[str, str], payload: bytes) -> None:
@@ -187,15 +198,19 @@ def route(method: str, template: str, handle: RouteHandler) -> Route:
 
 
 def _read_call(operation: ReadOperation) -> RouteHandler:
-    def handle(handler: RequestHandler, params: dict[str, str], _payload: bytes) -> None:
-        handler.read(operation, params)
+    def handle(handler: RequestHandler, params: dict[str, str], payload: bytes) -> None:
+        handler.read(operation, params, payload)
 
     return handle
 
 
 ROUTES = (
     route("PUT", START_TASK_PATH, RequestHandler.start_task),
-    *(route("GET", operation.path, _read_call(operation)) for operation in READ_OPERATIONS),
+    route("POST", STOP_CONTACT_PATH, RequestHandler.stop_contact),
+    *(
+        route(operation.method, operation.path, _read_call(operation))
+        for operation in READ_OPERATIONS
+    ),
     route("POST", sts.PATH, RequestHandler.caller_identity),
     route("GET", COUNTERS_PATH, RequestHandler.counters),
     route("GET", TASKS_PATH, RequestHandler.tasks),

@@ -1,10 +1,15 @@
 """The emulated service: its state behind one lock, and the answer to each call.
 
-A StartTaskContact call is decided in the order the real service plausibly applies:
-authorization, signature, rate quota, injected faults, idempotency (a remembered
-ClientToken), the request rules, the resources, the active-task quota; then the task is
-created. The read calls of a preflight check (importer.sandbox.resources and
-importer.sandbox.sts) count in ``reads`` only and are neither rate-limited nor faulted.
+A StartTaskContact or StopContact call is decided in the order the real service plausibly
+applies: authorization, signature, rate quota (each operation has its own token bucket,
+as AWS defines throttling limits per API), injected faults, then the operation itself.
+StartTaskContact: idempotency (a remembered ClientToken), the request rules, the
+resources and the task template, the active-task quota; then the task is created.
+StopContact: the request rules, the instance, then the contact: a task of that instance
+that has not ended is stopped; any other ContactId (unknown, of another instance, or
+already ended) answers ContactNotFoundException (410). The read calls
+(importer.sandbox.resources, importer.sandbox.users, importer.sandbox.sts) count in
+``reads`` only and are neither rate-limited nor faulted.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import threading
 import time
 import uuid
 from collections import Counter as Tally
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +32,12 @@ from importer.sandbox.counters import Counters
 from importer.sandbox.errors import ServiceError, invalid_parameter
 from importer.sandbox.ledger import append_task
 from importer.sandbox.resources import ReadOperation
-from importer.sandbox.rules import check_request, check_resources
+from importer.sandbox.rules import (
+    check_request,
+    check_resources,
+    check_stop_request,
+    known_instance,
+)
 from importer.sandbox.signature import check_signature
 from importer.sandbox.token_bucket import TokenBucket
 
@@ -79,17 +89,39 @@ class _Remembered:
     contact_id: str
 
 
+@dataclass(frozen=True)
+class _Operation:
+    """A rate-limited, faulted call: its name, its counters' prefix and its success counter."""
+
+    name: str
+    prefix: str
+    success: str
+
+
+START = _Operation("StartTaskContact", "", "created")
+STOP = _Operation("StopContact", "stop_", "stopped")
+
+ACTIVE, STOPPED, CLOSED = "active", "stopped", "closed"
+"""A task's State: open, ended by StopContact, or closed by ``close_tasks`` (as by an agent)."""
+
+
 class ConnectService:
-    """StartTaskContact semantics over in-memory state; every method is thread-safe."""
+    """StartTaskContact and StopContact semantics over in-memory state; every method is
+    thread-safe."""
 
     def __init__(self, config: SandboxConfig) -> None:
         self._lock = threading.Lock()
         self._config = config
         self._rng = random.Random(config.seed)
-        self._bucket = TokenBucket(config.rate, config.burst)
+        self._buckets = {
+            START.name: TokenBucket(config.rate, config.burst),
+            STOP.name: TokenBucket(config.stop_rate, config.stop_burst),
+        }
         self._counters = Counters()
         self._tokens: dict[str, _Remembered] = {}
         self._tasks: list[dict[str, Any]] = []
+        self._active: dict[str, dict[str, Any]] = {}
+        """Open tasks by ContactId, oldest first."""
         self._per_previous_contact: Tally[str] = Tally()
 
     @property
@@ -101,7 +133,8 @@ class ConnectService:
         """Change settings (SandboxConfig field names) at once; returns the new config."""
         with self._lock:
             config = dataclasses.replace(self._config, **changes)
-            self._bucket.reconfigure(config.rate, config.burst)
+            self._buckets[START.name].reconfigure(config.rate, config.burst)
+            self._buckets[STOP.name].reconfigure(config.stop_rate, config.stop_burst)
             if "seed" in changes:
                 self._rng.seed(config.seed)
             self._config = config
@@ -112,48 +145,49 @@ class ConnectService:
             return self._counters.snapshot()
 
     def tasks(self) -> list[dict[str, Any]]:
-        """The created tasks, oldest first: ContactId, ClientToken, request, CreatedAt."""
+        """The created tasks, oldest first: ContactId, ClientToken, request (the body, with
+        its SegmentAttributes and Attachments), CreatedAt, State (active, stopped or
+        closed) and EndedAt (None while active)."""
         with self._lock:
             return copy.deepcopy(self._tasks)
 
     def close_tasks(self, n: int | None = None) -> int:
-        """Mark ``n`` active tasks (all when None) closed; returns how many were closed."""
+        """Close the ``n`` oldest active tasks (all when None); returns how many were closed."""
         if n is not None and n < 0:
             raise ValueError(f"n must be >= 0, not {n}")
         with self._lock:
-            active = self._counters.active
-            closing = active if n is None else min(n, active)
-            self._counters.closed += closing
-            return closing
+            closing = list(self._active)[: len(self._active) if n is None else n]
+            for contact_id in closing:
+                self._end(contact_id, CLOSED)
+            self._counters.closed += len(closing)
+            return len(closing)
 
     def start_task(self, authorization: str | None, payload: bytes) -> Reply:
         """Answer one ``PUT /contact/task`` call."""
-        with self._lock:
-            self._counters.requests += 1
-            faults = self._draw_faults()
-            try:
-                reply = self._decide(authorization, payload, faults)
-            except ServiceError as error:
-                self._counters.count_error(error.code)
-                reply = Reply(error.status, {"Message": error.message}, error.code)
-            return dataclasses.replace(reply, delay_s=faults.delay_s)
+        return self._call(START, authorization, payload, self._start)
+
+    def stop_contact(self, authorization: str | None, payload: bytes) -> Reply:
+        """Answer one ``POST /contact/stop`` call."""
+        return self._call(STOP, authorization, payload, self._stop)
 
     def read(
-        self, operation: ReadOperation, authorization: str | None, params: Mapping[str, str]
+        self,
+        operation: ReadOperation,
+        authorization: str | None,
+        params: Mapping[str, str],
+        payload: bytes = b"",
     ) -> Reply:
-        """Answer one read call (DescribeInstance...) with ``params`` from its path."""
+        """Answer one read call (DescribeInstance...) with ``params`` from its path and, for
+        a POST, the members of its JSON body."""
         with self._lock:
             self._counters.reads += 1
             config = self._config
         try:
             check_signature(authorization)
             if config.access_denied:
-                raise ServiceError(
-                    "AccessDeniedException",
-                    f"User: {defaults.CALLER_ARN} is not authorized to perform: "
-                    f"{operation.action} (sandbox access_denied mode)",
-                )
-            return Reply(200, operation.answer(config, params))
+                raise _access_denied(operation.action)
+            body = _parse(payload) if operation.method == "POST" else {}
+            return Reply(200, operation.answer(config, {**body, **params}))
         except ServiceError as error:
             return Reply(error.status, {"Message": error.message}, error.code)
 
@@ -181,28 +215,58 @@ class ConnectService:
             return self._rng.choice(BAD_200_REPLIES)
         return None
 
-    def _decide(self, authorization: str | None, payload: bytes, faults: _Faults) -> Reply:
-        config = self._config
-        if config.access_denied:
-            raise ServiceError(
-                "AccessDeniedException",
-                "User is not authorized to perform: connect:StartTaskContact "
-                "(sandbox access_denied mode)",
-            )
+    def _call(
+        self,
+        operation: _Operation,
+        authorization: str | None,
+        payload: bytes,
+        handle: Callable[[dict[str, Any], _Faults], Reply],
+    ) -> Reply:
+        """Count the call, admit it (authorization, signature, quota, faults before handling),
+        then ``handle`` its parsed body; every ServiceError becomes its error answer."""
+        with self._lock:
+            self._counters.add(operation.prefix + "requests")
+            faults = self._draw_faults()
+            try:
+                reply = self._admit(operation, authorization, faults)
+                if reply is None:
+                    reply = handle(_parse(payload), faults)
+            except ServiceError as error:
+                self._counters.count_error(error.code, operation.prefix)
+                reply = Reply(error.status, {"Message": error.message}, error.code)
+            return dataclasses.replace(reply, delay_s=faults.delay_s)
+
+    def _admit(
+        self, operation: _Operation, authorization: str | None, faults: _Faults
+    ) -> Reply | None:
+        """Raise or return the answer given before the request is handled (None: handle it)."""
+        if self._config.access_denied:
+            raise _access_denied(f"connect:{operation.name}")
         check_signature(authorization)
-        if not self._bucket.take():
+        if not self._buckets[operation.name].take():
             raise ServiceError("ThrottlingException", "Rate exceeded")
         if faults.drop_before:
-            self._counters.dropped_before += 1
+            self._counters.add(operation.prefix + "dropped_before")
             return _DROP
         if faults.bad_200 is not None:
-            self._counters.bad_200 += 1
+            self._counters.add(operation.prefix + "bad_200")
             return faults.bad_200
         if faults.internal_error:
             raise ServiceError(
                 "InternalServiceException", "Request processing failed (sandbox fail_rate)"
             )
-        request = _parse(payload)
+        return None
+
+    def _done(self, operation: _Operation, faults: _Faults, reply: Reply) -> Reply:
+        """The answer to a call that changed something: ``reply``, or a dropped connection."""
+        self._counters.add(operation.success)
+        if faults.drop_after:
+            self._counters.add(operation.prefix + "dropped_after")
+            return _DROP
+        return reply
+
+    def _start(self, request: dict[str, Any], faults: _Faults) -> Reply:
+        config = self._config
         token = request.get("ClientToken")
         body = _canonical(request)
         if isinstance(token, str) and token in self._tokens:
@@ -211,10 +275,25 @@ class ConnectService:
         check_resources(request, config)
         self._check_quota(request, config)
         contact_id = self._create(request, token, body, config)
-        if faults.drop_after:
-            self._counters.dropped_after += 1
-            return _DROP
-        return Reply(200, {"ContactId": contact_id})
+        return self._done(START, faults, Reply(200, {"ContactId": contact_id}))
+
+    def _stop(self, request: dict[str, Any], faults: _Faults) -> Reply:
+        check_stop_request(request)
+        instance_id = known_instance(self._config, request["InstanceId"])
+        contact_id = request["ContactId"]
+        task = self._active.get(contact_id)
+        if task is None or task["request"]["InstanceId"] != instance_id:
+            raise ServiceError(
+                "ContactNotFoundException",
+                f"Contact '{contact_id}' not found in instance '{instance_id}', or it has ended",
+            )
+        self._end(contact_id, STOPPED)
+        return self._done(STOP, faults, Reply(200, {}))
+
+    def _end(self, contact_id: str, state: str) -> None:
+        task = self._active.pop(contact_id)
+        task["State"] = state
+        task["EndedAt"] = time.time()
 
     def _replay(self, token: str, body: str) -> Reply:
         remembered = self._tokens[token]
@@ -247,6 +326,8 @@ class ConnectService:
             "ClientToken": token,
             "request": request,
             "CreatedAt": time.time(),
+            "State": ACTIVE,
+            "EndedAt": None,
         }
         if config.ledger_path is not None:
             try:
@@ -256,12 +337,20 @@ class ConnectService:
                     "InternalServiceException", f"sandbox ledger not writable: {error}"
                 ) from error
         self._tasks.append(task)
-        self._counters.created += 1
+        self._active[task["ContactId"]] = task
         if isinstance(token, str):
             self._tokens[token] = _Remembered(body, task["ContactId"])
         if request.get("PreviousContactId"):
             self._per_previous_contact[request["PreviousContactId"]] += 1
         return task["ContactId"]
+
+
+def _access_denied(action: str) -> ServiceError:
+    return ServiceError(
+        "AccessDeniedException",
+        f"User: {defaults.CALLER_ARN} is not authorized to perform: {action} "
+        "(sandbox access_denied mode)",
+    )
 
 
 def _parse(payload: bytes) -> dict[str, Any]:
