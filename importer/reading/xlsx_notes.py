@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
 from importer.errors import InputFileError
-from importer.xlsx_package import Package, cell_position
+from importer.reading.xlsx_package import Package, cell_position
 
 _CELL = re.compile(rb"<(?:\w+:)?c\s([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _ATTRIBUTE = re.compile(rb'\b([rts])="([^"]*)"')
@@ -61,7 +61,7 @@ def cell_notes(package: Package, sheet: str) -> CellNotes:
         return notes
     try:
         shown = _shown_styles(package)
-        data = package.read(part, limit=None)  # the sheet was checked: importer.xlsx_scan
+        data = package.read(part, limit=None)  # the sheet was checked: importer.reading.xlsx_scan
     except (InputFileError, ElementTree.ParseError):
         return notes  # calamine read the values; the notes are an extra
     used = {style: shape for style, shape in shown.items() if b's="%s"' % style in data}
