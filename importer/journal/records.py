@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from importer.canonical import canonical_json
 
 
 class JournalStatus(StrEnum):
@@ -76,9 +77,14 @@ class RunInfo:
 
 
 def request_digest(request: Mapping[str, Any]) -> str:
-    """SHA-256 of a request body in canonical JSON, to notice a row changed between runs."""
-    text = json.dumps(request, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """SHA-256 of a request (with its ClientToken) in canonical JSON, to notice a row changed
+    between runs.
+
+    The ASCII form: journals have stored digests of it since 0.1.0 and a digest cannot be
+    recomputed (the journal keeps no request), so in any other form every row with non-ASCII
+    text would look edited against a journal written before.
+    """
+    return hashlib.sha256(canonical_json(request, ascii_only=True)).hexdigest()
 
 
 CREATED_COLUMNS = (
