@@ -137,6 +137,13 @@ def prepare(
     return batch, list(batch.rows())
 
 
+def only_error(row: PreparedRow) -> tuple[str, str]:
+    """The row's single error as (column, message); the row must be invalid."""
+    assert row.request is None
+    assert len(row.errors) == 1, row.errors
+    return row.errors[0].column, row.errors[0].message
+
+
 def task_rows(
     path: Path,
     header: Sequence[str],
