@@ -65,11 +65,16 @@ def sheet(rows: str, prefix: str = "") -> str:
     )
 
 
-def test_percent_padded_error_and_unsaved_formula_cells_are_noted(tmp_path: Path) -> None:
-    path = write_xlsx_parts(
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    """A workbook whose sheet holds CELLS, one of each kind."""
+    return write_xlsx_parts(
         tmp_path / "notes.xlsx", {"Tasks": sheet(f'<row r="1">{CELLS}</row>')}, styles=STYLES
     )
-    assert notes_of(path) == EXPECTED
+
+
+def test_percent_padded_error_and_unsaved_formula_cells_are_noted(workbook: Path) -> None:
+    assert notes_of(workbook) == EXPECTED
 
 
 def test_cells_written_with_a_namespace_prefix_are_noted_the_same(tmp_path: Path) -> None:
@@ -83,21 +88,15 @@ def test_cells_written_with_a_namespace_prefix_are_noted_the_same(tmp_path: Path
 
 
 def test_tags_cut_across_chunks_are_still_noted(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workbook: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write_xlsx_parts(
-        tmp_path / "notes.xlsx", {"Tasks": sheet(f'<row r="1">{CELLS}</row>')}, styles=STYLES
-    )
     monkeypatch.setattr(xlsx_package, "CHUNK_BYTES", 3)  # every tag is cut somewhere
-    assert notes_of(path) == EXPECTED
+    assert notes_of(workbook) == EXPECTED
 
 
 def test_the_sheet_is_streamed_never_read_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workbook: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write_xlsx_parts(
-        tmp_path / "notes.xlsx", {"Tasks": sheet(f'<row r="1">{CELLS}</row>')}, styles=STYLES
-    )
     read_whole = Package.read
 
     def read(package: Package, member: str, *limit: int | None) -> bytearray:
@@ -105,7 +104,7 @@ def test_the_sheet_is_streamed_never_read_whole(
         return read_whole(package, member, *limit)
 
     monkeypatch.setattr(Package, "read", read)
-    assert notes_of(path) == EXPECTED
+    assert notes_of(workbook) == EXPECTED
 
 
 def test_a_sheet_without_such_cells_has_no_notes(tmp_path: Path) -> None:
