@@ -87,7 +87,7 @@ from importer.model import Status
 from importer.pipeline import PrepareOptions, open_batch
 from importer.results import ResultsWriter, results_path_for
 if sys.argv[1].endswith(".xlsx"):
-    import pandas, python_calamine  # what importer.reading imports lazily for Excel
+    import python_calamine  # what importer.reading.excel imports lazily
 
 def validate(path, out, instance_id, timezone):
     spec = MappingSpec()

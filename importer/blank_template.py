@@ -1,8 +1,14 @@
-"""The blank spreadsheet ops fill in: headers, one example row, and a guide to each column."""
+"""The blank spreadsheet ops fill in: headers, one example row, and a guide to each column.
+
+The example row leaves the instance and flow ids empty: the core knows no real ones. The
+caller gives them (``examples``); the CLI gives the sandbox's, so a blank template
+validates, and runs with ``--sandbox``.
+"""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +21,6 @@ from importer.limits import (
     Length,
     limits,
 )
-from importer.sandbox import defaults
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ GUIDE = (
         "InstanceId",
         "yes (or --instance-id)",
         "Amazon Connect instance id (the last part of the instance ARN)",
-        defaults.INSTANCE_ID,
+        "",
         "InstanceId",
     ),
     ColumnGuide("Name", "yes", "Task title agents see in the CCP", "Call back customer", "Name"),
@@ -56,7 +61,7 @@ GUIDE = (
         "ContactFlowId",
         "exactly one of the three (or --contact-flow-id)",
         "Flow that starts the task",
-        defaults.CONTACT_FLOW_IDS[0],
+        "",
         "ContactFlowId",
     ),
     ColumnGuide(
@@ -116,12 +121,18 @@ GUIDE = (
 )
 
 
-def write_blank_template(path: str | Path, replace: bool = False) -> Path:
+def write_blank_template(
+    path: str | Path, replace: bool = False, examples: Mapping[str, str] | None = None
+) -> Path:
     """Write the blank spreadsheet (.csv or .xlsx, by suffix) and return its path; an
-    existing file is refused (it may be a sheet someone filled in) unless ``replace``."""
+    existing file is refused (it may be a sheet someone filled in) unless ``replace``.
+
+    ``examples``: example values by column, over the guide's (the ids of an instance and
+    its flow, which the guide leaves empty).
+    """
     path = Path(path)
     headers = [guide.column for guide in GUIDE]
-    example = [guide.example for guide in GUIDE]
+    example = [(examples or {}).get(guide.column, guide.example) for guide in GUIDE]
     suffix = path.suffix.lower()
     if path.is_dir():
         raise UsageError(f"{path} is a folder; name the template file (.csv or .xlsx)")
@@ -163,8 +174,8 @@ def _write_xlsx(path: Path, headers: list[str], example: list[str]) -> None:
     guide.append(["Column", "Required", "What it is", "Limit", "Example"])
     for cell in guide[1]:
         cell.font = Font(bold=True)
-    for entry in GUIDE:
-        guide.append([entry.column, entry.required, entry.meaning, entry.limit(), entry.example])
+    for entry, value in zip(GUIDE, example, strict=True):
+        guide.append([entry.column, entry.required, entry.meaning, entry.limit(), value])
     for letter, width in zip("ABCDE", (26, 26, 70, 45, 40), strict=True):
         guide.column_dimensions[letter].width = width
     workbook.save(path)

@@ -16,7 +16,7 @@ from importer.limits import TASKS_PER_PREVIOUS_CONTACT
 from importer.mapping import MappingSpec, RowMapper
 from importer.model import PreparedRow, RowError, SourceRow
 from importer.reading import Cells, Table, first_row, open_cells, table_of
-from importer.results import RESULT_COLUMNS, RESULTS_SHEET, is_results_header
+from importer.results.format import RESULT_COLUMNS, RESULTS_SHEET, is_results_header
 from importer.scheduled_time import local_zone, zone
 from importer.tokens import TokenAssigner
 from importer.validation import RowValidator

@@ -12,15 +12,12 @@ Rules (also in the README):
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
+from importer.canonical import canonical_json
 from importer.model import RowError
 
 TOKEN_PREFIX = "cti1-"
-# The encoder json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-# would build on every call (same bytes), built once.
-_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def canonical_body(request: dict[str, Any]) -> bytes:
@@ -28,7 +25,7 @@ def canonical_body(request: dict[str, Any]) -> bytes:
     body = request
     if "ClientToken" in request:
         body = {key: value for key, value in request.items() if key != "ClientToken"}
-    return _CANONICAL_JSON.encode(body).encode("utf-8", errors="surrogatepass")
+    return canonical_json(body)
 
 
 def _token(*parts: bytes) -> str:
@@ -99,6 +96,6 @@ def new_row_token(batch_id: str, row_number: int, values: dict[str, str]) -> str
     retried twice (after a crash) sends the same token again, while an added row identical to
     another row of the file is still a task of its own.
     """
-    cells = _CANONICAL_JSON.encode(values).encode("utf-8", errors="surrogatepass")
+    cells = canonical_json(values)
     batch = batch_id.encode("utf-8", errors="surrogatepass")
     return _token(b"new", batch, str(row_number).encode(), cells)

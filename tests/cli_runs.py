@@ -40,6 +40,11 @@ def write_input(path: Path, rows: Sequence[Sequence[str]], header: Sequence[str]
     return write_csv(path, [list(header), *rows])
 
 
+def validate_args(*paths: Path) -> list[str]:
+    """`validate` of these files, the instance and flow given as options."""
+    return ["validate", *map(str, paths), "--instance-id", INSTANCE, "--contact-flow-id", FLOW]
+
+
 def results_of(input_path: Path) -> list[dict[str, str]]:
     return read_results(default_results_path(input_path))
 

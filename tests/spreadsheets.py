@@ -9,9 +9,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from importer.errors import InputFileError
 from importer.mapping import MappingSpec
 from importer.model import PreparedRow
 from importer.pipeline import Batch, PrepareOptions, open_batch
+from importer.reading import open_table
 
 INSTANCE = "a1b2c3d4-0000-4000-8000-000000000001"
 FLOW = "f10f10f1-0000-4000-8000-000000000001"
@@ -98,6 +102,22 @@ def read_xlsx(path: Path, sheet: str = "Results") -> list[list[str]]:
     return [["" if value is None else str(value) for value in row] for row in rows]
 
 
+def rows_of(path: Path, sheet: str | None = None) -> list[tuple[int, dict[str, str]]]:
+    """An input file's rows as read: (Excel row number, values by column)."""
+    table = open_table(path, sheet)
+    return [(row.number, row.values) for row in table.rows]
+
+
+def one_line_error(path: Path, sheet: str | None = None) -> str:
+    """The InputFileError opening the file raises, checked to be one line naming it."""
+    with pytest.raises(InputFileError) as caught:
+        open_table(path, sheet)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert path.name in message
+    return message
+
+
 def prepare(
     path: Path,
     *,
@@ -115,6 +135,13 @@ def prepare(
     )
     batch = open_batch(path, options)
     return batch, list(batch.rows())
+
+
+def only_error(row: PreparedRow) -> tuple[str, str]:
+    """The row's single error as (column, message); the row must be invalid."""
+    assert row.request is None
+    assert len(row.errors) == 1, row.errors
+    return row.errors[0].column, row.errors[0].message
 
 
 def task_rows(
@@ -222,7 +249,7 @@ def write_raw_xlsx(
 
 
 def _sheet_xml(cells: dict[str, Any]) -> str:
-    from importer.xlsx_package import cell_position
+    from importer.reading.xlsx_package import cell_position
 
     by_row: dict[int, list[tuple[int, str, Any]]] = {}
     for reference, value in cells.items():

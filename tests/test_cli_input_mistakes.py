@@ -1,28 +1,25 @@
 """Ordinary mistakes with input files, end to end through the CLI and the sandbox.
 
 A results file given as input (whatever its name), an id whose leading zeros come from a
-number format, control characters pasted into a cell, an empty inbox, symbolic links in an
-inbox that lead nowhere.
+number format, control characters pasted into a cell, an empty inbox.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from cli_runs import (
-    FLOW,
     HEADER,
-    INSTANCE,
     cli_args,
     results_of,
     statuses,
     task_rows,
     tasks_by_token,
+    validate_args,
     write_input,
 )
 from spreadsheets import read_results, write_raw_xlsx
@@ -36,10 +33,6 @@ RESULTS_FILE = "this is a results file: use `task-importer retry {path}`"
 
 def refused(path: Path) -> str:
     return f"{path}: {RESULTS_FILE.format(path=path)}"
-
-
-def validate_args(*paths: Path) -> list[str]:
-    return ["validate", *map(str, paths), "--instance-id", INSTANCE, "--contact-flow-id", FLOW]
 
 
 def results_workbook(tmp_path: Path, sb: Sandbox) -> Path:
@@ -243,32 +236,6 @@ def test_validate_and_check_on_an_empty_folder_say_there_is_nothing_to_read(
     assert "No input files to read." in capsys.readouterr().err
     assert main(["check", str(inbox), "--sandbox"]) == 0
     assert "No input files to read: checking the options' ids only." in capsys.readouterr().err
-
-
-def test_symbolic_links_that_lead_nowhere_are_named_and_the_rest_is_sent(
-    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    write_input(inbox / "ready.csv", task_rows(2))
-    try:
-        os.symlink(tmp_path / "gone.csv", inbox / "dangling.csv")
-        os.symlink(inbox / "loop.csv", inbox / "loop.csv")
-    except (OSError, NotImplementedError) as error:
-        pytest.skip(f"symbolic links cannot be made here: {error}")
-    sb = sandbox()
-
-    assert main(cli_args("run", inbox, sb, tmp_path, "--settle-seconds", "0")) == 0
-
-    err = capsys.readouterr().err
-    for name in ("dangling.csv", "loop.csv"):
-        assert (
-            f"Skipped {inbox / name}: a symbolic link that leads nowhere: a loop or a missing "
-            "target"
-        ) in err
-    assert len(sb.tasks()) == 2
-    assert main([*validate_args(inbox), "--results-dir", str(tmp_path / "checked")]) == 0
-    assert "a symbolic link that leads nowhere" in capsys.readouterr().err
 
 
 def test_a_header_like_the_results_columns_further_right_is_no_results_file(

@@ -5,11 +5,9 @@ Everything goes through ``importer.cli.main`` (or a child process) against the s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
-import sqlite3
 import sys
 import threading
 import time
@@ -152,44 +150,6 @@ def test_an_inbox_archives_the_files_that_were_fully_created_and_keeps_the_rest(
     assert sorted(p.name for p in inbox.iterdir()) == []
     assert len(tasks_by_token(sb)) == 12
     assert "c.results.csv" in {p.name for p in archive.iterdir()}
-
-
-def test_a_file_open_in_excel_or_still_growing_is_left_for_the_next_run(
-    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    sb = sandbox()
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    write_input(inbox / "ready.csv", task_rows(2))
-    write_input(inbox / "open.csv", task_rows(2, start=10))
-    (inbox / "~$open.csv").write_bytes(b"owner")
-    growing = write_input(inbox / "growing.csv", task_rows(2, start=20))
-    stop = threading.Event()
-
-    def keep_writing() -> None:
-        with growing.open("a", encoding="utf-8") as out:
-            while not stop.is_set():
-                out.write("Task x,more,1,low\n")
-                out.flush()
-                time.sleep(0.02)
-
-    writer = threading.Thread(target=keep_writing)
-    writer.start()
-    try:
-        args = cli_args("run", inbox, sb, tmp_path, "--settle-seconds", "1")
-        assert main(args) == 0
-    finally:
-        stop.set()
-        writer.join()
-
-    assert len(sb.tasks()) == 2
-    assert (inbox / "ready.results.csv").exists()
-    assert not (inbox / "open.results.csv").exists()
-    assert not (inbox / "growing.results.csv").exists()
-    err = capsys.readouterr().err
-    assert "open.csv: open in Excel since " in err
-    assert "(~$open.csv beside it; if nobody has it open, delete that file)" in err
-    assert "growing.csv: still being written" in err
 
 
 def test_several_inputs_with_one_results_path_is_a_usage_error(
@@ -394,59 +354,6 @@ def test_sigterm_once_every_row_is_sent_still_writes_the_summary_of_the_finished
 
     assert json.loads(summary.read_text(encoding="utf-8"))["exit_code"] == 0
     assert statuses(results_of(source)) == {"created": 2}
-
-
-# --- the summary JSON ----------------------------------------------------------------------
-
-
-def test_the_summary_json_matches_the_results_file_and_is_kept_in_the_journal(
-    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    sb = sandbox()
-    source = write_input(tmp_path / "tasks.csv", [*task_rows(6), ["", "x", "1", "low"]])
-    capsys.readouterr()
-
-    assert main(cli_args("run", source, sb, tmp_path, "--summary-json", "-")) == 1
-
-    report = json.loads(capsys.readouterr().out)
-    lines = results_of(source)
-    assert report["counts"] == {
-        "created": 6,
-        "already_created": 0,
-        "invalid": 1,
-        "failed": 0,
-        "not_attempted": 0,
-    }
-    assert report["counts"]["created"] == statuses(lines)["created"]
-    assert report["exit_code"] == 1 and "1 invalid" in report["exit_reason"]
-    assert report["results"] == [str(tmp_path / "tasks.results.csv")]
-    assert report["api_calls"] == 6 and report["throttles"] == 0
-    assert report["started"] <= report["finished"]
-    audit = report["audit"]
-    assert audit["inputs"] == [
-        {"input": str(source), "sha256": hashlib.sha256(source.read_bytes()).hexdigest()}
-    ]
-    assert audit["settings"]["rate"] == 500.0
-    assert audit["tool_version"]
-
-    db = sqlite3.connect(tmp_path / "j.sqlite3")
-    (kept,) = db.execute("SELECT summary FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
-    db.close()
-    assert json.loads(kept)["counts"] == report["counts"]
-
-
-def test_a_run_that_cannot_start_still_writes_its_summary(
-    sandbox: Callable[..., Sandbox], tmp_path: Path
-) -> None:
-    sb = sandbox()
-    summary = tmp_path / "out" / "summary.json"
-    args = cli_args("run", tmp_path / "absent.csv", sb, tmp_path, "--summary-json", str(summary))
-
-    assert main(args) == 2
-
-    report = json.loads(summary.read_text(encoding="utf-8"))
-    assert report["exit_code"] == 2
-    assert "absent.csv: no such file" in report["exit_reason"]
 
 
 # --- what the logs may show ----------------------------------------------------------------

@@ -19,7 +19,7 @@ from cli_runs import cli_args
 from spreadsheets import write_raw_xlsx
 
 from importer.cli import main
-from importer.read_limits import MAX_SHEET_CHARS
+from importer.reading.limits import MAX_SHEET_CHARS
 from importer.sandbox import Sandbox
 
 HEADER = {"A1": "Name", "B1": "Description"}

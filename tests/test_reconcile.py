@@ -184,6 +184,25 @@ def test_a_row_holding_exactly_the_values_of_the_unmatched_task_at_its_number_ma
     assert "with these values" in outcome.error_message
 
 
+def test_a_digest_an_earlier_version_journaled_for_non_ascii_text_still_matches(
+    journal: Journal,
+) -> None:
+    first_run(journal, NAMES)
+    # request_digest(request("Élodie — 日本", "t-Élodie")) as versions up to 0.1.0 journaled it
+    earlier = "f4e47ccf44a964299672c14340addd2eb8c5722c6591a7b2275597170650c83e"
+    journal.mark_in_flight("t-Élodie", row_number=12, batch_id=BATCH, request_sha256=earlier)
+    journal.record("t-Élodie", JournalStatus.CREATED, attempts=1, contact_id="c-Élodie")
+    rows = [row(n, name) for n, name in enumerate(NAMES, start=2)]
+    rows.append(row(12, "Élodie — 日本", token="t-other"))
+
+    plan = reconcile(journal, BATCH, rows)
+
+    assert plan.edited == {}, "the row is unchanged: its digest is the one journaled"
+    outcome = plan.outcome(rows[-1])
+    assert outcome is not None and outcome.contact_id == "c-Élodie"
+    assert "with these values" in outcome.error_message
+
+
 @pytest.mark.parametrize("created_first", [3, 0], ids=["some answers lost", "all lost"])
 def test_a_row_edited_after_a_send_whose_answer_was_lost_is_sent_under_that_token(
     journal: Journal, created_first: int

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from spreadsheets import read_csv
 
-from importer.blank_template import GUIDE
+from importer.blank_template import GUIDE, write_blank_template
 from importer.cli import main
 from importer.limits import limits
 from importer.mapping import FIELDS, MappingSpec, RowMapper
@@ -55,6 +55,14 @@ def test_template_xlsx_has_headers_an_example_row_and_a_column_guide(
     limit_of = {line[0]: line[3] for line in guide}
     assert f"{limits().fields['Name'].maximum:,} characters" in limit_of["Name"]
     assert "6 days" in limit_of["ScheduledTime"]
+
+
+def test_the_library_leaves_the_example_ids_to_its_caller(tmp_path: Path) -> None:
+    blank = dict(zip(*read_csv(write_blank_template(tmp_path / "blank.csv")), strict=True))
+    assert blank["InstanceId"] == blank["ContactFlowId"] == ""
+    assert blank["Name"]
+    given = write_blank_template(tmp_path / "given.csv", examples={"InstanceId": "i-1"})
+    assert dict(zip(*read_csv(given), strict=True))["InstanceId"] == "i-1"
 
 
 def test_template_csv_has_headers_and_an_example_row(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from spreadsheets import FLOW, INSTANCE, prepare, write_csv
 
 from importer.limits import limits
 from importer.mapping import MappingSpec
-from importer.tokens import TokenAssigner, canonical_body, edited_token
+from importer.tokens import TokenAssigner, canonical_body, edited_token, new_row_token
 
 HEADER = ["InstanceId", "ContactFlowId", "Attributes.order", "Name", "Description"]
 KEY = "Attributes.order"
@@ -245,3 +245,10 @@ def test_token_of_a_file_row_is_pinned(tmp_path: Path) -> None:
     ]
     _, (prepared,) = prepare(write_csv(tmp_path / "tasks.csv", [header, row]))
     assert prepared.client_token == "cti1-1f2d3ecb6fd218ff228b9f71fe6519e86db8db52"
+
+
+def test_the_token_of_a_row_added_to_a_results_file_is_pinned() -> None:
+    values = {"Name": "Élodie 日本", "Zip": "00042"}
+    assert new_row_token("tasks.results.csv", 7, values) == (
+        "cti1-3ae3605b8d493b24b2273994fcb881d3eb6c2a48"
+    )

@@ -13,32 +13,23 @@ from spreadsheets import (
     NOW,
     QUICK_CONNECT,
     TASK_TEMPLATE,
+    only_error,
     prepare,
     task_rows,
     write_csv,
-    write_xlsx,
 )
 
 from importer.limits import (
     ATTRIBUTES_MAX_BYTES,
     REFERENCES_MAX_BYTES,
     SCHEDULE_MAX_DAYS,
-    TASKS_PER_PREVIOUS_CONTACT,
     limits,
 )
 from importer.mapping import MappedRow, MappingSpec, RowMapper
-from importer.model import PreparedRow, SourceRow, Status
+from importer.model import SourceRow, Status
 from importer.validation import RowValidator
 
-BERLIN = MappingSpec(timezone="Europe/Berlin")
 NOW_EPOCH = int(NOW.timestamp())
-
-
-def only_error(row: PreparedRow) -> tuple[str, str]:
-    """The row's single error as (column, message); the row must be invalid."""
-    assert row.request is None
-    assert len(row.errors) == 1, row.errors
-    return row.errors[0].column, row.errors[0].message
 
 
 def maximum(field: str) -> int:
@@ -249,39 +240,6 @@ def test_references_total_bytes(tmp_path: Path) -> None:
 # --- ScheduledTime --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2026-03-28T10:30:00+01:00", dt.datetime(2026, 3, 28, 9, 30, tzinfo=dt.UTC)),
-        ("2026-03-28T09:30:00Z", dt.datetime(2026, 3, 28, 9, 30, tzinfo=dt.UTC)),
-        # naive times are read in the configured zone: CET (UTC+1) before the change...
-        ("2026-03-28 09:30", dt.datetime(2026, 3, 28, 8, 30, tzinfo=dt.UTC)),
-        ("2026-03-28T09:30:15", dt.datetime(2026, 3, 28, 8, 30, 15, tzinfo=dt.UTC)),
-        # ...and CEST (UTC+2) after it
-        ("2026-03-30 09:30", dt.datetime(2026, 3, 30, 7, 30, tzinfo=dt.UTC)),
-        ("1774690200", dt.datetime(2026, 3, 28, 9, 30, tzinfo=dt.UTC)),
-    ],
-)
-def test_scheduled_time_formats(tmp_path: Path, text: str, expected: dt.datetime) -> None:
-    (row,) = task_rows(tmp_path / "t.csv", ["Name", "ScheduledTime"], ["T", text], mapping=BERLIN)
-    assert row.errors == []
-    assert row.request["ScheduledTime"] == int(expected.timestamp())
-
-
-def test_scheduled_time_from_an_excel_date_cell(tmp_path: Path) -> None:
-    path = write_xlsx(
-        tmp_path / "t.xlsx",
-        [
-            ["InstanceId", "ContactFlowId", "Name", "ScheduledTime"],
-            [INSTANCE, FLOW, "T", dt.datetime(2026, 3, 28, 9, 30)],
-        ],
-    )
-    _, (row,) = prepare(path, mapping=BERLIN)
-    assert row.errors == []
-    expected = dt.datetime(2026, 3, 28, 8, 30, tzinfo=dt.UTC)
-    assert row.request["ScheduledTime"] == int(expected.timestamp())
-
-
 def test_scheduled_time_in_the_past(tmp_path: Path) -> None:
     rows = task_rows(
         tmp_path / "t.csv",
@@ -311,26 +269,6 @@ def test_scheduled_time_at_most_six_days_ahead(tmp_path: Path) -> None:
         assert f"more than {SCHEDULE_MAX_DAYS} days ahead" in message
 
 
-@pytest.mark.parametrize("text", ["next tuesday", "28/03/2026 09:30", "2026-13-01 09:00", "12345"])
-def test_scheduled_time_garbage_lists_the_accepted_formats(tmp_path: Path, text: str) -> None:
-    (row,) = task_rows(tmp_path / "t.csv", ["Name", "ScheduledTime"], ["T", text])
-    column, message = only_error(row)
-    assert column == "ScheduledTime"
-    assert f"'{text}'" in message
-    assert "ISO 8601" in message
-    assert "epoch seconds" in message
-
-
-def test_scheduled_time_that_does_not_exist_on_a_dst_day(tmp_path: Path) -> None:
-    # Europe/Berlin jumps from 02:00 to 03:00 on 2026-03-29: 02:30 never happens
-    (row,) = task_rows(
-        tmp_path / "t.csv", ["Name", "ScheduledTime"], ["T", "2026-03-29 02:30"], mapping=BERLIN
-    )
-    column, message = only_error(row)
-    assert column == "ScheduledTime"
-    assert "does not exist" in message
-
-
 def test_validator_uses_its_own_clock() -> None:
     mapper = RowMapper(MappingSpec(), ["InstanceId", "Name", "ContactFlowId", "ScheduledTime"])
     row = mapper.map(
@@ -350,37 +288,7 @@ def test_validator_uses_its_own_clock() -> None:
     assert [e.column for e in late.build(row)[1]] == ["ScheduledTime"]
 
 
-# --- PreviousContactId: at most 12 tasks per previous contact -------------------------------
-
-
-def test_thirteenth_row_sharing_a_previous_contact_is_invalid(tmp_path: Path) -> None:
-    shared = [["T", "prev-1"] for _ in range(TASKS_PER_PREVIOUS_CONTACT + 1)]
-    others = [["T", "prev-2"] for _ in range(3)]
-    rows = task_rows(tmp_path / "t.csv", ["Name", "PreviousContactId"], *shared, *others)
-    assert all(row.ok for row in rows[:TASKS_PER_PREVIOUS_CONTACT])
-    thirteenth = rows[TASKS_PER_PREVIOUS_CONTACT]
-    assert thirteenth.number == TASKS_PER_PREVIOUS_CONTACT + 2
-    column, message = only_error(thirteenth)
-    assert column == "PreviousContactId"
-    assert "prev-1" in message
-    assert all(row.ok for row in rows[TASKS_PER_PREVIOUS_CONTACT + 1 :])
-
-
 # --- row-level problems and how they are reported -------------------------------------------
-
-
-def test_stray_value_without_a_header_is_a_row_error(tmp_path: Path) -> None:
-    path = tmp_path / "t.csv"
-    path.write_text(
-        f"InstanceId,ContactFlowId,Name\n{INSTANCE},{FLOW},ok\n{INSTANCE},{FLOW},Smith, John\n",
-        encoding="utf-8",
-    )
-    _, (ok, ragged) = prepare(path)
-    assert ok.ok
-    assert ragged.number == 3
-    column, message = only_error(ragged)
-    assert column == "Column D"
-    assert "delimiter" in message
 
 
 def test_every_error_of_a_row_is_reported(tmp_path: Path) -> None:

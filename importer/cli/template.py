@@ -7,6 +7,13 @@ import argparse
 from importer.blank_template import write_blank_template
 from importer.cli.console import say
 from importer.exitcodes import ExitCode
+from importer.sandbox import defaults as sandbox_defaults
+
+SANDBOX_EXAMPLES = {
+    "InstanceId": sandbox_defaults.INSTANCE_ID,
+    "ContactFlowId": sandbox_defaults.CONTACT_FLOW_IDS[0],
+}
+"""The example row's ids: the sandbox's, so a blank template validates and runs there."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,6 +29,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_template(args: argparse.Namespace) -> ExitCode:
-    path = write_blank_template(args.output, replace=args.force)
+    path = write_blank_template(args.output, replace=args.force, examples=SANDBOX_EXAMPLES)
     say(f"Wrote {path}: fill in one row per task, then run 'task-importer validate {path}'.")
     return ExitCode.OK

@@ -4,253 +4,44 @@ Each row is written as ``in_flight`` before its request goes out and gets its fi
 soon as the answer arrives, so a run killed at any moment loses at most the answers of the
 requests in flight, and the next run knows which tokens were sent but never answered.
 
-Durability: WAL with ``synchronous=FULL``. NORMAL would already survive ``kill -9`` (the WAL
-is in the OS cache), but a power cut could drop the last ``created`` marks, and the journal
-exists precisely so that re-runs do not depend on Amazon Connect remembering ClientTokens
-(how long it does is undocumented). At Connect's request quotas (2 a second by default) two
-fsyncs per row cost nothing noticeable.
-
-One run at a time: a lock file beside the journal is held with ``fcntl.flock`` for the life
-of the Journal, holding the owner's pid, host and start time. The OS drops the lock when its
-process dies, however it dies, so a killed run's lock is taken over by the next one.
-
-Every failure to open, read or write the journal is a JournalError naming it.
+The tables and their migration are in importer.journal.schema, the lock that keeps to one
+run at a time in importer.journal.lock. Every failure to open, read or write the journal is
+a JournalError naming it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
-import hashlib
 import json
 import os
-import re
-import socket
 import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from importer.errors import JournalError, JournalLockedError
+from importer.errors import JournalError
+from importer.journal.lock import RunLock
+from importer.journal.paths import FIX
+from importer.journal.records import (
+    CREATED_COLUMNS,
+    ENTRY_COLUMNS,
+    CreatedTask,
+    Entry,
+    JournalStatus,
+    RunInfo,
+    entry_of,
+)
+from importer.journal.schema import open_database
 
-APP_DIR = "connect-task-importer"
-FILE_NAME = "journal.sqlite3"
-ENV_VAR = "TASK_IMPORTER_JOURNAL"
-SCHEMA_VERSION = 4
 _CHUNK = 500
 """Tokens per query of the lookups by many tokens (well under SQLite's 999 parameters)."""
-_FIX = (
-    "give --journal (or $TASK_IMPORTER_JOURNAL) a file in a folder this user can create and "
-    "write, on a disk with room"
-)
-_HOLDER = re.compile(r"pid (\d+) on (\S+),")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    pid INTEGER NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    exit_code INTEGER,
-    settings TEXT NOT NULL DEFAULT '{}',
-    summary TEXT
-);
-CREATE TABLE IF NOT EXISTS tasks (
-    client_token TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    contact_id TEXT NOT NULL DEFAULT '',
-    attempts INTEGER NOT NULL DEFAULT 0,
-    error_code TEXT NOT NULL DEFAULT '',
-    error_message TEXT NOT NULL DEFAULT '',
-    batch_id TEXT NOT NULL DEFAULT '',
-    row_number INTEGER,
-    request_sha256 TEXT NOT NULL DEFAULT '',
-    run_id INTEGER REFERENCES runs (run_id),
-    first_sent_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    maybe_created INTEGER NOT NULL DEFAULT 0,
-    origin_token TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS tasks_by_batch ON tasks (batch_id, row_number);
-"""
-
-
-def _migrate(db: sqlite3.Connection) -> None:
-    """Bring a journal to SCHEMA_VERSION in one transaction, all of it or none. What to add
-    is read from the tables themselves, so a journal stamped with the wrong version (a run
-    killed between creating its tables and stamping them) is brought up to date too."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        if "summary" not in _columns(db, "runs"):
-            db.execute("ALTER TABLE runs ADD COLUMN summary TEXT")
-        if "maybe_created" not in _columns(db, "tasks"):
-            db.execute("ALTER TABLE tasks ADD COLUMN maybe_created INTEGER NOT NULL DEFAULT 0")
-            db.execute(
-                "UPDATE tasks SET maybe_created = 1 WHERE status = 'in_flight' OR (status = "
-                "'failed' AND error_message LIKE '%a task may have been created%')"
-            )
-        if "origin_token" not in _columns(db, "tasks"):
-            db.execute("ALTER TABLE tasks ADD COLUMN origin_token TEXT NOT NULL DEFAULT ''")
-        db.execute(
-            "CREATE INDEX IF NOT EXISTS tasks_by_origin ON tasks (origin_token) "
-            "WHERE origin_token != ''"
-        )
-        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-
-
-def _columns(db: sqlite3.Connection, table: str) -> set[str]:
-    return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-
-
-class JournalStatus(StrEnum):
-    IN_FLIGHT = "in_flight"
-    """A request went out and no definite answer was recorded: a task may exist."""
-    CREATED = "created"
-    FAILED = "failed"
-    NOT_ATTEMPTED = "not_attempted"
-    """Sent and refused without creating anything, then the run stopped before a retry."""
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """What the journal knows about one ClientToken."""
-
-    client_token: str
-    status: JournalStatus
-    contact_id: str
-    attempts: int
-    """Attempts over all runs."""
-    error_code: str
-    error_message: str
-    batch_id: str
-    row_number: int | None
-    request_sha256: str
-    first_sent_at: str
-    updated_at: str
-    maybe_created: bool = False
-    """Some request under this token got no clear answer (a dropped connection, a timeout,
-    a 5xx, a run that died): a task may exist, whatever later answers said. Never cleared."""
-    origin_token: str = ""
-    """The token of the row this one was first sent as, when retry sent an edit of that row
-    under this new token ('' otherwise): the first of the chain, however many edits."""
-
-    @property
-    def unanswered(self) -> bool:
-        """A request went out and no ContactId was recorded for it: in flight, or marked
-        created without one (as version 0.1.0 did with any 200 answer)."""
-        return self.status is JournalStatus.IN_FLIGHT or (
-            self.status is JournalStatus.CREATED and not self.contact_id
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class CreatedTask:
-    """A task the journal knows was created: what reconciling a batch needs of it."""
-
-    client_token: str
-    origin_token: str
-    batch_id: str
-    row_number: int | None
-    contact_id: str
-    run_id: int | None
-    """The run that last sent the token."""
-    created_at: str
-    request_sha256: str
-
-
-@dataclass(frozen=True, slots=True)
-class RunInfo:
-    """Which command a journaled run was, and when it started."""
-
-    run_id: int
-    command: str
-    started_at: str
-
-
-def default_path(environ: Mapping[str, str] = os.environ) -> Path:
-    """``$TASK_IMPORTER_JOURNAL``, else the XDG state directory (``~/.local/state``)."""
-    if environ.get(ENV_VAR):
-        return Path(environ[ENV_VAR]).expanduser()
-    state = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state).expanduser() / APP_DIR / FILE_NAME
-
-
-def resolve_path(
-    explicit: str | os.PathLike[str] | None = None, environ: Mapping[str, str] = os.environ
-) -> Path:
-    """The journal to use: an explicit path wins over the environment and the default."""
-    return Path(explicit).expanduser() if explicit else default_path(environ)
-
-
-def request_digest(request: Mapping[str, Any]) -> str:
-    """SHA-256 of a request body in canonical JSON, to notice a row changed between runs."""
-    text = json.dumps(request, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class _Lock:
-    """An exclusive, non-blocking flock on ``<journal>.lock`` naming its holder."""
-
-    def __init__(self, journal: Path) -> None:
-        self.path = journal.with_name(journal.name + ".lock")
-        try:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as error:
-            raise JournalError(
-                f"journal {journal} cannot be opened: its lock file {self.path} cannot be "
-                f"created ({error.strerror}); {_FIX}"
-            ) from None
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(self._fd, 4096, 0).decode(errors="replace").strip()
-            os.close(self._fd)
-            raise JournalLockedError(_locked_message(journal, holder)) from None
-        started = dt.datetime.now().astimezone().isoformat(sep=" ", timespec="seconds")
-        try:
-            os.ftruncate(self._fd, 0)
-            os.pwrite(
-                self._fd,
-                f"pid {os.getpid()} on {socket.gethostname()}, started {started}\n".encode(),
-                0,
-            )
-        except OSError as error:
-            self.release()
-            raise JournalError(
-                f"journal {journal} cannot be opened: its lock file {self.path} cannot be "
-                f"written ({error.strerror}); {_FIX}"
-            ) from None
-
-    def release(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-
-
-def _locked_message(journal: Path, holder: str) -> str:
-    """Who holds the journal and how to find out whether it still runs."""
-    message = f"journal {journal} is in use by another run ({holder or 'holder unknown'}); "
-    match = _HOLDER.match(holder)
-    if match:
-        pid, host = match.groups()
-        message += f"wait for it to finish: `ps -p {pid}` on {host} shows whether it still runs"
-    else:
-        message += "wait for it to finish"
-    return message + ". A lock left by a process that has died is taken over automatically"
 
 
 class Journal:
@@ -263,41 +54,16 @@ class Journal:
         except OSError as error:
             raise JournalError(
                 f"journal {self.path} cannot be opened: its folder {self.path.parent} cannot "
-                f"be created ({error.strerror}); {_FIX}"
+                f"be created ({error.strerror}); {FIX}"
             ) from None
         self.run_id: int | None = None
         self._mutex = threading.Lock()
-        self._lock = _Lock(self.path)
+        self._lock = RunLock(self.path)
         try:
-            self._db: sqlite3.Connection | None = self._connect()
+            self._db: sqlite3.Connection | None = open_database(self.path)
         except BaseException:
             self._lock.release()
             raise
-
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as error:
-            raise JournalError(f"journal {self.path} cannot be opened: {error}; {_FIX}") from error
-        try:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise JournalError(
-                    f"journal {self.path} was written by a newer connect-task-importer; "
-                    "upgrade, or use another journal"
-                )
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.executescript(_SCHEMA)
-            if version < SCHEMA_VERSION:
-                _migrate(db)
-        except sqlite3.DatabaseError as error:
-            db.close()
-            raise JournalError(f"journal {self.path} cannot be used: {error}; {_FIX}") from error
-        except BaseException:
-            db.close()
-            raise
-        return db
 
     def close(self) -> None:
         """Close the database and release the lock."""
@@ -379,9 +145,9 @@ class Journal:
     def lookup(self, client_token: str) -> Entry | None:
         """The journal's record of a ClientToken, or None if it was never sent."""
         row = self._execute(
-            f"SELECT {_ENTRY_COLUMNS} FROM tasks WHERE client_token = ?", (client_token,)
+            f"SELECT {ENTRY_COLUMNS} FROM tasks WHERE client_token = ?", (client_token,)
         ).fetchone()
-        return None if row is None else _entry(row)
+        return None if row is None else entry_of(row)
 
     def mark_in_flight(
         self,
@@ -469,7 +235,7 @@ class Journal:
     def created_tasks(self, batch_id: str) -> list[CreatedTask]:
         """Every task created in a batch (one query)."""
         cursor = self._execute(
-            f"SELECT {_CREATED_COLUMNS} FROM tasks WHERE batch_id = ? AND status = 'created' "
+            f"SELECT {CREATED_COLUMNS} FROM tasks WHERE batch_id = ? AND status = 'created' "
             "AND contact_id != ''",
             (batch_id,),
         )
@@ -479,11 +245,11 @@ class Journal:
         """Every token of a batch that has no ContactId recorded: whatever its status but
         created with one (one query)."""
         cursor = self._execute(
-            f"SELECT {_ENTRY_COLUMNS} FROM tasks WHERE batch_id = ? "
+            f"SELECT {ENTRY_COLUMNS} FROM tasks WHERE batch_id = ? "
             "AND NOT (status = 'created' AND contact_id != '')",
             (batch_id,),
         )
-        return [_entry(row) for row in cursor.fetchall()]
+        return [entry_of(row) for row in cursor.fetchall()]
 
     def created_for(self, tokens: Iterable[str]) -> dict[str, CreatedTask]:
         """For each token that has one: the task created under it, else the newest task
@@ -491,7 +257,7 @@ class Journal:
         wanted = set(tokens)
         found: dict[str, CreatedTask] = {}
         by_origin = self._select_in(
-            f"SELECT {_CREATED_COLUMNS} FROM tasks WHERE origin_token IN ({{}}) "
+            f"SELECT {CREATED_COLUMNS} FROM tasks WHERE origin_token IN ({{}}) "
             "AND origin_token != '' AND status = 'created' AND contact_id != '' "
             "ORDER BY updated_at, rowid",
             wanted,
@@ -500,7 +266,7 @@ class Journal:
             task = CreatedTask(*row)
             found[task.origin_token] = task
         own = self._select_in(
-            f"SELECT {_CREATED_COLUMNS} FROM tasks WHERE client_token IN ({{}}) "
+            f"SELECT {CREATED_COLUMNS} FROM tasks WHERE client_token IN ({{}}) "
             "AND status = 'created' AND contact_id != ''",
             wanted,
         )
@@ -560,20 +326,3 @@ class Journal:
                 command = ""
             info[run_id] = RunInfo(run_id, command, started_at)
         return info
-
-
-_CREATED_COLUMNS = (
-    "client_token, origin_token, batch_id, row_number, contact_id, run_id, updated_at, "
-    "request_sha256"
-)
-_ENTRY_COLUMNS = (
-    "client_token, status, contact_id, attempts, error_code, error_message, batch_id, "
-    "row_number, request_sha256, first_sent_at, updated_at, maybe_created, origin_token"
-)
-
-
-def _entry(row: tuple[Any, ...]) -> Entry:
-    """An Entry from a row of _ENTRY_COLUMNS."""
-    return Entry(
-        row[0], JournalStatus(row[1]), *row[2:-2], maybe_created=bool(row[-2]), origin_token=row[-1]
-    )

@@ -4,7 +4,7 @@ calamine reads ``_rels/.rels`` for the folder of the workbook part, then that fo
 ``workbook.xml``, ``_rels/workbook.xml.rels``, ``sharedStrings.xml`` and ``styles.xml``, and
 a sheet from the target of its relationship, looking every name up without regard to ASCII
 case and with ``\\`` read as ``/``. The scans that keep a hostile file from exhausting memory
-(importer.xlsx_scan) and the notes calamine does not give (importer.xlsx_cells) read the
+(importer.reading.xlsx_scan) and the notes calamine does not give (xlsx_notes) read the
 parts found here, so a file cannot show them one part and calamine another: a workbook with
 two parts calamine would take for one, or with a part name written with XML escapes (which
 calamine reads literally), is refused.
@@ -23,7 +23,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from importer.errors import InputFileError
-from importer.read_limits import MAX_PART_BYTES
+from importer.reading.limits import MAX_PART_BYTES
 
 CHUNK_BYTES = 1024 * 1024
 _OFFICE_DOCUMENT = "/relationships/officeDocument"

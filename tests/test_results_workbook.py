@@ -17,31 +17,18 @@ from cli_runs import cli_args
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet import _writer
+from results_files import write_results
 from spreadsheets import FLOW, INSTANCE, prepare, write_csv, write_xlsx
 
-from importer import workbook as workbook_module
 from importer.cli import main
 from importer.mapping import MappingSpec
 from importer.model import Outcome, RowError, Status
-from importer.results import RESULT_COLUMNS, ResultsWriter, read_results
+from importer.results import RESULT_COLUMNS, read_results
+from importer.results import workbook as workbook_module
+from importer.results.workbook import MAX_WIDTH, error_columns
 from importer.sandbox import Sandbox
-from importer.workbook import MAX_WIDTH, error_columns
 
 GREEN, GREY, RED, AMBER = "00C6EFCE", "00D9D9D9", "00FFC7CE", "00FFEB9C"
-
-
-def write_results(
-    path: Path,
-    outcomes: Sequence[Outcome],
-    columns: Sequence[str],
-    summary: Sequence[tuple[str, str]] = (),
-) -> Path:
-    with ResultsWriter(path, list(columns)) as writer:
-        for outcome in outcomes:
-            writer.write(outcome)
-        if summary:
-            writer.add_summary(summary)
-    return path
 
 
 def validated_workbook(

@@ -40,7 +40,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from importer.model import Outcome, Status
-from importer.results import RESULT_COLUMNS, RESULTS_SHEET, outcome_cells
+from importer.results.format import RESULT_COLUMNS, RESULTS_SHEET, outcome_cells
 
 SUMMARY_SHEET = "Summary"
 MAX_WIDTH = 60

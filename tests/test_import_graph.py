@@ -1,0 +1,119 @@
+"""The shape of importer/: no import circle, and the core never imports the sandbox (an
+oracle that imports nothing from the core) nor the CLI. Read from the source with ast."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import importer
+
+ROOT = Path(importer.__file__).resolve().parent
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(path): path for path in sorted(ROOT.rglob("*.py"))}
+
+
+def imports_of(path: Path, known: set[str]) -> set[str]:
+    """The importer modules a module imports anywhere in it (in functions too): ``from P
+    import name`` counts as P.name when that is a module, else as P."""
+    found: set[str] = set()
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the module's package, one level up per extra dot
+                anchor = package
+                for _ in range(node.level - 1):
+                    anchor = anchor.rpartition(".")[0]
+                base = f"{anchor}.{base}" if base else anchor
+            for alias in node.names:
+                found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
+    return found & known
+
+
+def graph() -> dict[str, set[str]]:
+    found = modules()
+    return {name: imports_of(path, set(found)) - {name} for name, path in found.items()}
+
+
+def circles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected group of two or more modules (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for target in sorted(edges.get(module, ())):
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in on_stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for module in sorted(edges):
+        if module not in index:
+            visit(module)
+    return groups
+
+
+def test_the_circle_finder_finds_a_circle() -> None:
+    edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert circles(edges) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_module_of_importer_imports_itself_back_through_others() -> None:
+    assert circles(graph()) == []
+
+
+def test_the_core_imports_neither_the_sandbox_nor_the_cli_and_the_sandbox_no_core() -> None:
+    edges = graph()
+    assert "importer.reading.table" in edges["importer.reading.excel"], "the graph sees imports"
+
+    def inside(module: str, package: str) -> bool:
+        return module == package or module.startswith(package + ".")
+
+    def is_core(module: str) -> bool:
+        return not inside(module, "importer.sandbox") and not inside(module, "importer.cli")
+
+    upward = {
+        (module, target)
+        for module, targets in edges.items()
+        if is_core(module) and module != "importer.__main__"
+        for target in targets
+        if not is_core(target)
+    }
+    assert upward == set()
+    from_sandbox = {
+        (module, target)
+        for module, targets in edges.items()
+        if inside(module, "importer.sandbox")
+        for target in targets
+        if not inside(target, "importer.sandbox")
+    }
+    assert from_sandbox == set()
