@@ -3,10 +3,10 @@ with ``beside_if_locked`` the new one goes beside it under a free ``(n)`` name."
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from spreadsheets import open_in_excel
 
 from importer.atomic_file import AtomicFile
 
@@ -16,14 +16,7 @@ def locked(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """``report.csv``, which os.replace cannot replace, as on Windows while Excel has it."""
     target = tmp_path / "report.csv"
     target.write_text("earlier")
-    replace = os.replace
-
-    def refusing(source: str | os.PathLike[str], destination: str | os.PathLike[str]) -> None:
-        if Path(destination) == target:
-            raise PermissionError(13, "Access is denied", str(destination))
-        replace(source, destination)
-
-    monkeypatch.setattr(os, "replace", refusing)
+    open_in_excel(monkeypatch, target)
     return target
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from cli_runs import FLOW, HEADER, WAIT_S, cli_args, statuses, task_rows, write_input
-from spreadsheets import read_results, write_xlsx
+from spreadsheets import open_in_excel, read_results, write_xlsx
 
 from importer.cli import main
 from importer.sandbox import Sandbox
@@ -94,18 +94,6 @@ def test_results_and_summary_files_follow_the_umask_or_keep_the_mode_they_replac
     assert _mode(results) == 0o664
     assert _mode(tmp_path / "first.json") == 0o640
     assert _mode(tmp_path / "second.json") == 0o660
-
-
-def open_in_excel(monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
-    """Replacing ``target`` fails as it does on Windows while Excel has the file open."""
-    replace = os.replace
-
-    def refusing(source: str | os.PathLike[str], destination: str | os.PathLike[str]) -> None:
-        if Path(destination) == target:
-            raise PermissionError(13, "Access is denied", str(destination))
-        replace(source, destination)
-
-    monkeypatch.setattr(os, "replace", refusing)
 
 
 def test_a_results_file_open_in_excel_stays_and_the_new_results_go_beside_it(
