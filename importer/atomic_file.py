@@ -4,6 +4,11 @@ disk, then renamed over it, so a reader sees the old file or the new one, never 
 The new file keeps the mode of the file it replaces; a file that did not exist gets the mode
 any other program would give it (0o666 less the umask), never the 0o600 of the temporary
 file: results and summaries sit in shared drop folders that colleagues must be able to open.
+
+On Windows a file another program holds open (a workbook open in Excel) cannot be replaced:
+the rename raises PermissionError. An AtomicFile made ``beside_if_locked`` then leaves that
+file as it is and puts the new one beside it, as ``<stem> (1)<suffix>`` (``(2)``, ... when
+that name is taken), never over an existing file.
 """
 
 from __future__ import annotations
@@ -47,13 +52,15 @@ class CommitOrAbort:
 class AtomicFile(CommitOrAbort):
     """A temporary file beside ``target``, at ``path``, to be written by path or stream.
 
-    ``commit`` flushes it to disk, gives it its mode and renames it over ``target``;
+    ``commit`` flushes it to disk, gives it its mode and renames it over ``target`` (or,
+    ``beside_if_locked``, beside a ``target`` that cannot be replaced: see the module);
     ``abort`` removes it and leaves ``target`` as it was. Raises OSError when ``target``
     cannot be written (an existing folder is an IsADirectoryError).
     """
 
-    def __init__(self, target: str | os.PathLike[str]) -> None:
+    def __init__(self, target: str | os.PathLike[str], beside_if_locked: bool = False) -> None:
         self.target = Path(target)
+        self.beside_if_locked = beside_if_locked
         if self.target.is_dir():
             raise IsADirectoryError(errno.EISDIR, "it is a folder", str(self.target))
         self.target.parent.mkdir(parents=True, exist_ok=True)
@@ -64,19 +71,51 @@ class AtomicFile(CommitOrAbort):
         self.path = Path(temp)
 
     def commit(self) -> Path:
-        """Put the written file in place of ``target``; on failure, ``target`` is unchanged."""
+        """Put the written file in place of ``target``; the path written. On failure,
+        ``target`` is unchanged."""
         try:
             _fsync(self.path, os.O_RDWR)
             os.chmod(self.path, _mode_for(self.target))
-            os.replace(self.path, self.target)
+            written = self._put_in_place()
         except BaseException:
             self.abort()
             raise
-        _fsync_directory(self.target.parent)
+        _fsync_directory(written.parent)
+        return written
+
+    def _put_in_place(self) -> Path:
+        try:
+            os.replace(self.path, self.target)
+        except PermissionError as locked:
+            if not (self.beside_if_locked and self.target.exists()):
+                raise
+            return _move_beside(self.path, self.target, locked)
         return self.target
 
     def abort(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+_MAX_COPIES = 999
+"""``<stem> (1)`` to ``(999)``: past that, the folder needs someone's attention."""
+
+
+def _move_beside(temp: Path, target: Path, locked: PermissionError) -> Path:
+    """Rename ``temp`` to the first free ``<stem> (n)<suffix>`` beside ``target``; each name
+    is claimed by creating it first, so no file there is ever replaced."""
+    for number in range(1, _MAX_COPIES + 1):
+        copy = target.with_name(f"{target.stem} ({number}){target.suffix}")
+        try:
+            os.close(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            continue
+        try:
+            os.replace(temp, copy)
+        except BaseException:
+            copy.unlink(missing_ok=True)
+            raise
+        return copy
+    raise locked
 
 
 def _mode_for(target: Path) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -270,3 +271,15 @@ def _sheet_xml(cells: dict[str, Any]) -> str:
         f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN_NS}">'
         f"<sheetData>{''.join(rows)}</sheetData></worksheet>"
     )
+
+
+def open_in_excel(monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
+    """Replacing ``target`` fails as it does on Windows while Excel has the file open."""
+    replace = os.replace
+
+    def refusing(source: str | os.PathLike[str], destination: str | os.PathLike[str]) -> None:
+        if Path(destination) == target:
+            raise PermissionError(13, "Access is denied", str(destination))
+        replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", refusing)

@@ -1,6 +1,7 @@
-"""The files a run writes: a path that cannot be one is refused before anything is sent, and
+"""The files a run writes: a path that cannot be one is refused before anything is sent,
 results and summaries are as readable as any other file there (umask, or the mode of the
-file they replace)."""
+file they replace), and a results file open in Excel is left as it is, the new results
+written beside it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_runs import FLOW, WAIT_S, cli_args, task_rows, write_input
+from cli_runs import FLOW, HEADER, WAIT_S, cli_args, statuses, task_rows, write_input
+from spreadsheets import open_in_excel, read_results, write_xlsx
 
 from importer.cli import main
 from importer.sandbox import Sandbox
@@ -92,3 +94,62 @@ def test_results_and_summary_files_follow_the_umask_or_keep_the_mode_they_replac
     assert _mode(results) == 0o664
     assert _mode(tmp_path / "first.json") == 0o640
     assert _mode(tmp_path / "second.json") == 0o660
+
+
+def test_a_results_file_open_in_excel_stays_and_the_new_results_go_beside_it(
+    sandbox: Callable[..., Sandbox],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sb = sandbox()
+    source = write_xlsx(tmp_path / "tasks.xlsx", [HEADER, *task_rows(4)])
+    args = cli_args("run", source, sb, tmp_path)
+    assert main(args) == 0
+    results = tmp_path / "tasks.results.xlsx"
+    earlier = results.read_bytes()
+
+    open_in_excel(monkeypatch, results)
+    write_xlsx(source, [HEADER, *task_rows(6)])  # two rows added for the next run
+    capsys.readouterr()
+    assert main(args) == 0
+
+    first_copy = tmp_path / "tasks.results (1).xlsx"
+    err = capsys.readouterr().err
+    assert f"results file {results} cannot be replaced: it is open in another program" in err
+    assert f"These results are in {first_copy} beside it" in err
+    assert results.read_bytes() == earlier
+    assert statuses(read_results(first_copy)) == {"already_created": 4, "created": 2}
+    assert sb.counters()["created"] == 6
+
+    assert main(args) == 0  # still open: the next run takes the next free name
+    second_copy = tmp_path / "tasks.results (2).xlsx"
+    assert statuses(read_results(second_copy)) == {"already_created": 6}
+    assert statuses(read_results(first_copy)) == {"already_created": 4, "created": 2}
+    assert results.read_bytes() == earlier
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="importer/cli/ prints and records the results path it planned; it must take "
+    "ResultsWriter.path after commit (left to the CLI restructuring of issue 16)",
+)
+def test_the_summary_and_the_results_line_name_the_file_written_beside_one_open_in_excel(
+    sandbox: Callable[..., Sandbox],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sb = sandbox()
+    source = write_xlsx(tmp_path / "tasks.xlsx", [HEADER, *task_rows(2)])
+    results, summary = tmp_path / "tasks.results.xlsx", tmp_path / "summary.json"
+    args = cli_args("run", source, sb, tmp_path, "--summary-json", str(summary))
+    assert main(args) == 0
+    open_in_excel(monkeypatch, results)
+    capsys.readouterr()
+
+    assert main(args) == 0
+
+    written = tmp_path / "tasks.results (1).xlsx"
+    assert f"Results: {written}" in capsys.readouterr().err
+    assert json.loads(summary.read_text())["results"] == [str(written)]

@@ -276,8 +276,10 @@ def test_failing_midway_keeps_the_previous_results(
 # --- the real command -----------------------------------------------------------------------
 
 
-def _subprocess(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+def _subprocess(
+    tmp_path: Path, *argv: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "importer", "validate", *argv],
         cwd=tmp_path,
@@ -306,6 +308,15 @@ def test_python_dash_m_importer_validate(tmp_path: Path) -> None:
     assert missing.returncode == 2
     assert log_messages(missing.stderr) == ["absent.xlsx: no such file"]
     assert "Traceback" not in missing.stdout + missing.stderr
+
+
+def test_a_timezone_is_found_without_the_systems_timezone_database(tmp_path: Path) -> None:
+    """Windows has no IANA timezone database: the tzdata package is the tool's own.
+    PYTHONTZPATH="" hides this machine's."""
+    valid_file(tmp_path / "t.csv")
+    done = _subprocess(tmp_path, "t.csv", "--timezone", "Europe/Berlin", env={"PYTHONTZPATH": ""})
+    assert done.returncode == 0, done.stderr
+    assert "read as Europe/Berlin (as configured)" in done.stderr
 
 
 def test_mapping_file_and_timezone_end_to_end(

@@ -1,9 +1,12 @@
 """The shape of importer/: no import circle, and the core never imports the sandbox (an
-oracle that imports nothing from the core) nor the CLI. Read from the source with ast."""
+oracle that imports nothing from the core) nor the CLI. Read from the source with ast. And
+every module imports where POSIX-only modules do not exist (Windows)."""
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import importer
@@ -117,3 +120,24 @@ def test_the_core_imports_neither_the_sandbox_nor_the_cli_and_the_sandbox_no_cor
         if not inside(target, "importer.sandbox")
     }
     assert from_sandbox == set()
+
+
+POSIX_ONLY = ("fcntl", "termios", "pwd", "grp", "resource")
+"""Modules Windows does not have."""
+IMPORT_ALL = f"""
+import importlib, sys
+for name in {POSIX_ONLY!r}:
+    sys.modules[name] = None  # importing it raises ImportError, as on Windows
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+"""
+
+
+def test_every_module_imports_without_the_posix_only_modules() -> None:
+    """No module of importer/ (nor what it imports) needs one at import time: on Windows a
+    POSIX-only module may only be imported where it is used, behind a check of the OS."""
+    names = sorted(set(modules()) - {"importer.__main__"})  # __main__ runs the CLI
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_ALL, *names], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr

@@ -15,6 +15,7 @@ import pytest
 from importer.errors import JournalLockedError
 from importer.exitcodes import ExitCode
 from importer.journal import Journal, JournalStatus
+from importer.journal.lock import locked_message
 
 
 @pytest.fixture
@@ -65,8 +66,37 @@ def test_killed_run_leaves_in_flight_rows_and_its_lock_is_taken_over(path: Path)
         if child.stdout is not None:
             child.stdout.close()
     assert child.returncode == -signal.SIGKILL
+    holder = path.with_name(path.name + ".holder")
+    assert f"pid {child.pid} on " in holder.read_text()  # left behind by the killed run
     with Journal(path) as journal:
         sent, done = journal.lookup("sent"), journal.lookup("done")
         assert sent is not None and sent.status is JournalStatus.IN_FLIGHT
         assert done is not None and (done.status, done.contact_id) == ("created", "c-3")
-    assert f"pid {os.getpid()}" in path.with_name(path.name + ".lock").read_text()
+        assert holder.read_text().startswith(f"pid {os.getpid()} on ")
+    assert not holder.exists()
+
+
+def test_a_holder_that_cannot_be_read_still_refuses_the_second_run(path: Path) -> None:
+    """On Windows the holder file may be mid-write, or kept from reading, when a second run
+    looks: the lock alone refuses it."""
+    with Journal(path):
+        path.with_name(path.name + ".holder").unlink()
+        with pytest.raises(JournalLockedError) as refused:
+            Journal(path)
+    assert "in use by another run (holder unknown); wait for it to finish." in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("platform", "check"),
+    [
+        ("linux", "`ps -p 4242`"),
+        ("darwin", "`ps -p 4242`"),
+        ("win32", '`tasklist /fi "pid eq 4242"`'),
+    ],
+)
+def test_the_locked_message_names_the_command_that_shows_the_holder_on_this_os(
+    path: Path, monkeypatch: pytest.MonkeyPatch, platform: str, check: str
+) -> None:
+    monkeypatch.setattr(sys, "platform", platform)
+    message = locked_message(path, "pid 4242 on ops-laptop, started 2026-12-01 09:30:00+01:00")
+    assert f"wait for it to finish: {check} on ops-laptop shows whether it still runs" in message

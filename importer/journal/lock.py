@@ -1,60 +1,92 @@
-"""One run at a time: a lock file beside the journal, held with ``fcntl.flock`` for the life
-of the Journal, holding the owner's pid, host and start time. The OS drops the lock when its
-process dies, however it dies, so a killed run's lock is taken over by the next one.
+"""One run at a time: ``<journal>.lock``, held for the life of the Journal with filelock's
+lock for this OS (``flock`` on Linux and macOS, ``LockFileEx`` on Windows; where neither
+works, a marker file naming its process), and ``<journal>.holder``, written once the lock is
+taken, naming the holder: its pid, host and start time.
+
+The OS drops its lock when the process dies, however it dies, and filelock takes over a
+marker whose process is gone, so a killed run's lock is taken over by the next one. The
+holder is a file of its own because on Windows a locked byte cannot be read by another
+process. It is read only while the lock is held, and the next run to take the lock writes
+it anew, so a holder file left by a killed run never blocks anything.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import os
 import re
 import socket
+import sys
+from contextlib import suppress
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from importer.errors import JournalError, JournalLockedError
 from importer.journal.paths import FIX
 
 _HOLDER = re.compile(r"pid (\d+) on (\S+),")
+_ATTEMPTS = 2
+"""A lock file that vanishes as it is tried was released meanwhile: try once more."""
 
 
 class RunLock:
-    """An exclusive, non-blocking flock on ``<journal>.lock`` naming its holder."""
+    """An exclusive, non-blocking lock on ``<journal>.lock``; ``<journal>.holder`` names it."""
 
     def __init__(self, journal: Path) -> None:
         self.path = journal.with_name(journal.name + ".lock")
-        try:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as error:
-            raise JournalError(
-                f"journal {journal} cannot be opened: its lock file {self.path} cannot be "
-                f"created ({error.strerror}); {FIX}"
-            ) from None
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(self._fd, 4096, 0).decode(errors="replace").strip()
-            os.close(self._fd)
-            raise JournalLockedError(locked_message(journal, holder)) from None
+        self.holder_path = journal.with_name(journal.name + ".holder")
+        self._lock: FileLock | None = None
+        self._take(journal)
         started = dt.datetime.now().astimezone().isoformat(sep=" ", timespec="seconds")
         try:
-            os.ftruncate(self._fd, 0)
-            os.pwrite(
-                self._fd,
-                f"pid {os.getpid()} on {socket.gethostname()}, started {started}\n".encode(),
-                0,
+            self.holder_path.write_text(
+                f"pid {os.getpid()} on {socket.gethostname()}, started {started}\n",
+                encoding="utf-8",
             )
         except OSError as error:
             self.release()
             raise JournalError(
-                f"journal {journal} cannot be opened: its lock file {self.path} cannot be "
-                f"written ({error.strerror}); {FIX}"
+                _cannot(journal, f"its holder file {self.holder_path}", "written", error)
             ) from None
 
+    def _take(self, journal: Path) -> None:
+        lock = FileLock(self.path, mode=0o600, thread_local=False, blocking=False)
+        for _ in range(_ATTEMPTS):
+            try:
+                lock.acquire()
+            except Timeout:
+                if self.path.exists():
+                    raise JournalLockedError(locked_message(journal, self.holder())) from None
+                continue
+            except OSError as error:
+                raise JournalError(
+                    _cannot(journal, f"its lock file {self.path}", "created", error)
+                ) from None
+            self._lock = lock
+            return
+        raise JournalError(_cannot(journal, f"its lock file {self.path}", "created", None))
+
+    def holder(self) -> str:
+        """The holder's line, or "" while it is being written (or cannot be read)."""
+        try:
+            return self.holder_path.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            return ""
+
     def release(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        """Drop the holder file, then the lock (never another run's holder file)."""
+        if self._lock is None:
+            return
+        with suppress(OSError):
+            self.holder_path.unlink(missing_ok=True)
+        self._lock.release()
+        self._lock = None
+
+
+def _cannot(journal: Path, what: str, done: str, error: OSError | None) -> str:
+    why = f" ({error.strerror or error})" if error is not None else ""
+    return f"journal {journal} cannot be opened: {what} cannot be {done}{why}; {FIX}"
 
 
 def locked_message(journal: Path, holder: str) -> str:
@@ -63,7 +95,16 @@ def locked_message(journal: Path, holder: str) -> str:
     match = _HOLDER.match(holder)
     if match:
         pid, host = match.groups()
-        message += f"wait for it to finish: `ps -p {pid}` on {host} shows whether it still runs"
+        message += (
+            f"wait for it to finish: {process_check(pid)} on {host} shows whether it still runs"
+        )
     else:
         message += "wait for it to finish"
     return message + ". A lock left by a process that has died is taken over automatically"
+
+
+def process_check(pid: str) -> str:
+    """The command that shows whether process ``pid`` still runs, on this OS."""
+    if sys.platform == "win32":
+        return f'`tasklist /fi "pid eq {pid}"`'
+    return f"`ps -p {pid}`"

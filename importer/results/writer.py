@@ -7,6 +7,7 @@ results survive a crash. An ``.xlsx`` results file is a styled workbook for peop
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,8 @@ from importer.errors import UsageError
 from importer.model import Outcome
 from importer.results.csv import CsvSink
 from importer.results.format import RESULTS_SUFFIXES
+
+log = logging.getLogger(__name__)
 
 
 class ResultsWriter(CommitOrAbort):
@@ -34,7 +37,7 @@ class ResultsWriter(CommitOrAbort):
         if suffix not in RESULTS_SUFFIXES:
             raise UsageError(f"results file {self.path}: must end in .csv or .xlsx")
         try:
-            self._file = AtomicFile(self.path)
+            self._file = AtomicFile(self.path, beside_if_locked=True)
         except IsADirectoryError:
             raise UsageError(
                 f"results file {self.path} is a folder; name a file ending in .csv or .xlsx "
@@ -61,13 +64,26 @@ class ResultsWriter(CommitOrAbort):
         self._sink.add_summary(pairs)
 
     def commit(self) -> Path:
-        """Finish the file and move it into place atomically."""
+        """Finish the file and move it into place atomically; the path written, which is
+        also ``path`` from then on. A results file that another program holds open (a
+        workbook open in Excel, on Windows) stays as it is: the new results go beside it,
+        as ``<name> (1).xlsx``, with a warning."""
         try:
             self._sink.close()
         except BaseException:
             self.abort()
             raise
-        return self._file.commit()
+        written = self._file.commit()
+        if written != self.path:
+            log.warning(
+                "results file %s cannot be replaced: it is open in another program (such as "
+                "Excel) or this user may not replace it. These results are in %s beside it; "
+                "close the file before the next run",
+                self.path,
+                written,
+            )
+            self.path = written
+        return written
 
     def abort(self) -> None:
         """Drop the temporary file; the previous results file, if any, stays as it was."""
