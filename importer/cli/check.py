@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from importer.cli.console import error, say, warn
-from importer.cli.options import add_input_options, prepare_options
+from importer.cli.options import INPUT_OPTIONS, TARGET_OPTIONS, Command, prepare_options
 from importer.cli.staging import no_inputs, open_staging, report_results_file
-from importer.cli.target import Target, add_target_options, open_target
+from importer.cli.target import Target, open_target
 from importer.errors import InputFileError, ResultsFileGiven
 from importer.exitcodes import ExitCode
 from importer.inbox import InputFile
@@ -24,27 +24,8 @@ from importer.pipeline import PrepareOptions, open_batch
 from importer.preflight import MAX_RESOURCES, Preflight, PreflightReport, Resources
 from importer.sandbox import defaults as sandbox_defaults
 
-_UNUSED_OPTIONS = ("results", "results_dir")
+_UNUSED = ("results", "results_dir")
 """Input options `check` accepts (a --config shared with run may set them) but never uses."""
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "check",
-        help="preflight: credentials, instance, flows, templates, quick connects exist",
-        description="Read each INPUT and check, with one read call each, that the AWS "
-        "credentials work (STS GetCallerIdentity) and that every instance, contact flow, task "
-        "template and quick connect its valid rows name exists (DescribeInstance, "
-        "DescribeContactFlow, GetTaskTemplate, DescribeQuickConnect); invalid rows are "
-        "skipped. Nothing is sent and no results file is written. Exit 0: every check "
-        "passed; 2: a check failed, an input could not be read, or the options are wrong.",
-    )
-    add_input_options(parser)
-    for action in parser._actions:
-        if action.dest in _UNUSED_OPTIONS:
-            action.help = argparse.SUPPRESS
-    add_target_options(parser)
-    parser.set_defaults(func=run_check)
 
 
 def run_check(args: argparse.Namespace) -> ExitCode:
@@ -151,3 +132,20 @@ def run_preflight(
     else:
         say(f"Preflight passed: {len(report.checks)} checks. Nothing was sent.")
     return report
+
+
+COMMAND = Command(
+    "check",
+    help="preflight: credentials, instance, flows, templates, quick connects exist",
+    description="Read each INPUT and check, with one read call each, that the AWS "
+    "credentials work (STS GetCallerIdentity) and that every instance, contact flow, task "
+    "template and quick connect its valid rows name exists (DescribeInstance, "
+    "DescribeContactFlow, GetTaskTemplate, DescribeQuickConnect); invalid rows are "
+    "skipped. Nothing is sent and no results file is written. Exit 0: every check "
+    "passed; 2: a check failed, an input could not be read, or the options are wrong.",
+    handler=run_check,
+    options=(
+        *(option.hidden() if option.dest in _UNUSED else option for option in INPUT_OPTIONS),
+        *TARGET_OPTIONS,
+    ),
+)

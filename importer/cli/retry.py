@@ -49,9 +49,8 @@ from collections.abc import Collection
 from pathlib import Path
 
 from importer.cli.console import say
-from importer.cli.options import add_mapping_options, prepare_options
+from importer.cli.options import MAPPING_OPTIONS, SEND_OPTIONS, Command, Option, prepare_options
 from importer.cli.report import print_batch_header
-from importer.cli.send_options import add_submit_options
 from importer.cli.staging import SANDBOX_ADVICE, Staging, open_staging
 from importer.cli.submitting import (
     finish_batch,
@@ -72,27 +71,6 @@ from importer.reconcile import Continued, batch_of_results
 from importer.results import ResultLine, read_results, sandbox_results_name
 from importer.run_summary import FileSummary, RunSummary, file_sha256
 from importer.tokens import edited_token, new_row_token
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "retry",
-        help="re-send only the failed, invalid and not attempted rows of a results file",
-        description="Read a results file written by run (or validate), re-send the rows whose "
-        "status is failed, invalid or not_attempted with the values in the file (fix them "
-        "in place first), and write the merged results back in row order. Created rows are "
-        "never sent again; lines you delete are dropped; a line you add with an empty row "
-        "cell is sent as a new task. Pass the same --instance-id / --contact-flow-id / "
-        "--mapping options as the run.",
-    )
-    parser.add_argument(
-        "results_file",
-        metavar="RESULTS_FILE",
-        help="a .csv or .xlsx results file, local or s3://",
-    )
-    add_mapping_options(parser)
-    add_submit_options(parser)
-    parser.set_defaults(func=run_retry)
 
 
 def run_retry(args: argparse.Namespace) -> ExitCode:
@@ -294,3 +272,25 @@ def _explain_resent_edits(
         if number in recorded and (number in tokens.resent_edits or refused_edit(outcome)):
             explain_resent(outcome, "clear this row's client_token cell and retry")
     warn_refused_edits(outcomes, recorded)
+
+
+COMMAND = Command(
+    "retry",
+    help="re-send only the failed, invalid and not attempted rows of a results file",
+    description="Read a results file written by run (or validate), re-send the rows whose "
+    "status is failed, invalid or not_attempted with the values in the file (fix them "
+    "in place first), and write the merged results back in row order. Created rows are "
+    "never sent again; lines you delete are dropped; a line you add with an empty row "
+    "cell is sent as a new task. Pass the same --instance-id / --contact-flow-id / "
+    "--mapping options as the run.",
+    handler=run_retry,
+    options=(
+        Option(
+            ("results_file",),
+            metavar="RESULTS_FILE",
+            help="a .csv or .xlsx results file, local or s3://",
+        ),
+        *MAPPING_OPTIONS,
+        *SEND_OPTIONS,
+    ),
+)

@@ -11,9 +11,14 @@ import argparse
 
 from importer.cli.check import read_resources, run_preflight
 from importer.cli.console import error, say, warn
-from importer.cli.options import add_input_options, prepare_options
+from importer.cli.options import (
+    INPUT_OPTIONS,
+    SEND_OPTIONS,
+    Command,
+    Option,
+    prepare_options,
+)
 from importer.cli.report import print_batch_header
-from importer.cli.send_options import add_submit_options
 from importer.cli.staging import (
     SANDBOX_ADVICE,
     StagedFile,
@@ -37,47 +42,38 @@ from importer.pipeline import PrepareOptions, open_batch
 from importer.reconcile import Plan
 from importer.run_summary import FileSummary, RunSummary, file_sha256
 
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "run",
-        help="send every valid row of each INPUT to Amazon Connect as a task",
-        description="Validate each INPUT, then send every valid row with StartTaskContact "
-        "through a shared rate limiter, retrying transient errors with the same ClientToken. "
-        "Every outcome is journaled, so running again never creates a task twice. INPUT may "
-        "be files, globs, folders (an inbox) or s3:// URLs; each file gets its own results "
-        "file. Exit 0: all rows created or already created; 1: some invalid or failed; "
-        "2: usage/input error, nothing sent; 3: stopped early (a re-run continues); "
-        "4: another run holds the journal.",
-    )
-    add_input_options(parser)
-    add_submit_options(parser)
-    inbox = parser.add_argument_group("inbox")
-    inbox.add_argument(
-        "--archive-dir",
+RUN_OPTIONS = (
+    *INPUT_OPTIONS,
+    *SEND_OPTIONS,
+    Option(
+        ("--archive-dir",),
         metavar="DIR",
         help="move each input whose rows were all created (and its results file, when beside "
         "it) into DIR, local or s3://; inputs with failures stay for the next run",
-    )
-    inbox.add_argument(
-        "--settle-seconds",
+        group="inbox",
+        path=True,
+    ),
+    Option(
+        ("--settle-seconds",),
         metavar="SECONDS",
         type=float,
         default=2.0,
         help="watch files found in a folder or by a glob this long; one whose size changes is "
         "still being written and is left for the next run (default 2)",
-    )
-    parser.add_argument(
-        "--check",
+        group="inbox",
+    ),
+    Option(
+        ("--check",),
         action="store_true",
         help="run the preflight (see the check command) first; if a check fails, send nothing",
-    )
-    parser.add_argument(
-        "--dry-run",
+    ),
+    Option(
+        ("--dry-run",),
         action="store_true",
         help="validate only and show the ClientToken each row would be sent with",
-    )
-    parser.set_defaults(func=run_run)
+    ),
+)
+"""run's options: every key a config file may have."""
 
 
 def run_run(args: argparse.Namespace) -> ExitCode:
@@ -221,3 +217,18 @@ def _archive(staging: Staging, staged: StagedFile, archive_dir: str, sha256: str
         return ""
     say(f"Archived {location} to {target}")
     return target
+
+
+COMMAND = Command(
+    "run",
+    help="send every valid row of each INPUT to Amazon Connect as a task",
+    description="Validate each INPUT, then send every valid row with StartTaskContact "
+    "through a shared rate limiter, retrying transient errors with the same ClientToken. "
+    "Every outcome is journaled, so running again never creates a task twice. INPUT may "
+    "be files, globs, folders (an inbox) or s3:// URLs; each file gets its own results "
+    "file. Exit 0: all rows created or already created; 1: some invalid or failed; "
+    "2: usage/input error, nothing sent; 3: stopped early (a re-run continues); "
+    "4: another run holds the journal.",
+    handler=run_run,
+    options=RUN_OPTIONS,
+)

@@ -1,5 +1,5 @@
 """What `run` and `retry` share: the client (or sandbox), the journal, signals, results (their
-options are in :mod:`importer.cli.send_options`)."""
+options are in :mod:`importer.cli.options`)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from importer.aws import task_submitter
 from importer.cli.console import error, say, warn
 from importer.cli.interrupts import StopRequest, signals_stop
 from importer.cli.report import FIRST_ERRORS_SHOWN, print_first_errors, rows_named
-from importer.cli.send_options import executor_settings
 from importer.cli.summary_sheet import summary_pairs
 from importer.cli.target import Target, open_target
 from importer.errors import ImporterError, Interrupted, JournalError, UsageError
@@ -188,6 +187,19 @@ def _refuse_mixed_journal(journal: Journal, sandbox: bool) -> None:
         f"journal {journal.path} records {others:,} sandbox runs: the tasks it lists as "
         "created were made by the local emulator and do not exist in Amazon Connect. Use "
         "another journal for real runs (--journal PATH or $TASK_IMPORTER_JOURNAL)"
+    )
+
+
+def executor_settings(args: argparse.Namespace) -> ExecutorSettings:
+    max_failures, fraction = args.max_failures or (None, None)
+    return ExecutorSettings(
+        concurrency=args.concurrency,
+        rate=args.rate,
+        burst=args.burst,
+        max_attempts=args.max_attempts,
+        max_failures=max_failures,
+        max_failure_fraction=fraction,
+        quota_pause_seconds=args.quota_pause,
     )
 
 

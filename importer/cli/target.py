@@ -19,24 +19,6 @@ from importer.sandbox import Sandbox, SandboxConfig
 from importer.sandbox import defaults as sandbox_defaults
 
 
-def add_target_options(parser: argparse.ArgumentParser) -> None:
-    """--region, --profile, --endpoint-url and --sandbox, in an "AWS" group."""
-    aws = parser.add_argument_group("AWS")
-    aws.add_argument("--region", help="AWS region of the instance (default: AWS config)")
-    aws.add_argument("--profile", help="AWS profile (default: AWS config)")
-    aws.add_argument(
-        "--endpoint-url",
-        metavar="URL",
-        help="Amazon Connect endpoint override (STS follows AWS_ENDPOINT_URL_STS)",
-    )
-    aws.add_argument(
-        "--sandbox",
-        action="store_true",
-        help="talk to a local Amazon Connect emulator started for this command; "
-        "nothing goes to AWS",
-    )
-
-
 @dataclass(frozen=True)
 class Target:
     """The clients a command uses, and the sandbox they talk to, if any."""

@@ -6,7 +6,7 @@ import argparse
 from collections import Counter
 
 from importer.cli.console import error, say
-from importer.cli.options import add_input_options, prepare_options
+from importer.cli.options import INPUT_OPTIONS, Command, Option, prepare_options
 from importer.cli.report import FIRST_ERRORS_SHOWN, print_batch_header, print_first_errors
 from importer.cli.staging import (
     StagedFile,
@@ -19,21 +19,6 @@ from importer.exitcodes import ExitCode
 from importer.model import Status
 from importer.pipeline import Batch, open_batch
 from importer.results import ResultsWriter
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "validate",
-        help="check input files; write a results file of valid/invalid rows for each",
-        description="Read each INPUT, map and validate every row, and write a results file "
-        "with status valid or invalid per row. Nothing is sent to Amazon Connect. "
-        "Exit 0: all rows valid; 1: some invalid; 2: the files or options are wrong.",
-    )
-    add_input_options(parser)
-    parser.add_argument(
-        "--show-tokens", action="store_true", help="print each valid row's ClientToken (stdout)"
-    )
-    parser.set_defaults(func=run_validate)
 
 
 def run_validate(args: argparse.Namespace) -> ExitCode:
@@ -80,3 +65,21 @@ def _validate_file(batch: Batch, staged: StagedFile, show_tokens: bool) -> ExitC
     print_first_errors(invalid, bad)
     say(f"Results: {staged.results}")
     return ExitCode.ROWS_FAILED if bad else ExitCode.OK
+
+
+COMMAND = Command(
+    "validate",
+    help="check input files; write a results file of valid/invalid rows for each",
+    description="Read each INPUT, map and validate every row, and write a results file "
+    "with status valid or invalid per row. Nothing is sent to Amazon Connect. "
+    "Exit 0: all rows valid; 1: some invalid; 2: the files or options are wrong.",
+    handler=run_validate,
+    options=(
+        *INPUT_OPTIONS,
+        Option(
+            ("--show-tokens",),
+            action="store_true",
+            help="print each valid row's ClientToken (stdout)",
+        ),
+    ),
+)
