@@ -4,7 +4,8 @@ An :class:`Option` says how the option is spelt, helped and read; :func:`add_opt
 a command's argparse arguments from its options (in order, each in its group), and
 :mod:`importer.cli.config_file` reads a config file's keys (the long option without its
 dashes) with the same Options. A :class:`Command` is a subcommand: its name, help, options
-and handler. Nothing here reaches into argparse's private API.
+and handler. Nothing here reaches into argparse's private API. :func:`run_options` turns a
+command's parsed arguments into the library's typed RunOptions, once.
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from importer.aws import CONNECT_TIMEOUT, READ_TIMEOUT
-from importer.errors import UsageError
 from importer.exitcodes import ExitCode
-from importer.mapping import MappingSpec
-from importer.pipeline import PrepareOptions
+from importer.options import RunOptions
 from importer.reconcile import EDITED_CODE
 from importer.sandbox import defaults as sandbox_defaults
 
@@ -323,32 +322,22 @@ SEND_OPTIONS = (
 """The options of the commands that send rows: rate, retries, stop rules, journal, AWS."""
 
 
-def input_locations(args: argparse.Namespace) -> list[str]:
-    """The INPUTs given on the command line or as ``inputs`` in the config file."""
-    if not args.inputs:
-        raise UsageError(
-            "no INPUT given: name a file, glob, folder or s3:// URL, or set inputs in --config"
-        )
-    return list(args.inputs)
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """The command's options, typed, built once from its parsed arguments (--config's
+    values included): each option sets the RunOptions field of its name."""
+    fields = {field.name for field in dataclasses.fields(RunOptions)}
+    values = {name: value for name, value in vars(args).items() if name in fields}
+    values["max_failures"], values["max_failure_fraction"] = values.get("max_failures") or (
+        None,
+        None,
+    )
+    values["sandbox_instance_id"] = sandbox_defaults.INSTANCE_ID
+    values["audit"] = effective_settings(args)
+    return RunOptions(**values)
 
 
-_CONSTANT_OPTIONS = {
-    "instance_id": "InstanceId",
-    "contact_flow_id": "ContactFlowId",
-    "task_template_id": "TaskTemplateId",
-    "quick_connect_id": "QuickConnectId",
-}
-
-
-def prepare_options(args: argparse.Namespace) -> PrepareOptions:
-    """PrepareOptions from the parsed options: the mapping file first, then the options."""
-    spec = MappingSpec.load(args.mapping) if args.mapping else MappingSpec()
-    for option, field_name in _CONSTANT_OPTIONS.items():
-        spec.set_constant(field_name, getattr(args, option), "--" + option.replace("_", "-"))
-    if getattr(args, "sandbox", False) and "InstanceId" not in spec.fields:
-        spec.set_constant("InstanceId", sandbox_defaults.INSTANCE_ID, "--sandbox")
-    if args.timezone:
-        spec.timezone = args.timezone
-    if args.key_column:
-        spec.key_column = args.key_column
-    return PrepareOptions(mapping=spec, sheet=getattr(args, "sheet", None), batch_id=args.batch_id)
+def effective_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The command's options after the config file and the command line, for the audit
+    record (no secrets: the options carry none; credentials come from the AWS
+    configuration)."""
+    return {key: value for key, value in vars(args).items() if key != "func"}

@@ -1,70 +1,21 @@
-"""`task-importer validate INPUT...`: check every row before anything is sent."""
+"""`task-importer validate INPUT...`: check every row before anything is sent
+(importer.validating)."""
 
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 
-from importer.cli.console import error, say
-from importer.cli.options import INPUT_OPTIONS, Command, Option, prepare_options
-from importer.cli.report import FIRST_ERRORS_SHOWN, print_batch_header, print_first_errors
-from importer.cli.staging import (
-    StagedFile,
-    no_inputs,
-    open_staging,
-    report_results_file,
-)
-from importer.errors import InputFileError, ResultsFileGiven
+from importer.cli.console import ConsoleReporter
+from importer.cli.options import INPUT_OPTIONS, Command, Option, run_options
 from importer.exitcodes import ExitCode
-from importer.model import Status
-from importer.pipeline import Batch, open_batch
-from importer.results import ResultsWriter
+from importer.validating import validate_inputs
 
 
 def run_validate(args: argparse.Namespace) -> ExitCode:
-    options = prepare_options(args)
-    codes = []
-    with open_staging(args) as staging:
-        found = staging.find()
-        if not found.inputs:
-            say(f"{no_inputs(found)}.")
-        for item in found.inputs:
-            try:
-                staged = staging.stage(item)
-                batch = open_batch(staged.local, options)
-                staging.keep_run_results(staged.results, "validating")
-                codes.append(_validate_file(batch, staged, args.show_tokens))
-                staging.publish(staged)
-            except ResultsFileGiven:
-                if report_results_file(item):
-                    codes.append(ExitCode.USAGE)
-            except InputFileError as problem:
-                error(str(problem))
-                codes.append(ExitCode.USAGE)
-    if codes and all(code == ExitCode.USAGE for code in codes):
-        return ExitCode.USAGE
-    return ExitCode.ROWS_FAILED if any(code != ExitCode.OK for code in codes) else ExitCode.OK
-
-
-def _validate_file(batch: Batch, staged: StagedFile, show_tokens: bool) -> ExitCode:
-    print_batch_header(batch, staged.input.location)
-    counts: Counter[Status] = Counter()
-    invalid = []
-    with ResultsWriter(staged.local_results, batch.table.columns) as writer:
-        for row in batch.rows():
-            status = Status.VALID if row.ok else Status.INVALID
-            counts[status] += 1
-            if not row.ok and len(invalid) < FIRST_ERRORS_SHOWN:
-                invalid.append(row)
-            if row.ok and show_tokens:
-                print(f"  row {row.number}: {row.client_token}")
-            writer.write(row.outcome(status))
-    total = sum(counts.values())
-    valid, bad = counts[Status.VALID], counts[Status.INVALID]
-    say(f"{total} row{'' if total == 1 else 's'}: {valid} valid, {bad} invalid")
-    print_first_errors(invalid, bad)
-    say(f"Results: {staged.results}")
-    return ExitCode.ROWS_FAILED if bad else ExitCode.OK
+    validation = validate_inputs(
+        args.inputs, run_options(args), reporter=ConsoleReporter(), show_tokens=args.show_tokens
+    )
+    return validation.exit_code
 
 
 COMMAND = Command(
