@@ -17,7 +17,7 @@ import sys
 import time
 
 from importer.errors import UsageError
-from importer.progress import Progress, make_progress
+from importer.progress import Mode, Progress, make_progress
 from importer.reporter import LogReporter
 
 log = logging.getLogger("importer.cli")
@@ -47,7 +47,7 @@ class ConsoleReporter(LogReporter):
 
     def __init__(self, no_progress: bool = False) -> None:
         super().__init__(log)
-        self._progress = "none" if no_progress else "auto"
+        self._progress: Mode = "none" if no_progress else "auto"
 
     def progress(self, total: int) -> Progress:
         return make_progress(self._progress, total=total)
