@@ -17,6 +17,7 @@ from typing import Any
 from importer import __version__
 from importer.atomic_file import AtomicFile
 from importer.errors import InputFileError
+from importer.exit_policy import overall_exit
 from importer.exitcodes import ExitCode
 from importer.model import Status
 
@@ -68,9 +69,7 @@ class RunSummary:
     def finish(self) -> ExitCode:
         """Stamp the end and decide the run's exit code from its files."""
         self.finished = datetime.now(UTC)
-        code, self.reason = overall_exit(self.files)
-        if self.stop_reason and code != ExitCode.STOPPED:
-            code, self.reason = ExitCode.STOPPED, f"stopped early: {self.stop_reason}"
+        code, self.reason = overall_exit(self.files, self.stop_reason)
         self.exit_code = int(code)
         return code
 
@@ -113,23 +112,6 @@ class RunSummary:
                 "caller_arn": self.caller_arn,
             },
         }
-
-
-def overall_exit(files: list[FileSummary]) -> tuple[ExitCode, str]:
-    """3 if a file stopped the run; 2 if no file could be read; 1 if any row or file
-    failed; else 0."""
-    for file in files:
-        if file.exit_code == ExitCode.STOPPED:
-            return ExitCode.STOPPED, file.reason
-    unreadable = [file for file in files if file.exit_code == ExitCode.USAGE]
-    if unreadable and len(unreadable) == len(files):
-        return ExitCode.USAGE, unreadable[0].reason
-    failing = [file for file in files if file.exit_code != ExitCode.OK]
-    if failing:
-        return ExitCode.ROWS_FAILED, "; ".join(f"{f.input}: {f.reason}" for f in failing)
-    if not files:
-        return ExitCode.OK, "no input files to read"
-    return ExitCode.OK, "every row created or already created"
 
 
 def file_sha256(path: Path) -> str:

@@ -454,9 +454,9 @@ def test_a_row_whose_scheduled_time_has_passed_since_its_task_was_created_is_alr
     assert main(cli_args("run", source, sb, tmp_path)) == 0
     first = by_row(read_results(tmp_path / "tasks.results.csv"))
     later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
-    prepare = run_command.prepare_options
+    options = run_command.run_options
     monkeypatch.setattr(
-        run_command, "prepare_options", lambda args: dataclasses.replace(prepare(args), now=later)
+        run_command, "run_options", lambda args: dataclasses.replace(options(args), now=later)
     )
 
     assert main(cli_args("run", source, sb, tmp_path)) == 0

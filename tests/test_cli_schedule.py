@@ -33,7 +33,7 @@ from cli_runs import (
 )
 from spreadsheets import read_results
 
-from importer.cli import main, parse, submitting
+from importer.cli import main, parse, summary_json
 from importer.sandbox import Sandbox, defaults
 
 
@@ -343,13 +343,13 @@ def test_sigterm_once_every_row_is_sent_still_writes_the_summary_of_the_finished
     sb = sandbox()
     source = write_input(tmp_path / "tasks.csv", task_rows(2))
     summary = tmp_path / "summary.json"
-    write_json = submitting.write_json
+    write_json = summary_json.write_json
 
     def interrupted_write(data: dict[str, object], destination: Path) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
         write_json(data, destination)
 
-    monkeypatch.setattr(submitting, "write_json", interrupted_write)
+    monkeypatch.setattr(summary_json, "write_json", interrupted_write)
     assert main(cli_args("run", source, sb, tmp_path, "--summary-json", str(summary))) == 0
 
     assert json.loads(summary.read_text(encoding="utf-8"))["exit_code"] == 0

@@ -1,6 +1,8 @@
-"""The shape of importer/: no import circle, and the core never imports the sandbox (an
-oracle that imports nothing from the core) nor the CLI. Read from the source with ast. And
-every module imports where POSIX-only modules do not exist (Windows)."""
+"""The shape of importer/: no import circle; the core never imports the sandbox (an oracle
+that imports nothing from the core) nor the CLI; no CLI command imports another, and the
+CLI takes no rule (tokens, idempotency, sending, exit codes) from the core, only the use
+cases that apply them. Read from the source with ast. And every module imports where
+POSIX-only modules do not exist (Windows)."""
 
 from __future__ import annotations
 
@@ -141,3 +143,47 @@ def test_every_module_imports_without_the_posix_only_modules() -> None:
         [sys.executable, "-c", IMPORT_ALL, *names], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_no_command_of_the_cli_imports_another() -> None:
+    from importer.cli import COMMANDS
+
+    commands = {command.handler.__module__ for command in COMMANDS}
+    assert len(commands) == len(COMMANDS) >= 6
+    edges = graph()
+    assert {(module, target) for module in commands for target in edges[module] & commands} == set()
+
+
+RULES = (
+    "importer.tokens",
+    "importer.journal",
+    "importer.reconcile",
+    "importer.lost_answers",
+    "importer.retry_plan",
+    "importer.executor",
+    "importer.row_sender",
+    "importer.stop_rules",
+    "importer.exit_policy",
+)
+"""The modules that hold the rules of tokens, idempotency, sending and exit codes."""
+
+
+def test_the_cli_takes_no_rule_from_the_core_only_constants_for_its_texts() -> None:
+    taken = set()
+    for name, path in modules().items():
+        if not name.startswith("importer.cli"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                taken.update((name, alias.name) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                taken.update(
+                    (name, f"{node.module}.{alias.name}")
+                    for alias in node.names
+                    if not alias.name.isupper()
+                )
+    assert {
+        (module, target)
+        for module, target in taken
+        if any(target == rule or target.startswith(rule + ".") for rule in RULES)
+    } == set()

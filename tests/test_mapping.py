@@ -8,7 +8,7 @@ import pytest
 from spreadsheets import FLOW, INSTANCE, QUICK_CONNECT, TASK_TEMPLATE, prepare, write_csv
 
 from importer.cli import build_parser
-from importer.cli.options import prepare_options
+from importer.cli.options import run_options
 from importer.errors import UsageError
 from importer.mapping import MappingSpec, RowMapper
 from importer.model import SourceRow
@@ -273,7 +273,7 @@ def test_mapping_template_timezone_unknown_is_a_usage_error(tmp_path: Path) -> N
 
 
 def options(*argv: str):
-    return prepare_options(build_parser().parse_args(["validate", "in.csv", *argv]))
+    return run_options(build_parser().parse_args(["validate", "in.csv", *argv])).prepare_options()
 
 
 def test_command_line_constants_override_the_template(tmp_path: Path) -> None:

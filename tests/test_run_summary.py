@@ -15,7 +15,7 @@ from cli_runs import cli_args, results_of, statuses, task_rows, write_input
 from importer.cli import main
 from importer.errors import InputFileError
 from importer.exitcodes import ExitCode
-from importer.run_summary import FileSummary, RunSummary, file_sha256, overall_exit, write_json
+from importer.run_summary import FileSummary, RunSummary, file_sha256, write_json
 from importer.sandbox import Sandbox
 
 
@@ -69,25 +69,8 @@ def test_a_run_that_cannot_start_still_writes_its_summary(
     assert "absent.csv: no such file" in report["exit_reason"]
 
 
-def file(name: str, code: ExitCode, reason: str = "") -> FileSummary:
-    """One input file's part of a run, ended with ``code``."""
-    return FileSummary(name, exit_code=int(code), reason=reason)
-
-
-def test_the_exit_code_of_a_run_follows_its_worst_file() -> None:
-    ok, failed = file("a.csv", ExitCode.OK), file("b.csv", ExitCode.ROWS_FAILED, "1 invalid")
-    unreadable = file("c.csv", ExitCode.USAGE, "c.csv: no such file")
-    stopped = file("d.csv", ExitCode.STOPPED, "interrupted")
-    assert overall_exit([]) == (ExitCode.OK, "no input files to read")
-    assert overall_exit([ok]) == (ExitCode.OK, "every row created or already created")
-    assert overall_exit([ok, failed]) == (ExitCode.ROWS_FAILED, "b.csv: 1 invalid")
-    assert overall_exit([unreadable]) == (ExitCode.USAGE, "c.csv: no such file")
-    assert overall_exit([ok, unreadable])[0] == ExitCode.ROWS_FAILED
-    assert overall_exit([failed, stopped, unreadable]) == (ExitCode.STOPPED, "interrupted")
-
-
 def test_a_run_stopped_early_exits_3_whatever_its_files_say() -> None:
-    summary = RunSummary("run", {}, files=[file("a.csv", ExitCode.OK)])
+    summary = RunSummary("run", {}, files=[FileSummary("a.csv", exit_code=int(ExitCode.OK))])
     summary.stop_reason = "access denied"
     assert summary.finish() == ExitCode.STOPPED
     assert (summary.exit_code, summary.reason) == (3, "stopped early: access denied")

@@ -1,21 +1,24 @@
 """The `task-importer` command: parses arguments, wires the library, prints, sets the exit code.
 
-Each subcommand lives in its own module exposing ``register(subparsers)``; the handler it
-sets as ``func`` takes the parsed arguments and returns an ``ExitCode``.
+Each subcommand lives in its own module exposing ``COMMAND`` (importer.cli.options.Command):
+its name, help, options and handler, which takes the parsed arguments and returns an
+``ExitCode``.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from importer import __version__
 from importer.cli import check, config_file, console, retry, run, sandbox, template, validate
 from importer.cli.interrupts import command_signals
+from importer.cli.options import add_options
 from importer.errors import ImporterError, Interrupted
 from importer.exitcodes import ExitCode
 
-COMMANDS = (validate, check, run, retry, template, sandbox)
+COMMANDS = tuple(module.COMMAND for module in (validate, check, run, retry, template, sandbox))
 
 EXIT_CODES_HELP = """exit codes:
   0  every row valid (validate) / created or already created (run, retry); empty inbox
@@ -28,7 +31,8 @@ EXIT_CODES_HELP = """exit codes:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(config: Mapping[str, Any] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; ``config``: a command's defaults by name, from --config."""
     parser = argparse.ArgumentParser(
         prog="task-importer",
         description="Bulk-load Amazon Connect tasks from CSV and Excel files.",
@@ -42,23 +46,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
-        command.register(subparsers)
+        subparser = subparsers.add_parser(
+            command.name, help=command.help, description=command.description
+        )
+        add_options(subparser, command.options)
+        subparser.set_defaults(func=command.handler, **(config or {}).get(command.name, {}))
     return parser
 
 
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse the command line; with ``--config``, its values become the defaults first."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     if getattr(args, "config", None):
-        commands = _subparsers(parser).choices
-        config_file.apply(args.config, commands[args.command], commands["run"])
-        args = parser.parse_args(argv)
+        options = {command.name: command.options for command in COMMANDS}
+        values = config_file.defaults(args.config, options[args.command], options["run"])
+        args = build_parser({args.command: values}).parse_args(argv)
     return args
-
-
-def _subparsers(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
-    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,25 +13,13 @@ from __future__ import annotations
 import argparse
 import difflib
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from importer.cli.options import Option
 from importer.errors import UsageError
 from importer.locations import is_s3
-
-PATH_KEYS = frozenset(
-    {
-        "inputs",
-        "mapping",
-        "journal",
-        "results",
-        "results-dir",
-        "archive-dir",
-        "log-file",
-        "summary-json",
-    }
-)
-"""Keys whose values are paths: relative ones are taken from the config file's folder."""
 
 
 def load(path: str | Path) -> dict[str, Any]:
@@ -45,39 +33,29 @@ def load(path: str | Path) -> dict[str, Any]:
         raise UsageError(f"config file {path} is not valid TOML: {problem}") from None
 
 
-def apply(
-    path: str | Path,
-    parser: argparse.ArgumentParser,
-    schema: argparse.ArgumentParser,
-) -> None:
-    """Make the config file's values ``parser``'s defaults; ``schema`` (run) names the keys."""
+def defaults(
+    path: str | Path, options: Iterable[Option], schema: Iterable[Option]
+) -> dict[str, Any]:
+    """The config file's values as defaults of a command with ``options``, by destination;
+    ``schema`` (run's options) names the keys a config file may have."""
     config = load(path)
-    known = _options_by_key(schema)
-    here = _options_by_key(parser)
-    defaults: dict[str, Any] = {}
+    known = _by_key(schema)
+    here = _by_key(options)
+    values: dict[str, Any] = {}
     for key, value in config.items():
         if key not in known:
             raise UsageError(_unknown_key(path, key, known))
         if key in here:
-            action = here[key]
-            defaults[action.dest] = _converted(path, key, value, action, Path(path).parent)
-    parser.set_defaults(**defaults)
+            option = here[key]
+            values[option.dest] = _converted(path, key, value, option, Path(path).parent)
+    return values
 
 
-def _options_by_key(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
-    options: dict[str, argparse.Action] = {}
-    for action in parser._actions:
-        if action.dest in ("help", "config"):
-            continue
-        if not action.option_strings:
-            options[action.dest] = action
-        for option in action.option_strings:
-            if option.startswith("--"):
-                options[option[2:]] = action
-    return options
+def _by_key(options: Iterable[Option]) -> dict[str, Option]:
+    return {option.key: option for option in options if option.dest != "config"}
 
 
-def _unknown_key(path: str | Path, key: str, known: dict[str, argparse.Action]) -> str:
+def _unknown_key(path: str | Path, key: str, known: dict[str, Option]) -> str:
     close = difflib.get_close_matches(key, list(known), n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     return (
@@ -86,30 +64,26 @@ def _unknown_key(path: str | Path, key: str, known: dict[str, argparse.Action]) 
     )
 
 
-def _converted(path: str | Path, key: str, value: Any, action: argparse.Action, base: Path) -> Any:
+def _converted(path: str | Path, key: str, value: Any, option: Option, base: Path) -> Any:
     """The value as the command line would have produced it, or a UsageError naming the key."""
     where = f"config file {path}: {key}"
-    if action.nargs == 0:
+    if option.is_flag:
         if not isinstance(value, bool):
             raise UsageError(f"{where} must be true or false, not {value!r}")
-        return value if action.const is True else not value
-    if action.nargs in ("*", "+"):
+        return value
+    if option.is_list:
         items = value if isinstance(value, list) else [value]
-        return [_converted_one(where, key, item, action, base) for item in items]
-    return _converted_one(where, key, value, action, base)
+        return [_converted_one(where, item, option, base) for item in items]
+    return _converted_one(where, value, option, base)
 
 
-def _converted_one(where: str, key: str, value: Any, action: argparse.Action, base: Path) -> Any:
+def _converted_one(where: str, value: Any, option: Option, base: Path) -> Any:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise UsageError(f"{where} must be a string or a number, not {value!r}")
     text = str(value)
-    if key in PATH_KEYS and text != "-" and not is_s3(text):
+    if option.path and text != "-" and not is_s3(text):
         text = str(base / Path(text).expanduser())
     try:
-        converted = action.type(text) if callable(action.type) else text
+        return option.type(text) if option.type is not None else text
     except (argparse.ArgumentTypeError, ValueError, TypeError) as problem:
         raise UsageError(f"{where}: {value!r} is not accepted: {problem}") from None
-    if action.choices is not None and converted not in action.choices:
-        choices = ", ".join(map(str, action.choices))
-        raise UsageError(f"{where}: {value!r} is not one of {choices}")
-    return converted

@@ -17,6 +17,8 @@ import sys
 import time
 
 from importer.errors import UsageError
+from importer.progress import Mode, Progress, make_progress
+from importer.reporter import LogReporter
 
 log = logging.getLogger("importer.cli")
 
@@ -37,6 +39,21 @@ def warn(message: str) -> None:
 
 def error(message: str) -> None:
     log.error(message)
+
+
+class ConsoleReporter(LogReporter):
+    """What the use cases tell the CLI's user: messages as log lines (see the module), a
+    progress bar or lines on stderr (none with ``no_progress``), tokens on stdout."""
+
+    def __init__(self, no_progress: bool = False) -> None:
+        super().__init__(log)
+        self._progress: Mode = "none" if no_progress else "auto"
+
+    def progress(self, total: int) -> Progress:
+        return make_progress(self._progress, total=total)
+
+    def row_token(self, row: int, token: str) -> None:
+        print(f"  row {row}: {token}")
 
 
 _LINE_BREAKING = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")

@@ -3,11 +3,12 @@
 Until rows are being sent (finding, watching, downloading and reading files; all of
 ``validate`` and ``check``) a signal ends the command at once: ``Interrupted`` is raised
 where it is running, the command's error path writes its summary, and it exits 3. From the
-moment a run or retry starts sending to the end of the command, a signal goes to the run's
-``StopRequest`` instead: requests in flight finish, nothing new is sent, and the results,
-journal and summary being written are completed rather than cut short. A second signal
-stops waiting for the requests in flight: their rows are reported at once (a task may have
-been created; the journal keeps them in flight, so the next run reconciles them).
+moment a run or retry starts sending (its :class:`~importer.sending.Stop` says so) to the
+end of the command, a signal goes to that Stop instead: requests in flight finish, nothing
+new is sent, and the results, journal and summary being written are completed rather than
+cut short. A second signal stops waiting for the requests in flight: their rows are
+reported at once (a task may have been created; the journal keeps them in flight, so the
+next run reconciles them).
 """
 
 from __future__ import annotations
@@ -15,92 +16,61 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 from importer.errors import Interrupted
-from importer.executor import Executor
+from importer.sending import Stop
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-class StopRequest:
-    """A stop asked for while sending: remembered for the whole run and passed to the
-    executor sending at that moment (if any). The second signal abandons the requests in
-    flight."""
+class _CommandSignals:
+    """The handler ``command_signals`` installs: raise until the run's Stop is sending,
+    then ask it to stop (the second time, to abandon the requests in flight)."""
 
     def __init__(self) -> None:
-        self.reason: str | None = None
-        self.abandon = False
-        self.executor: Executor | None = None
+        self.stop: Stop | None = None
 
     def __call__(self, number: int, _frame: object) -> None:
         name = signal.Signals(number).name
+        stop = self.stop
+        if stop is None or not stop.sending:
+            raise Interrupted(f"interrupted by {name}")
         # os.write, not print: a handler that prints while the progress bar writes to
         # stderr can raise "reentrant call" and lose the results file.
-        if self.reason is None:
-            self.reason = f"interrupted by {name}"
+        if stop.reason is None:
             os.write(
                 2,
                 f"\n{name}: finishing requests in flight, then writing results "
                 "(signal again to stop waiting for them)\n".encode(),
             )
+            stop.request(f"interrupted by {name}")
         else:
-            self.abandon = True
             os.write(
                 2,
                 f"\n{name} again: not waiting for the requests in flight; writing results "
                 "now (a re-run reconciles those rows)\n".encode(),
             )
-        self.pass_on()
-
-    def pass_on(self) -> None:
-        """Give the executor sending now the stop (and the abandon) asked for so far."""
-        if self.executor is None or self.reason is None:
-            return
-        if self.abandon:
-            self.executor.abandon(self.reason)
-        else:
-            self.executor.request_stop(self.reason)
-
-
-class _CommandSignals:
-    """The handler ``command_signals`` installs: raise until ``stop`` is set, then defer."""
-
-    def __init__(self) -> None:
-        self.stop: StopRequest | None = None
-
-    def __call__(self, number: int, frame: object) -> None:
-        if self.stop is None:
-            raise Interrupted(f"interrupted by {signal.Signals(number).name}")
-        self.stop(number, frame)
+            stop.abandon(f"interrupted by {name}")
 
 
 @contextlib.contextmanager
 def command_signals() -> Iterator[None]:
     """For one command: SIGINT and SIGTERM end it until sending starts (see the module)."""
-    with _handled_by(_CommandSignals()):
-        yield
-
-
-@contextlib.contextmanager
-def signals_stop(stop: StopRequest) -> Iterator[None]:
-    """From here on signals go to ``stop``: to the end of the command when it runs under
-    ``command_signals``, else until this block ends."""
-    current = signal.getsignal(signal.SIGTERM)
-    if isinstance(current, _CommandSignals):
-        current.stop = stop
-        yield
-        return
-    with _handled_by(stop):
-        yield
-
-
-@contextlib.contextmanager
-def _handled_by(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    handler = _CommandSignals()
     previous = {sig: signal.signal(sig, handler) for sig in SIGNALS}
     try:
         yield
     finally:
         for sig, earlier in previous.items():
             signal.signal(sig, earlier)
+
+
+def run_stop() -> Stop:
+    """The Stop of the run this command starts: the command's signals go to it once it is
+    sending."""
+    stop = Stop()
+    handler = signal.getsignal(signal.SIGTERM)
+    if isinstance(handler, _CommandSignals):
+        handler.stop = stop
+    return stop

@@ -1,120 +1,343 @@
-"""Command-line options shared by the commands that read an input file."""
+"""Every command-line option, declared once in a table of our own.
+
+An :class:`Option` says how the option is spelt, helped and read; :func:`add_options` makes
+a command's argparse arguments from its options (in order, each in its group), and
+:mod:`importer.cli.config_file` reads a config file's keys (the long option without its
+dashes) with the same Options. A :class:`Command` is a subcommand: its name, help, options
+and handler. Nothing here reaches into argparse's private API. :func:`run_options` turns a
+command's parsed arguments into the library's typed RunOptions, once.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
-from importer.errors import UsageError
-from importer.mapping import MappingSpec
-from importer.pipeline import PrepareOptions
+from importer.aws import CONNECT_TIMEOUT, READ_TIMEOUT
+from importer.exitcodes import ExitCode
+from importer.options import RunOptions
+from importer.reconcile import EDITED_CODE
 from importer.sandbox import defaults as sandbox_defaults
 
-_CONSTANT_OPTIONS = {
-    "instance_id": "InstanceId",
-    "contact_flow_id": "ContactFlowId",
-    "task_template_id": "TaskTemplateId",
-    "quick_connect_id": "QuickConnectId",
+_UNSET: Any = object()
+"""An Option attribute argparse is not told about (its own default applies)."""
+
+GROUP_NOTES = {
+    "sending": "Ctrl-C or SIGTERM stops sending: the requests in flight finish, the results "
+    "are written and the exit code is 3. A second one stops waiting for those requests: "
+    "their rows are failed, saying a task may have been created, and the next run "
+    "reconciles them.",
 }
+"""The text a group's title is followed by in --help."""
 
 
-def add_input_options(parser: argparse.ArgumentParser) -> None:
-    """INPUT plus the options that decide how its rows become requests."""
-    parser.add_argument(
-        "inputs",
-        metavar="INPUT",
-        nargs="*",
-        help="a .csv, .xlsx, .xlsm, .xls or .ods file; several files, globs, folders and "
-        "s3:// URLs are read one by one, each with its own results file",
-    )
-    group = add_mapping_options(parser)
-    group.add_argument("--sheet", metavar="NAME", help="Excel sheet (default: the first one)")
-    parser.add_argument(
-        "--results-dir",
-        metavar="DIR",
-        help="write each input's results file into this folder (or s3:// prefix)",
-    )
+@dataclass(frozen=True)
+class Option:
+    """One argument of a command: what ``add_argument`` is given, its group's title, and
+    whether a config file's value is a path (read from the config file's folder)."""
+
+    names: tuple[str, ...]
+    help: str | None = None
+    metavar: str | tuple[str, ...] | None = None
+    type: Callable[[str], Any] | None = None
+    default: Any = _UNSET
+    action: str | None = None
+    nargs: str | int | None = None
+    group: str | None = None
+    path: bool = False
+
+    @property
+    def positional(self) -> bool:
+        return not self.names[0].startswith("-")
+
+    @property
+    def dest(self) -> str:
+        """The attribute of the parsed arguments, as argparse names it."""
+        if self.positional:
+            return self.names[0]
+        long = next((name for name in self.names if name.startswith("--")), self.names[0])
+        return long.lstrip("-").replace("-", "_")
+
+    @property
+    def key(self) -> str:
+        """The config file's key: the long option without ``--``, or a positional's name."""
+        if self.positional:
+            return self.names[0]
+        return next(name[2:] for name in self.names if name.startswith("--"))
+
+    @property
+    def is_flag(self) -> bool:
+        return self.action == "store_true"
+
+    @property
+    def is_list(self) -> bool:
+        return self.nargs in ("*", "+")
+
+    def hidden(self) -> Option:
+        """The same option, left out of --help."""
+        return dataclasses.replace(self, help=argparse.SUPPRESS)
+
+    def add_to(self, container: Any) -> None:
+        """Add the argument to a parser or an argument group."""
+        given = {
+            "help": self.help,
+            "metavar": self.metavar,
+            "type": self.type,
+            "action": self.action,
+            "nargs": self.nargs,
+        }
+        arguments = {name: value for name, value in given.items() if value is not None}
+        if self.default is not _UNSET:
+            arguments["default"] = self.default
+        container.add_argument(*self.names, **arguments)
 
 
-def add_mapping_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
-    """The options that decide how rows become requests (and --results)."""
-    group = parser.add_argument_group("mapping")
-    group.add_argument("--mapping", metavar="FILE", help="mapping template (TOML)")
-    group.add_argument("--instance-id", metavar="ID", help="Amazon Connect instance id")
-    group.add_argument("--contact-flow-id", metavar="ID", help="flow for rows that name none")
-    group.add_argument(
-        "--task-template-id", metavar="ID", help="task template for rows that name none"
-    )
-    group.add_argument(
-        "--quick-connect-id", metavar="ID", help="quick connect for rows that name none"
-    )
-    group.add_argument(
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: ``handler`` takes the parsed arguments and returns the exit code."""
+
+    name: str
+    help: str
+    handler: Callable[[argparse.Namespace], ExitCode]
+    options: tuple[Option, ...]
+    description: str | None = None
+
+
+def add_options(parser: argparse.ArgumentParser, options: Iterable[Option]) -> None:
+    """Add ``options`` in order; a group is made where its first option is added."""
+    groups: dict[str, Any] = {}
+    for option in options:
+        container: Any = parser
+        if option.group is not None:
+            if option.group not in groups:
+                note = GROUP_NOTES.get(option.group)
+                groups[option.group] = parser.add_argument_group(option.group, note)
+            container = groups[option.group]
+        option.add_to(container)
+
+
+def positive_seconds(text: str) -> float:
+    """A number of seconds above 0."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < math.inf:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds above 0")
+    return seconds
+
+
+def parse_max_failures(text: str) -> tuple[int | None, float | None]:
+    """``N`` -> (N, None); ``N%`` -> (None, N/100)."""
+    try:
+        if text.endswith("%"):
+            percent = float(text[:-1])
+            if not 0 < percent <= 100:
+                raise ValueError
+            return None, percent / 100
+        count = int(text)
+        if count < 0:
+            raise ValueError
+        return count, None
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a count or a percentage (e.g. 50 or 5%)"
+        ) from None
+
+
+def _mapping(*names: str, **rest: Any) -> Option:
+    return Option(names, group="mapping", **rest)
+
+
+def _sending(*names: str, **rest: Any) -> Option:
+    return Option(names, group="sending", **rest)
+
+
+def _aws(*names: str, **rest: Any) -> Option:
+    return Option(names, group="AWS", **rest)
+
+
+INPUTS = Option(
+    ("inputs",),
+    metavar="INPUT",
+    nargs="*",
+    help="a .csv, .xlsx, .xlsm, .xls or .ods file; several files, globs, folders and "
+    "s3:// URLs are read one by one, each with its own results file",
+    path=True,
+)
+RESULTS = Option(
+    ("--results",),
+    metavar="PATH",
+    help="results file, .csv or .xlsx, local or s3:// (default: beside the input, "
+    "<input>.results.csv, or .results.xlsx for Excel input; with --sandbox "
+    "<input>.sandbox.results.*)",
+    path=True,
+)
+RESULTS_DIR = Option(
+    ("--results-dir",),
+    metavar="DIR",
+    help="write each input's results file into this folder (or s3:// prefix)",
+    path=True,
+)
+CONFIG = Option(
+    ("--config",),
+    metavar="FILE",
+    help="TOML file of options (keys: long option names without '--'); the command "
+    "line wins over it",
+)
+
+MAPPING_OPTIONS = (
+    _mapping("--mapping", metavar="FILE", help="mapping template (TOML)", path=True),
+    _mapping("--instance-id", metavar="ID", help="Amazon Connect instance id"),
+    _mapping("--contact-flow-id", metavar="ID", help="flow for rows that name none"),
+    _mapping("--task-template-id", metavar="ID", help="task template for rows that name none"),
+    _mapping("--quick-connect-id", metavar="ID", help="quick connect for rows that name none"),
+    _mapping(
         "--timezone",
         metavar="ZONE",
         help="IANA zone for ScheduledTime values without an offset (default: this machine's)",
-    )
-    group.add_argument(
+    ),
+    _mapping(
         "--batch-id",
         metavar="ID",
         help="batch identity for ClientTokens (default: the input file's name)",
-    )
-    group.add_argument(
+    ),
+    _mapping(
         "--key-column",
         metavar="COLUMN",
         help="a column that identifies each task; its value alone decides the ClientToken",
-    )
-    parser.add_argument(
-        "--results",
-        metavar="PATH",
-        help="results file, .csv or .xlsx, local or s3:// (default: beside the input, "
-        "<input>.results.csv, or .results.xlsx for Excel input; with --sandbox "
-        "<input>.sandbox.results.*)",
-    )
-    add_common_options(parser)
-    return group
-
-
-def add_common_options(parser: argparse.ArgumentParser) -> None:
-    """--config, -v and --log-file, accepted after any command that reads input."""
-    parser.add_argument(
-        "--config",
-        metavar="FILE",
-        help="TOML file of options (keys: long option names without '--'); the command "
-        "line wins over it",
-    )
-    add_logging_options(parser)
-
-
-def add_logging_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("logging")
-    group.add_argument(
-        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging"
-    )
-    group.add_argument(
-        "--log-file",
+    ),
+    RESULTS,
+    CONFIG,
+    Option(
+        ("-v", "--verbose"),
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="debug logging",
+        group="logging",
+    ),
+    Option(
+        ("--log-file",),
         metavar="PATH",
         default=argparse.SUPPRESS,
         help="also write the log, with timestamps, to this file",
+        group="logging",
+        path=True,
+    ),
+)
+"""The options that decide how rows become requests, --results, --config and logging."""
+
+INPUT_OPTIONS = (
+    INPUTS,
+    *MAPPING_OPTIONS,
+    _mapping("--sheet", metavar="NAME", help="Excel sheet (default: the first one)"),
+    RESULTS_DIR,
+)
+"""INPUT and the options of the commands that read input files."""
+
+TARGET_OPTIONS = (
+    _aws("--region", help="AWS region of the instance (default: AWS config)"),
+    _aws("--profile", help="AWS profile (default: AWS config)"),
+    _aws(
+        "--endpoint-url",
+        metavar="URL",
+        help="Amazon Connect endpoint override (STS follows AWS_ENDPOINT_URL_STS)",
+    ),
+    _aws(
+        "--sandbox",
+        action="store_true",
+        help="talk to a local Amazon Connect emulator started for this command; "
+        "nothing goes to AWS",
+    ),
+)
+"""Where a command's AWS calls go."""
+
+SEND_OPTIONS = (
+    _sending("--rate", type=float, default=2.0, help="requests/second (default 2)"),
+    _sending("--burst", type=int, default=5, help="burst size (default 5)"),
+    _sending("--concurrency", type=int, default=4, help="requests in flight at once (default 4)"),
+    _sending(
+        "--max-attempts", type=int, default=8, help="attempts per row, first included (default 8)"
+    ),
+    _sending(
+        "--max-failures",
+        metavar="N|N%",
+        type=parse_max_failures,
+        help="stop the run once more than N rows (or N%% of rows) failed",
+    ),
+    _sending(
+        "--connect-timeout",
+        metavar="SECONDS",
+        type=positive_seconds,
+        default=CONNECT_TIMEOUT,
+        help=f"give up connecting to the endpoint after this long; the attempt is retried "
+        f"(default {CONNECT_TIMEOUT:g})",
+    ),
+    _sending(
+        "--read-timeout",
+        metavar="SECONDS",
+        type=positive_seconds,
+        default=READ_TIMEOUT,
+        help="give up waiting for an answer after this long; the attempt is retried with the "
+        "same ClientToken. If the run's first requests all get no answer, the run stops "
+        f"(default {READ_TIMEOUT:g})",
+    ),
+    _sending(
+        "--quota-pause",
+        metavar="SECONDS",
+        type=float,
+        default=30.0,
+        help="when the active-task quota refuses a task, pause this long before trying once "
+        "more; still refused: the run stops (default 30)",
+    ),
+    _sending(
+        "--journal",
+        metavar="PATH",
+        help="journal of what was sent (default: $TASK_IMPORTER_JOURNAL, else "
+        "$XDG_STATE_HOME/connect-task-importer/journal.sqlite3)",
+        path=True,
+    ),
+    _sending(
+        "--send-edited",
+        action="store_true",
+        help="send rows changed since their task was created as new tasks (by default they "
+        f"are not sent: failed, {EDITED_CODE}), and rows changed since a send whose answer was "
+        "lost under their own ClientToken (by default they are sent with that send's, which "
+        "cannot make a second task)",
+    ),
+    _sending("--no-progress", action="store_true", help="no progress bar or lines"),
+    _sending(
+        "--summary-json",
+        metavar="FILE",
+        help="write a JSON summary (counts, timings, exit code, audit record) to FILE, "
+        "or to stdout with '-'",
+        path=True,
+    ),
+    *TARGET_OPTIONS,
+)
+"""The options of the commands that send rows: rate, retries, stop rules, journal, AWS."""
+
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """The command's options, typed, built once from its parsed arguments (--config's
+    values included): each option sets the RunOptions field of its name."""
+    fields = {field.name for field in dataclasses.fields(RunOptions)}
+    values = {name: value for name, value in vars(args).items() if name in fields}
+    values["max_failures"], values["max_failure_fraction"] = values.get("max_failures") or (
+        None,
+        None,
     )
+    values["sandbox_instance_id"] = sandbox_defaults.INSTANCE_ID
+    values["audit"] = effective_settings(args)
+    return RunOptions(**values)
 
 
-def input_locations(args: argparse.Namespace) -> list[str]:
-    """The INPUTs given on the command line or as ``inputs`` in the config file."""
-    if not args.inputs:
-        raise UsageError(
-            "no INPUT given: name a file, glob, folder or s3:// URL, or set inputs in --config"
-        )
-    return list(args.inputs)
-
-
-def prepare_options(args: argparse.Namespace) -> PrepareOptions:
-    """PrepareOptions from the parsed options: the mapping file first, then the options."""
-    spec = MappingSpec.load(args.mapping) if args.mapping else MappingSpec()
-    for option, field_name in _CONSTANT_OPTIONS.items():
-        spec.set_constant(field_name, getattr(args, option), "--" + option.replace("_", "-"))
-    if getattr(args, "sandbox", False) and "InstanceId" not in spec.fields:
-        spec.set_constant("InstanceId", sandbox_defaults.INSTANCE_ID, "--sandbox")
-    if args.timezone:
-        spec.timezone = args.timezone
-    if args.key_column:
-        spec.key_column = args.key_column
-    return PrepareOptions(mapping=spec, sheet=getattr(args, "sheet", None), batch_id=args.batch_id)
+def effective_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The command's options after the config file and the command line, for the audit
+    record (no secrets: the options carry none; credentials come from the AWS
+    configuration)."""
+    return {key: value for key, value in vars(args).items() if key != "func"}

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from importer.cli.options import Command, Option
 from importer.errors import UsageError
 from importer.exitcodes import ExitCode
 from importer.sandbox import Sandbox, SandboxConfig, defaults
@@ -51,87 +52,87 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "sandbox",
-        help="run a local Amazon Connect StartTaskContact emulator",
-        description=(
-            "Run a local emulator of Amazon Connect's StartTaskContact and StopContact on "
-            "127.0.0.1 that enforces the service's rules, quotas, task templates and "
-            "idempotency and injects faults on demand; it also answers GetTaskTemplate, "
-            "SearchUsers, DescribeUser and a preflight check's calls. Nothing leaves this "
-            "machine; any credentials work. Ctrl-C stops it."
-        ),
-    )
-    parser.add_argument(
-        "--port", type=_non_negative_int, default=8000, help="default 8000; 0: any free port"
-    )
-    parser.add_argument("--ledger", metavar="PATH", help="append created tasks to a JSONL file")
-    quota = parser.add_argument_group("quota")
-    quota.add_argument(
-        "--rate", type=_non_negative_float, default=2.0, help="StartTaskContact requests/s (2)"
-    )
-    quota.add_argument(
-        "--burst", type=_positive_int, default=5, help="StartTaskContact requests at once (5)"
-    )
-    quota.add_argument(
+def _quota(*names: str, **rest: Any) -> Option:
+    return Option(names, group="quota", **rest)
+
+
+def _fault(*names: str, **rest: Any) -> Option:
+    return Option(names, group="faults", **rest)
+
+
+_IDS_GROUP = "accepted ids (each option replaces the defaults)"
+
+SANDBOX_OPTIONS = (
+    Option(
+        ("--port",),
+        type=_non_negative_int,
+        default=8000,
+        help="default 8000; 0: any free port",
+    ),
+    Option(("--ledger",), metavar="PATH", help="append created tasks to a JSONL file"),
+    _quota("--rate", type=_non_negative_float, default=2.0, help="StartTaskContact requests/s (2)"),
+    _quota("--burst", type=_positive_int, default=5, help="StartTaskContact requests at once (5)"),
+    _quota(
         "--stop-rate",
         type=_non_negative_float,
         default=2.0,
         help="StopContact requests/s, a bucket of its own (2)",
-    )
-    quota.add_argument(
-        "--stop-burst", type=_positive_int, default=5, help="StopContact requests at once (5)"
-    )
-    quota.add_argument(
+    ),
+    _quota("--stop-burst", type=_positive_int, default=5, help="StopContact requests at once (5)"),
+    _quota(
         "--active-task-cap", type=_non_negative_int, metavar="N", help="402 once N tasks are open"
-    )
-    faults = parser.add_argument_group("faults")
-    faults.add_argument(
+    ),
+    _fault(
         "--latency-ms",
         type=_non_negative_float,
         nargs=2,
         metavar=("MIN", "MAX"),
         default=(0.0, 0.0),
         help="delay every answer by a uniform draw from MIN..MAX ms",
-    )
-    faults.add_argument("--fail-rate", type=_probability, default=0.0, help="probability of a 500")
-    faults.add_argument(
+    ),
+    _fault("--fail-rate", type=_probability, default=0.0, help="probability of a 500"),
+    _fault(
         "--drop-before-rate",
         type=_probability,
         default=0.0,
         help="probability of closing the connection without handling the request",
-    )
-    faults.add_argument(
+    ),
+    _fault(
         "--drop-after-rate",
         type=_probability,
         default=0.0,
         help="probability of creating the task, then closing the connection unanswered",
-    )
-    faults.add_argument(
+    ),
+    _fault(
         "--bad-200-rate",
         type=_probability,
         default=0.0,
         help="probability of answering 200 with something that is no StartTaskContact "
         'answer (a proxy\'s HTML login page, an empty body, {} or {"ContactId": null}) '
         "without handling the request",
-    )
-    faults.add_argument(
-        "--access-denied", action="store_true", help="answer 403 AccessDeniedException to all"
-    )
-    faults.add_argument("--seed", type=int, help="seed of the fault and latency draws")
-    ids = parser.add_argument_group("accepted ids (each option replaces the defaults)")
-    for option in _ID_OPTIONS:
-        ids.add_argument("--" + option.replace("_", "-"), action="extend", nargs="+", metavar="ID")
-    ids.add_argument(
-        "--task-template-file",
+    ),
+    _fault("--access-denied", action="store_true", help="answer 403 AccessDeniedException to all"),
+    _fault("--seed", type=int, help="seed of the fault and latency draws"),
+    *(
+        Option(
+            ("--" + option.replace("_", "-"),),
+            action="extend",
+            nargs="+",
+            metavar="ID",
+            group=_IDS_GROUP,
+        )
+        for option in _ID_OPTIONS
+    ),
+    Option(
+        ("--task-template-file",),
         action="append",
         metavar="JSON",
         default=[],
         help="a task template in GetTaskTemplate's output shape (or a JSON list of them) to "
         "serve besides the default one; its id is accepted too (repeatable)",
-    )
-    parser.set_defaults(func=handler)
+        group=_IDS_GROUP,
+    ),
+)
 
 
 def config_from_args(args: argparse.Namespace) -> SandboxConfig:
@@ -309,3 +310,18 @@ def _stopped_by_signals(stop: threading.Event) -> Iterator[list[str]]:
     finally:
         for sig, handler_before in previous.items():
             signal.signal(sig, handler_before)
+
+
+COMMAND = Command(
+    "sandbox",
+    help="run a local Amazon Connect StartTaskContact emulator",
+    description=(
+        "Run a local emulator of Amazon Connect's StartTaskContact and StopContact on "
+        "127.0.0.1 that enforces the service's rules, quotas, task templates and "
+        "idempotency and injects faults on demand; it also answers GetTaskTemplate, "
+        "SearchUsers, DescribeUser and a preflight check's calls. Nothing leaves this "
+        "machine; any credentials work. Ctrl-C stops it."
+    ),
+    handler=handler,
+    options=SANDBOX_OPTIONS,
+)

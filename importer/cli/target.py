@@ -1,81 +1,59 @@
-"""Where a command's AWS calls go: Amazon Connect and STS in AWS, or a sandbox started here.
-
-``--endpoint-url`` points the Connect client only; the STS client follows the usual AWS
-configuration (``AWS_ENDPOINT_URL_STS`` when set). With ``--sandbox`` both clients talk to
-an in-process sandbox, with dummy credentials.
-"""
+"""Where a command's AWS calls go: Amazon Connect and STS in AWS (importer.clients), or,
+with ``--sandbox``, a sandbox started here, with dummy credentials."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from importer.aws import CONNECT_TIMEOUT, READ_TIMEOUT, make_client
+from importer.aws import make_client
+from importer.cli.console import say
+from importer.clients import Clients, Connector, aws_connector
 from importer.errors import UsageError
+from importer.options import RunOptions
 from importer.sandbox import Sandbox, SandboxConfig
 from importer.sandbox import defaults as sandbox_defaults
 
 
-def add_target_options(parser: argparse.ArgumentParser) -> None:
-    """--region, --profile, --endpoint-url and --sandbox, in an "AWS" group."""
-    aws = parser.add_argument_group("AWS")
-    aws.add_argument("--region", help="AWS region of the instance (default: AWS config)")
-    aws.add_argument("--profile", help="AWS profile (default: AWS config)")
-    aws.add_argument(
-        "--endpoint-url",
-        metavar="URL",
-        help="Amazon Connect endpoint override (STS follows AWS_ENDPOINT_URL_STS)",
+def connector(options: RunOptions, announce: Callable[[Sandbox], str]) -> Connector:
+    """The command's clients: with --sandbox, of a sandbox started when they are opened
+    (and stopped after), which ``announce`` describes; else as importer.clients makes them."""
+    if not options.sandbox:
+        return aws_connector(options)
+
+    @contextlib.contextmanager
+    def sandboxed(concurrency: int) -> Iterator[Clients]:
+        if options.endpoint_url:
+            raise UsageError("--sandbox and --endpoint-url cannot be combined")
+        timeouts = {
+            "connect_timeout": options.connect_timeout,
+            "read_timeout": options.read_timeout,
+        }
+        with Sandbox(SandboxConfig()) as sandbox:
+            clients = Clients(
+                sandbox_client("connect", sandbox.url, concurrency, **timeouts),
+                sandbox_client("sts", sandbox.url, 1),
+            )
+            say(announce(sandbox))
+            yield clients
+
+    return sandboxed
+
+
+def sending_to(sandbox: Sandbox) -> str:
+    return (
+        f"SANDBOX: sending to the local Amazon Connect emulator at {sandbox.url} "
+        f"(quota {sandbox.config.rate:g}/s, burst {sandbox.config.burst}); "
+        "nothing is sent to AWS."
     )
-    aws.add_argument(
-        "--sandbox",
-        action="store_true",
-        help="talk to a local Amazon Connect emulator started for this command; "
-        "nothing goes to AWS",
+
+
+def checking_against(sandbox: Sandbox) -> str:
+    return (
+        f"SANDBOX: checking against the local Amazon Connect emulator at {sandbox.url}; "
+        "nothing is sent to AWS."
     )
-
-
-@dataclass(frozen=True)
-class Target:
-    """The clients a command uses, and the sandbox they talk to, if any."""
-
-    connect: Any
-    sts: Any
-    sandbox: Sandbox | None = None
-
-
-@contextlib.contextmanager
-def open_target(args: argparse.Namespace, concurrency: int = 1) -> Iterator[Target]:
-    """Start the sandbox if ``args.sandbox``, build both clients; stop the sandbox after.
-    The Connect client waits ``args.connect_timeout`` and ``args.read_timeout`` (run and
-    retry have them; other commands use the defaults)."""
-    timeouts = {
-        "connect_timeout": getattr(args, "connect_timeout", CONNECT_TIMEOUT),
-        "read_timeout": getattr(args, "read_timeout", READ_TIMEOUT),
-    }
-    if not args.sandbox:
-        region, profile = args.region, args.profile
-        yield Target(
-            make_client(
-                region=region,
-                profile=profile,
-                endpoint_url=args.endpoint_url,
-                concurrency=concurrency,
-                **timeouts,
-            ),
-            make_client(service="sts", region=region, profile=profile),
-        )
-        return
-    if args.endpoint_url:
-        raise UsageError("--sandbox and --endpoint-url cannot be combined")
-    with Sandbox(SandboxConfig()) as sandbox:
-        yield Target(
-            sandbox_client("connect", sandbox.url, concurrency, **timeouts),
-            sandbox_client("sts", sandbox.url, 1),
-            sandbox,
-        )
 
 
 def sandbox_client(service: str, url: str, concurrency: int = 1, **timeouts: float) -> Any:

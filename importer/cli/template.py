@@ -6,6 +6,7 @@ import argparse
 
 from importer.blank_template import write_blank_template
 from importer.cli.console import say
+from importer.cli.options import Command, Option
 from importer.exitcodes import ExitCode
 from importer.sandbox import defaults as sandbox_defaults
 
@@ -16,19 +17,20 @@ SANDBOX_EXAMPLES = {
 """The example row's ids: the sandbox's, so a blank template validates and runs there."""
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "template",
-        help="write a blank spreadsheet (headers, an example row, a column guide in xlsx)",
-    )
-    parser.add_argument("output", metavar="OUT", help="OUT.xlsx or OUT.csv")
-    parser.add_argument(
-        "--force", action="store_true", help="replace OUT if it exists (default: refuse)"
-    )
-    parser.set_defaults(func=run_template)
-
-
 def run_template(args: argparse.Namespace) -> ExitCode:
     path = write_blank_template(args.output, replace=args.force, examples=SANDBOX_EXAMPLES)
     say(f"Wrote {path}: fill in one row per task, then run 'task-importer validate {path}'.")
     return ExitCode.OK
+
+
+COMMAND = Command(
+    "template",
+    help="write a blank spreadsheet (headers, an example row, a column guide in xlsx)",
+    handler=run_template,
+    options=(
+        Option(("output",), metavar="OUT", help="OUT.xlsx or OUT.csv"),
+        Option(
+            ("--force",), action="store_true", help="replace OUT if it exists (default: refuse)"
+        ),
+    ),
+)

@@ -1,25 +1,25 @@
-"""Each input file of a command, made local: found, downloaded if on S3, and its results
-file's place decided; afterwards the results are uploaded and the input archived."""
+"""Each input file of a use case, made local: found, downloaded if on S3, and its results
+file's place decided; afterwards the results are uploaded and the input archived. What the
+user should know (a file skipped, open in Excel, results kept aside) goes to the Reporter."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import shutil
 import tempfile
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from importer.aws import make_client
-from importer.cli.console import error, warn
-from importer.cli.options import input_locations
 from importer.errors import InputFileError, ResultsFileGiven, UsageError
-from importer.exitcodes import ExitCode
+from importer.exit_policy import unsaved_results_exit
 from importer.inbox import RESULTS_MARK, Found, InputFile, excel_owner_file, find_inputs
 from importer.locations import Locations, inside, is_s3, location_name, sibling
+from importer.options import RunOptions
+from importer.reporter import Reporter
 from importer.results import (
     ResultsWriter,
     contact_ids,
@@ -53,39 +53,43 @@ class StagedFile:
 
 
 class Staging:
-    """Finds a command's inputs and moves files between S3, the work folder and archives."""
+    """Finds a use case's inputs and moves files between S3, the work folder and archives."""
 
-    def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
-        self._args = args
+    def __init__(self, options: RunOptions, workdir: Path, reporter: Reporter) -> None:
+        self._options = options
         self._workdir = workdir
-        region, profile = getattr(args, "region", None), getattr(args, "profile", None)
+        self.reporter = reporter
         self.locations = Locations(
-            lambda: make_client(service="s3", region=region, profile=profile)
+            lambda: make_client(service="s3", region=options.region, profile=options.profile)
         )
 
-    def find(self, with_results: bool = True) -> Found:
+    def find(self, inputs: Sequence[str], with_results: bool = True) -> Found:
         """Every input named, globbed or in an inbox (files still being written are left),
         with its results path checked (a local one can be written; no two inputs share one),
         so a bad path stops the run before anything is sent; ``with_results=False`` for a
-        command that writes no results."""
+        use case that writes no results."""
+        if not inputs:
+            raise UsageError(
+                "no INPUT given: name a file, glob, folder or s3:// URL, or set inputs in --config"
+            )
         found = find_inputs(
-            input_locations(self._args),
+            [str(location) for location in inputs],
             lambda: self.locations.s3,
-            settle_seconds=getattr(self._args, "settle_seconds", 0.0),
+            settle_seconds=self._options.settle_seconds,
         )
         if with_results:
             self._check_results_paths(found)
         for location, why in found.skipped:
-            warn(f"Skipped {location}: {why}")
+            self.reporter.warning(f"Skipped {location}: {why}")
         return found
 
     def _check_results_paths(self, found: Found) -> None:
-        if self._args.results and len(found.inputs) > 1:
+        if self._options.results and len(found.inputs) > 1:
             raise UsageError(
                 f"--results names one file but {len(found.inputs)} inputs were found; "
                 "use --results-dir DIR to put each input's results file in a folder"
             )
-        results_dir = getattr(self._args, "results_dir", None)
+        results_dir = _text(self._options.results_dir)
         if results_dir and not is_s3(results_dir) and _is_not_a_folder(Path(results_dir)):
             raise UsageError(
                 f"--results-dir {results_dir} is a file; name a folder (it is made if missing)"
@@ -111,7 +115,7 @@ class Staging:
         if not item.from_inbox and not is_s3(item.location):
             owner = excel_owner_file(local)
             if owner is not None:
-                warn(
+                self.reporter.warning(
                     f"{item.location} is open in Excel ({owner.name} beside it): "
                     "unsaved changes there are not read"
                 )
@@ -140,12 +144,11 @@ class Staging:
             self.locations.publish(local_results, results)
         except InputFileError as problem:
             kept = self._keep_locally(local_results, location_name(results))
-            error(
+            self.reporter.error(
                 f"{problem}; {kept}. Every outcome is in the journal: running the same "
                 "command again writes these results again without sending anything twice"
             )
-            if file.exit_code != ExitCode.STOPPED:
-                file.exit_code = int(ExitCode.ROWS_FAILED)
+            file.exit_code = int(unsaved_results_exit(file.exit_code))
             unsaved = f"results not saved: {problem}; {kept}"
             file.reason = f"{file.reason}; {unsaved}" if file.reason else unsaved
             return
@@ -181,14 +184,16 @@ class Staging:
             return self._results_elsewhere(
                 staged, target, f"{why}; it cannot be copied ({problem})"
             )
-        warn(
+        self.reporter.warning(
             f"{location} {why} (a new file under an earlier file's name, or lines added to it "
             f"by retry): it is kept as {target}, and the new results replace it"
         )
         return staged
 
     def _results_elsewhere(self, staged: StagedFile, target: str, why: str) -> StagedFile:
-        error(f"{staged.results} {why}; so it stays, and the new results are written to {target}")
+        self.reporter.error(
+            f"{staged.results} {why}; so it stays, and the new results are written to {target}"
+        )
         return dataclasses.replace(
             staged, results=target, local_results=self.local_results_for(target)
         )
@@ -220,8 +225,8 @@ class Staging:
         return target
 
     def _results_location(self, location: str) -> str:
-        if self._args.results:
-            results = str(self._args.results)
+        if self._options.results:
+            results = str(self._options.results)
             if results == location or (
                 not is_s3(results) and Path(results).resolve() == Path(location).resolve()
             ):
@@ -230,9 +235,8 @@ class Staging:
                     "it. Pick another --results path"
                 )
             return results
-        sandbox = getattr(self._args, "sandbox", False)
-        name = default_results_path(location_name(location), sandbox).name
-        results_dir = getattr(self._args, "results_dir", None)
+        name = default_results_path(location_name(location), self._options.sandbox).name
+        results_dir = _text(self._options.results_dir)
         return inside(results_dir, name) if results_dir else sibling(location, name)
 
     def keep_run_results(self, results: str, replacing: str, advice: str = "") -> None:
@@ -264,29 +268,28 @@ class Staging:
             return target
         return inside(folder, _stamped(name))
 
+    def report_results_file(self, item: InputFile) -> bool:
+        """Say that an input is a results file; whether that is an error (a file named one
+        by one) rather than a file passed over (found in an inbox, with a warning)."""
+        problem = ResultsFileGiven(item.location)
+        if item.from_inbox:
+            self.reporter.warning(f"Skipped {problem}")
+            return False
+        self.reporter.error(str(problem))
+        return True
+
 
 @contextlib.contextmanager
-def open_staging(args: argparse.Namespace) -> Iterator[Staging]:
+def open_staging(options: RunOptions, reporter: Reporter) -> Iterator[Staging]:
     """A Staging with its own work folder, removed (downloads and all) on the way out."""
     with tempfile.TemporaryDirectory(prefix="task-importer-") as workdir:
-        yield Staging(args, Path(workdir))
+        yield Staging(options, Path(workdir), reporter)
 
 
 def no_inputs(found: Found) -> str:
-    """What a command says when it found no file to read."""
+    """What a use case says when it found no file to read."""
     left = f" ({len(found.skipped)} left for the next run)" if found.skipped else ""
     return f"No input files to read{left}"
-
-
-def report_results_file(item: InputFile) -> bool:
-    """Say that an input is a results file; whether that is an error (a file named on the
-    command line) rather than a file passed over (found in an inbox, with a warning)."""
-    problem = ResultsFileGiven(item.location)
-    if item.from_inbox:
-        warn(f"Skipped {problem}")
-        return False
-    error(str(problem))
-    return True
 
 
 def check_results_path(path: Path) -> None:
@@ -314,3 +317,7 @@ def _archived_results_name(archived_input: str, results: str) -> str:
 
 def _is_not_a_folder(path: Path) -> bool:
     return path.exists() and not path.is_dir()
+
+
+def _text(location: str | Path | None) -> str | None:
+    return None if location is None else str(location)

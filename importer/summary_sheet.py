@@ -2,22 +2,22 @@
 
 The workbook counts the rows per status itself; these lines add when sending ran, how fast,
 the throttling, the settings used and the command that retries the file. Settings are the
-command's options; any whose name looks secret is left out (the options carry no
-credentials: those come from the AWS configuration).
+options' audit record (the command's options, for the CLI); any whose name looks secret is
+left out (the options carry no credentials: those come from the AWS configuration).
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 import shlex
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from importer.executor import RunReport
+from importer.options import RunOptions
 
 _SECRET = re.compile(r"secret|password|passwd|token|credential|session|access.?key", re.I)
-_NOT_SETTINGS = frozenset({"func", "command", "inputs", "results_file"})
+_NOT_SETTINGS = frozenset({"command", "inputs", "results_file"})
 """Not settings: the files a command read, listed elsewhere."""
 _RETRY_OPTIONS = (
     "mapping",
@@ -36,7 +36,7 @@ _RETRY_OPTIONS = (
 
 
 def summary_pairs(
-    args: argparse.Namespace,
+    options: RunOptions,
     report: RunReport,
     results: str,
     finished: datetime | None = None,
@@ -56,26 +56,26 @@ def summary_pairs(
     ]
     if report.stopped_early:
         pairs.append(("Stopped early", str(report.stop_reason)))
-    pairs += [(f"Setting: {name}", value) for name, value in _settings(args)]
-    pairs.append(("Retry with", retry_command(args, results)))
+    pairs += [(f"Setting: {name}", value) for name, value in _settings(options)]
+    pairs.append(("Retry with", retry_command(options, results)))
     return pairs
 
 
-def retry_command(args: argparse.Namespace, results: str) -> str:
+def retry_command(options: RunOptions, results: str) -> str:
     """``task-importer retry RESULTS`` with the options that map rows and reach Connect."""
     words = ["task-importer", "retry", results]
     for name in _RETRY_OPTIONS:
-        value = getattr(args, name, None)
+        value = getattr(options, name)
         if value:
             words += ["--" + name.replace("_", "-"), str(value)]
-    if getattr(args, "sandbox", False):
+    if options.sandbox:
         words.append("--sandbox")
     return shlex.join(words)
 
 
-def _settings(args: argparse.Namespace) -> list[tuple[str, str]]:
+def _settings(options: RunOptions) -> list[tuple[str, str]]:
     settings = []
-    for name, value in sorted(vars(args).items()):
+    for name, value in sorted(options.audit_record().items()):
         unset = value is None or value is False or value in ("", [])
         if unset or name in _NOT_SETTINGS or _SECRET.search(name):
             continue

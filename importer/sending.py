@@ -1,0 +1,306 @@
+"""The one sequence that sends batches, shared by run and retry (and by undo, to come).
+
+:func:`open_sending` opens the clients (through a Connector), the journal and the run's
+record in it; from then on a :class:`Stop` stops the run cleanly. Each input file (or
+results file) is a batch: :meth:`Sending.batch` gives its :class:`BatchSending`, which
+reconciles the rows with the journal (importer.reconcile), sends them through the
+executor, and :meth:`BatchSending.settle` writes the results in row order, records the
+batch in the run's summary and publishes the results (S3). :meth:`Sending.finish` ends the
+summary and the journal's run. The rate limiter, the failure tally and the stop are the
+run's, shared by its batches. A batch sends StartTaskContact unless given another
+``submit`` (undo will give StopContact's).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from importer.aws import task_submitter
+from importer.batch_messages import (
+    FIRST_ERRORS_SHOWN,
+    report_figures,
+    report_first_errors,
+    rows_named,
+)
+from importer.clients import Clients, Connector
+from importer.errors import JournalError, UsageError
+from importer.executor import Executor, ExecutorSettings, RunReport, make_limiter
+from importer.exit_policy import batch_exit, batch_reason
+from importer.exitcodes import ExitCode
+from importer.journal import Journal, resolve_path
+from importer.lost_answers import refused_edit
+from importer.model import Outcome, PreparedRow, Status
+from importer.options import RunOptions
+from importer.ratelimit import RateLimiter
+from importer.reconcile import EDITED_CODE, Plan, reconcile
+from importer.reporter import Reporter
+from importer.results import ResultsWriter
+from importer.row_sender import Submit
+from importer.run_summary import COUNTED, FileSummary, RunSummary
+from importer.staging import Staging
+from importer.stop_rules import FailureTally
+from importer.summary_sheet import summary_pairs
+
+
+class Stop:
+    """A stop asked for from outside the run (a signal handler, another thread): kept for
+    the whole run and passed on to the executor sending at that moment, if any. Every
+    method is safe to call from a signal handler: none takes a lock."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.abandoned = False
+        self.sending = False
+        """Set once the run's journal is open: from then on a stop is asked for here;
+        before, the caller may end the use case at once instead."""
+        self._executor: Executor | None = None
+
+    def request(self, reason: str) -> None:
+        """Finish the requests in flight and send nothing new."""
+        if self.reason is None:
+            self.reason = reason
+        self._pass_on()
+
+    def abandon(self, reason: str) -> None:
+        """Stop, and stop waiting for the requests in flight (their rows are failed; the
+        next run reconciles them)."""
+        if self.reason is None:
+            self.reason = reason
+        self.abandoned = True
+        self._pass_on()
+
+    @contextlib.contextmanager
+    def watching(self, executor: Executor) -> Iterator[None]:
+        """Pass stops on to ``executor`` while it runs (one asked for already, at once)."""
+        self._executor = executor
+        self._pass_on()
+        try:
+            yield
+        finally:
+            self._executor = None
+
+    def _pass_on(self) -> None:
+        executor = self._executor
+        if executor is None or self.reason is None:
+            return
+        if self.abandoned:
+            executor.abandon(self.reason)
+        else:
+            executor.request_stop(self.reason)
+
+
+@dataclass
+class Sending:
+    """A run's clients, journal and shared limits, opened by :func:`open_sending`."""
+
+    options: RunOptions
+    clients: Clients
+    journal: Journal
+    staging: Staging
+    summary: RunSummary
+    reporter: Reporter
+    stop: Stop
+    settings: ExecutorSettings
+    limiter: RateLimiter
+    tally: FailureTally = field(default_factory=FailureTally)
+
+    def batch(self, batch_id: str, submit: Submit | None = None) -> BatchSending:
+        """One batch of this run; ``submit`` sends a request (default: StartTaskContact
+        through the Connect client)."""
+        return BatchSending(self, batch_id, submit or task_submitter(self.clients.connect))
+
+    def finish(self) -> ExitCode:
+        """Decide the run's exit code from its batches and keep the run's end and summary
+        in the journal. A journal that can no longer be written (which stopped the run and
+        was reported) loses only this record."""
+        code = self.summary.finish()
+        try:
+            self.journal.finish_run(code, self.summary.as_dict())
+        except JournalError as problem:
+            self.reporter.warning(f"the run's summary could not be kept in the journal: {problem}")
+        return code
+
+
+@dataclass
+class BatchSending:
+    """One batch's rows: reconciled, sent, then settled; ``outcomes`` by row number."""
+
+    run: Sending
+    batch_id: str
+    submit: Submit
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
+    first_invalid: list[PreparedRow] = field(default_factory=list)
+
+    def keep(self, outcome: Outcome) -> None:
+        """Record a row's outcome for the results file (a line kept as it is, too)."""
+        self.outcomes[outcome.row] = outcome
+
+    def reconcile(self, rows: Sequence[PreparedRow], added: Collection[int] = ()) -> Plan:
+        """Which rows already have a task, or were edited since theirs (see
+        importer.reconcile); the outcomes kept so far are lines of the file not sent."""
+        kept = {number: outcome.client_token for number, outcome in self.outcomes.items()}
+        return reconcile(
+            self.run.journal,
+            self.batch_id,
+            rows,
+            kept=kept,
+            added=added,
+            send_edited=self.run.options.send_edited,
+        )
+
+    def send(self, rows: Sequence[PreparedRow], plan: Plan) -> RunReport:
+        """Send the valid rows ``plan`` leaves to send; record every row's outcome."""
+        run = self.run
+        valid = []
+        for row in rows:
+            settled = plan.outcome(row)
+            if settled is not None:
+                self.keep(settled)
+            elif row.ok:
+                valid.append(row)
+            else:
+                self.keep(row.outcome(Status.INVALID))
+                if len(self.first_invalid) < FIRST_ERRORS_SHOWN:
+                    self.first_invalid.append(row)
+        _report_edited(run.reporter, plan)
+        executor = Executor(
+            self.submit,
+            run.journal,
+            run.settings,
+            run.reporter.progress(len(valid)),
+            self.batch_id,
+            limiter=run.limiter,
+            tally=run.tally,
+        )
+        with run.stop.watching(executor):
+            report = executor.run(valid, lambda outcome: self.keep(plan.explain(outcome)))
+        report_refused_edits(run.reporter, self.outcomes, plan.resent)
+        return report
+
+    def settle(
+        self,
+        report: RunReport,
+        file: FileSummary,
+        results: str,
+        local_results: Path,
+        input_columns: list[str],
+    ) -> None:
+        """Write the results in row order to ``local_results``, say the batch's figures
+        (naming the results ``results``: an S3 URL for a file uploaded after), record the
+        batch in ``file`` and publish the results to ``results``."""
+        with ResultsWriter(local_results, input_columns) as writer:
+            for row in sorted(self.outcomes):
+                writer.write(self.outcomes[row])
+            writer.add_summary(summary_pairs(self.run.options, report, results))
+        counts = {status: 0 for status in COUNTED}
+        for outcome in self.outcomes.values():
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        report_figures(self.run.reporter, counts, report, results)
+        report_first_errors(self.run.reporter, self.first_invalid, counts[Status.INVALID])
+        _record_batch(file, self.batch_id, counts, report)
+        self.run.staging.publish_results(local_results, results, file)
+
+
+def _record_batch(
+    file: FileSummary, batch_id: str, counts: dict[Status, int], report: RunReport
+) -> None:
+    """Put one batch's figures and exit code into its file's part of the run summary."""
+    code = batch_exit(counts, report.stopped_early)
+    file.batch_id = batch_id
+    file.counts = {str(status): count for status, count in counts.items()}
+    file.api_calls, file.throttles = report.calls, report.throttles
+    file.send_seconds, file.achieved_rate = report.elapsed, round(report.achieved_rate, 3)
+    file.exit_code, file.reason = int(code), batch_reason(code, counts, report.stop_reason)
+
+
+@contextlib.contextmanager
+def open_sending(
+    options: RunOptions,
+    staging: Staging,
+    summary: RunSummary,
+    connect: Connector,
+    reporter: Reporter,
+    stop: Stop | None = None,
+) -> Iterator[Sending]:
+    """Open the clients, lock the journal (a throwaway one for a sandbox without one) and
+    record the run in it; from here ``stop`` (its ``sending`` set) stops the run cleanly."""
+    settings = options.executor_settings()
+    with contextlib.ExitStack() as stack:
+        clients = stack.enter_context(connect(settings.concurrency))
+        journal_path = options.journal
+        if options.sandbox and journal_path is None:
+            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="importer-"))
+            journal_path = Path(scratch) / "sandbox-journal.sqlite3"
+        journal = stack.enter_context(Journal(resolve_path(journal_path)))
+        _refuse_mixed_journal(journal, sandbox=options.sandbox)
+        journal.start_run(options.audit_record())
+        stop = stop if stop is not None else Stop()
+        stop.sending = True
+        yield Sending(
+            options,
+            clients,
+            journal,
+            staging,
+            summary,
+            reporter,
+            stop,
+            settings,
+            make_limiter(settings),
+        )
+
+
+def _refuse_mixed_journal(journal: Journal, sandbox: bool) -> None:
+    """A sandbox run never writes into a journal of real runs, and a real run never reads
+    one a sandbox wrote: the sandbox's ContactIds name no real task, so a real run would
+    report its rows already created and never send them."""
+    others = journal.runs_of_the_other_kind(sandbox)
+    if not others:
+        return
+    if sandbox:
+        raise UsageError(
+            f"journal {journal.path} records {others:,} runs against Amazon Connect; a "
+            "sandbox run must not add its made-up ContactIds to it (the real runs would "
+            "take those rows for created). Give the sandbox run a journal of its own with "
+            "--journal PATH, or none: without --journal it uses a throwaway one"
+        )
+    raise UsageError(
+        f"journal {journal.path} records {others:,} sandbox runs: the tasks it lists as "
+        "created were made by the local emulator and do not exist in Amazon Connect. Use "
+        "another journal for real runs (--journal PATH or $TASK_IMPORTER_JOURNAL)"
+    )
+
+
+def _report_edited(reporter: Reporter, plan: Plan) -> None:
+    if plan.edited:
+        reporter.warning(
+            f"{rows_named(sorted(plan.edited))}: changed since their task was created, so not "
+            f"sent (failed, {EDITED_CODE}; error_message says which task). Correct those "
+            "tasks in Amazon Connect, or run again with --send-edited to send them as new tasks"
+        )
+    if plan.resent:
+        reporter.info(
+            f"{rows_named(sorted(plan.resent))}: changed since a send whose answer was lost (a "
+            "task may exist), so sent with that send's ClientToken: one task at most"
+        )
+    if plan.sent_edited:
+        reporter.info(
+            f"{rows_named(plan.sent_edited)}: changed since a task was (or may have been) "
+            "created from them; sent as new tasks (--send-edited)"
+        )
+
+
+def report_refused_edits(
+    reporter: Reporter, outcomes: Mapping[int, Outcome], numbers: Iterable[int]
+) -> None:
+    """Name the rows, of ``numbers``, that were edited after a task was created under their
+    token, and which Amazon Connect refused as such (their results lines say more)."""
+    refused = sorted(n for n in numbers if n in outcomes and refused_edit(outcomes[n]))
+    if refused:
+        reporter.warning(
+            f"{rows_named(refused)}: edited after a task had already been created from each, "
+            "so not sent again; see error_message in the results file"
+        )

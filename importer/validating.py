@@ -1,0 +1,100 @@
+"""validate's use case (and run's dry run): check every row before anything is sent, and
+write a results file of valid and invalid rows for each input."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from importer.batch_messages import FIRST_ERRORS_SHOWN, report_first_errors, report_header
+from importer.errors import InputFileError, ResultsFileGiven
+from importer.exit_policy import validated_file_exit, validation_exit
+from importer.exitcodes import ExitCode
+from importer.model import Status
+from importer.options import RunOptions
+from importer.pipeline import Batch, open_batch
+from importer.reporter import Reporter
+from importer.results import ResultsWriter
+from importer.staging import StagedFile, no_inputs, open_staging
+
+
+@dataclass
+class ValidatedFile:
+    """One input's rows, counted; an input that could not be read is not ``readable``."""
+
+    input: str
+    valid: int = 0
+    invalid: int = 0
+    results: str = ""
+    readable: bool = True
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return validated_file_exit(self.readable, self.invalid)
+
+
+@dataclass
+class Validation:
+    """Every input validate read (an inbox's results files passed over are not here)."""
+
+    files: list[ValidatedFile] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return validation_exit(file.exit_code for file in self.files)
+
+
+def validate_inputs(
+    inputs: Sequence[str],
+    options: RunOptions,
+    *,
+    reporter: Reporter | None = None,
+    show_tokens: bool = False,
+) -> Validation:
+    """Map and validate every row of every input and write its results file; with
+    ``show_tokens``, report each valid row's ClientToken."""
+    reporter = reporter if reporter is not None else Reporter()
+    prepare = options.prepare_options()
+    validation = Validation()
+    with open_staging(options, reporter) as staging:
+        found = staging.find(inputs)
+        if not found.inputs:
+            reporter.info(f"{no_inputs(found)}.")
+        for item in found.inputs:
+            try:
+                staged = staging.stage(item)
+                batch = open_batch(staged.local, prepare)
+                staging.keep_run_results(staged.results, "validating")
+                validation.files.append(_validate_file(reporter, batch, staged, show_tokens))
+                staging.publish(staged)
+            except ResultsFileGiven:
+                if staging.report_results_file(item):
+                    validation.files.append(ValidatedFile(item.location, readable=False))
+            except InputFileError as problem:
+                reporter.error(str(problem))
+                validation.files.append(ValidatedFile(item.location, readable=False))
+    return validation
+
+
+def _validate_file(
+    reporter: Reporter, batch: Batch, staged: StagedFile, show_tokens: bool
+) -> ValidatedFile:
+    report_header(reporter, batch, staged.input.location)
+    counts: Counter[Status] = Counter()
+    invalid = []
+    with ResultsWriter(staged.local_results, batch.table.columns) as writer:
+        for row in batch.rows():
+            status = Status.VALID if row.ok else Status.INVALID
+            counts[status] += 1
+            if not row.ok and len(invalid) < FIRST_ERRORS_SHOWN:
+                invalid.append(row)
+            if row.ok and show_tokens:
+                reporter.row_token(row.number, row.client_token)
+            writer.write(row.outcome(status))
+    total = sum(counts.values())
+    valid, bad = counts[Status.VALID], counts[Status.INVALID]
+    reporter.info(f"{total} row{'' if total == 1 else 's'}: {valid} valid, {bad} invalid")
+    report_first_errors(reporter, invalid, bad)
+    reporter.info(f"Results: {staged.results}")
+    return ValidatedFile(staged.input.location, valid, bad, staged.results)

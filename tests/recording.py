@@ -1,0 +1,28 @@
+"""A Reporter for the tests: keeps what a use case tells its user."""
+
+from __future__ import annotations
+
+from importer.reporter import Reporter
+
+
+class Recorder(Reporter):
+    """Every message as (level, text), and the tokens reported, in order."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str]] = []
+        self.tokens: list[tuple[int, str]] = []
+
+    def info(self, message: str) -> None:
+        self.messages.append(("info", message))
+
+    def warning(self, message: str) -> None:
+        self.messages.append(("warning", message))
+
+    def error(self, message: str) -> None:
+        self.messages.append(("error", message))
+
+    def row_token(self, row: int, token: str) -> None:
+        self.tokens.append((row, token))
+
+    def said(self, level: str) -> list[str]:
+        return [text for kind, text in self.messages if kind == level]
