@@ -14,6 +14,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 INPUT_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".ods")
 RESULTS_MARK = ".results."
+_RESULTS_NAME = re.compile(r"\.results(?: \(\d+\))?\.")
+"""A results file's name: ``tasks.results.csv``, or ``tasks.results (1).xlsx`` written
+beside one that was open in Excel."""
 EXCEL_OWNER_PREFIX = "~$"
 LEADS_NOWHERE = "a symbolic link that leads nowhere: a loop or a missing target"
 
@@ -96,7 +100,7 @@ def _inbox(paths: Iterable[Path], found: Found) -> list[InputFile]:
 def _is_inbox_input(name: str) -> bool:
     return (
         name.lower().endswith(INPUT_SUFFIXES)
-        and RESULTS_MARK not in name
+        and not _RESULTS_NAME.search(name)
         and not name.startswith((".", EXCEL_OWNER_PREFIX))
     )
 

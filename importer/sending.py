@@ -196,6 +196,8 @@ class BatchSending:
             for row in sorted(self.outcomes):
                 writer.write(self.outcomes[row])
             writer.add_summary(summary_pairs(self.run.options, report, results))
+        if writer.path != local_results and local_results == Path(results):
+            results, local_results = str(writer.path), writer.path  # beside a locked file
         counts = {status: 0 for status in COUNTED}
         for outcome in self.outcomes.values():
             counts[outcome.status] = counts.get(outcome.status, 0) + 1

@@ -129,11 +129,6 @@ def test_a_results_file_open_in_excel_stays_and_the_new_results_go_beside_it(
     assert results.read_bytes() == earlier
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importer/cli/ prints and records the results path it planned; it must take "
-    "ResultsWriter.path after commit (left to the CLI restructuring of issue 16)",
-)
 def test_the_summary_and_the_results_line_name_the_file_written_beside_one_open_in_excel(
     sandbox: Callable[..., Sandbox],
     tmp_path: Path,

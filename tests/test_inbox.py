@@ -128,3 +128,17 @@ def test_excels_owner_file_is_found_for_short_and_long_names(tmp_path: Path) -> 
     (tmp_path / "~$rch-tasks-for-the-team.xlsx").write_bytes(b"owner")
     assert excel_owner_file(short) == tmp_path / "~$tasks.xlsx"
     assert excel_owner_file(long) == tmp_path / "~$rch-tasks-for-the-team.xlsx"
+
+
+def test_results_files_are_passed_over_by_name_also_the_copy_beside_one_open_in_excel(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    names = ["tasks.csv", "tasks.results.csv", "tasks.results (1).xlsx", "t.sandbox.results.csv"]
+    for name in names:
+        (inbox / name).write_text("Name\nx\n", encoding="utf-8")
+
+    found = find_inputs([str(inbox)], no_s3, settle_seconds=0)
+
+    assert [Path(item.location).name for item in found.inputs] == ["tasks.csv"]

@@ -8,6 +8,7 @@ import pytest
 
 from importer.errors import UsageError
 from importer.results import RESULT_COLUMNS, default_results_path, results_path_for
+from importer.results.format import is_sandbox_results
 
 
 def test_result_columns_then_input_columns() -> None:
@@ -43,3 +44,17 @@ def test_results_path_never_replaces_the_input(
     monkeypatch.chdir(tmp_path)
     with pytest.raises(UsageError, match="is the input file"):
         results_path_for(source, "tasks.csv")  # the same file, named relatively
+
+
+@pytest.mark.parametrize(
+    ("name", "sandbox"),
+    [
+        ("tasks.sandbox.results.xlsx", True),
+        ("tasks.sandbox.results (1).xlsx", True),
+        ("tasks.results.xlsx", False),
+        ("tasks.results (1).xlsx", False),
+        ("sandbox.results.notes.csv", False),
+    ],
+)
+def test_a_sandbox_results_file_is_known_by_its_name(name: str, sandbox: bool) -> None:
+    assert is_sandbox_results(name) is sandbox

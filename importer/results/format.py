@@ -9,6 +9,7 @@ a spreadsheet, else ``<stem>.results.csv``), and a sandbox run's name says so
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,6 +31,7 @@ RESULTS_SHEET = "Results"
 """The workbook sheet with the results lines (retry reads it by name)."""
 SANDBOX_RESULTS_MARK = ".sandbox.results."
 """In the name of a sandbox run's results file: it holds no real task."""
+_SANDBOX_RESULTS_NAME = re.compile(r"\.sandbox\.results(?: \(\d+\))?\.")
 
 
 def default_results_path(input_path: str | os.PathLike[str], sandbox: bool = False) -> Path:
@@ -41,8 +43,9 @@ def default_results_path(input_path: str | os.PathLike[str], sandbox: bool = Fal
 
 
 def is_sandbox_results(name: str) -> bool:
-    """Whether a results file is a sandbox run's, by its name."""
-    return SANDBOX_RESULTS_MARK in name
+    """Whether a results file is a sandbox run's, by its name (also the copy written beside
+    one open in Excel: ``tasks.sandbox.results (1).xlsx``)."""
+    return _SANDBOX_RESULTS_NAME.search(name) is not None
 
 
 def sandbox_results_name(name: str) -> str:
