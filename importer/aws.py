@@ -263,9 +263,8 @@ def make_client(
     signed with SigV4 (botocore's default for presigned S3 links may still be SigV2) for
     the bucket's regional, virtual-hosted address (the legacy global one does not reach
     buckets in Regions opened since 2019; an endpoint at an IP address keeps path style).
-    A bad profile, no region or a
-    client botocore cannot make is a UsageError; so are missing credentials for the services
-    we send to (see :data:`_RETRIED_HERE`)."""
+    A bad profile, no region or a client botocore cannot make is a UsageError; so are
+    missing credentials for the services we send to (see :data:`_RETRIED_HERE`)."""
     key_id, secret = access_keys or (None, None)
     try:
         session = boto3.session.Session(
