@@ -15,7 +15,7 @@ import boto3
 import pytest
 from cli_runs import (
     FLOW,
-    INSTANCE,
+    check_args,
     cli_args,
     edit_results,
     results_of,
@@ -226,8 +226,7 @@ def test_check_heads_every_object_and_names_the_missing_ones(
         ],
         HEADER,
     )
-    args = ["check", str(source), "--instance-id", INSTANCE, "--contact-flow-id", FLOW]
-    args += ["--endpoint-url", sb.url, "--region", "us-east-1"]
+    args = check_args(source, sb)
 
     assert main(args) == 2
 

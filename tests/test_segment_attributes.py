@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 from cli_runs import (
-    FLOW,
-    INSTANCE,
+    check_args,
     cli_args,
     results_of,
     statuses,
@@ -34,21 +33,10 @@ def arn(user: defaults.User) -> str:
     return defaults.user_arn(defaults.INSTANCE_ID, user.id)
 
 
-def check_args(source: Path, sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def checking(source: Path, sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """`check` of ``source`` against the sandbox, STS included."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sb.url)
-    return [
-        "check",
-        str(source),
-        "--instance-id",
-        INSTANCE,
-        "--contact-flow-id",
-        FLOW,
-        "--endpoint-url",
-        sb.url,
-        "--region",
-        "us-east-1",
-    ]
+    return check_args(source, sb)
 
 
 def segments_by_name(sb: Sandbox) -> dict[str, dict]:
@@ -184,7 +172,7 @@ def test_validate_checks_names_offline_and_says_run_and_check_look_them_up(
     assert main(validate_args(source)) == 0  # a name's form is all validate knows
 
     assert "1 valid rows name the agent by user name" in capsys.readouterr().err
-    assert main(check_args(source, sb, monkeypatch)) == 2
+    assert main(checking(source, sb, monkeypatch)) == 2
     err = capsys.readouterr().err
     assert "FAILED: CreatedByUser in row 2: no agent has the user name 'nobody.here'" in err
     assert sb.tasks() == []
@@ -205,7 +193,7 @@ def test_check_finds_every_name_once(
     )
     reads = sb.counters()["reads"]
 
-    assert main(check_args(source, sb, monkeypatch)) == 0
+    assert main(checking(source, sb, monkeypatch)) == 0
 
     assert "ok: CreatedByUser: 2 user names found as agents" in capsys.readouterr().err
     # GetCallerIdentity, DescribeInstance, DescribeContactFlow, 2 SearchUsers
