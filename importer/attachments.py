@@ -27,7 +27,7 @@ from importer.limits import limits
 from importer.locations import S3Url
 from importer.mapping import MappedRow
 
-S3_LINK = re.compile(r"(?i:s3)://([^/]*)/(.*)", re.DOTALL)
+_S3_LINK = re.compile(r"(?i:s3)://([^/]*)/(.*)", re.DOTALL)
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _KEY_MAX_BYTES = 1024
 """The longest S3 object key, in UTF-8 bytes (Amazon S3 User Guide, "Naming objects")."""
@@ -67,7 +67,7 @@ def attachment_list(mapped: MappedRow, error: Error) -> list[dict[str, str]]:
 def s3_locations(request: Mapping[str, Any]) -> Iterator[tuple[int, str]]:
     """The request's attachments given as ``s3://`` locations, with their positions."""
     for number, attachment in enumerate(request.get("Attachments", ())):
-        if S3_LINK.match(attachment["S3Url"]):
+        if _S3_LINK.match(attachment["S3Url"]):
             yield number, attachment["S3Url"]
 
 
@@ -117,7 +117,7 @@ def _check_link(value: str) -> tuple[str, str]:
     hidden = _hidden_character(value)
     if hidden:
         return f"holds an invisible character ({hidden}); retype the cell", ""
-    s3 = S3_LINK.fullmatch(value)
+    s3 = _S3_LINK.fullmatch(value)
     if s3:
         return _check_s3(s3.group(1), s3.group(2))
     parts = urlsplit(value)
@@ -176,5 +176,5 @@ def _hidden_character(text: str) -> str:
 
 def _normal(value: str) -> str:
     """An ``s3://`` location with its scheme in lower case; any other link as it is."""
-    s3 = S3_LINK.fullmatch(value)
+    s3 = _S3_LINK.fullmatch(value)
     return f"s3://{s3.group(1)}/{s3.group(2)}" if s3 else value
