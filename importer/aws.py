@@ -238,6 +238,9 @@ def client_config(
     )
 
 
+_PRESIGNING = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+
+
 def make_client(
     *,
     service: str = "connect",
@@ -248,6 +251,7 @@ def make_client(
     connect_timeout: float = CONNECT_TIMEOUT,
     read_timeout: float = READ_TIMEOUT,
     access_keys: tuple[str, str] | None = None,
+    presigning: bool = False,
 ) -> Any:
     """A boto3 client (Connect unless ``service`` says e.g. ``sts`` or ``s3``), made from a
     session of its own: the one place the importer makes sessions and clients. Clients are
@@ -255,9 +259,12 @@ def make_client(
 
     ``endpoint_url`` None: botocore's own configuration decides, including
     ``AWS_ENDPOINT_URL_<SERVICE>``. ``access_keys`` (an access key id and secret) replace the
-    AWS configuration's credentials: a sandbox's dummy ones. A bad profile, no region or a
-    client botocore cannot make is a UsageError; so are missing credentials for the services
-    we send to (see :data:`_RETRIED_HERE`)."""
+    AWS configuration's credentials: a sandbox's dummy ones. ``presigning`` (S3): links
+    signed with SigV4 (botocore's default for presigned S3 links may still be SigV2) for
+    the bucket's regional, virtual-hosted address (the legacy global one does not reach
+    buckets in Regions opened since 2019; an endpoint at an IP address keeps path style).
+    A bad profile, no region or a client botocore cannot make is a UsageError; so are
+    missing credentials for the services we send to (see :data:`_RETRIED_HERE`)."""
     key_id, secret = access_keys or (None, None)
     try:
         session = boto3.session.Session(
@@ -266,11 +273,10 @@ def make_client(
             profile_name=profile,
             region_name=region,
         )
-        client = session.client(
-            service,
-            endpoint_url=endpoint_url,
-            config=client_config(service, concurrency, connect_timeout, read_timeout),
-        )
+        config = client_config(service, concurrency, connect_timeout, read_timeout)
+        if presigning:
+            config = config.merge(_PRESIGNING)
+        client = session.client(service, endpoint_url=endpoint_url, config=config)
     except bce.ProfileNotFound as error:
         raise UsageError(f"AWS profile '{profile}' not found in your AWS config") from error
     except bce.NoRegionError as error:

@@ -16,6 +16,7 @@ from importer.errors import UsageError
 from importer.limits import (
     ATTRIBUTES_MAX_BYTES,
     CREATION_REFERENCE_TYPES,
+    EXPIRY_MINUTES,
     SCHEDULE_MAX_DAYS,
     TASKS_PER_PREVIOUS_CONTACT,
     Length,
@@ -117,6 +118,28 @@ GUIDE = (
         f"TYPE is one of {', '.join(CREATION_REFERENCE_TYPES)}",
         "https://orders.example.com/00042",
         limit_note="URL references must be http(s) URLs; about 4,096 bytes across all",
+    ),
+    ColumnGuide(
+        "ExpiryMinutes",
+        "no",
+        "Minutes the task stays open before it expires (1440: a day). Empty: the default",
+        "",
+        limit_note=f"a whole number, {EXPIRY_MINUTES[0]} to {EXPIRY_MINUTES[1]:,} (7 days)",
+    ),
+    ColumnGuide(
+        "CreatedByUser",
+        "no",
+        "The agent shown as the task's creator: their user name (looked up when the task is "
+        "sent) or agent ARN. Columns 'SegmentAttributes.<key>' set other segment attributes",
+        "",
+    ),
+    ColumnGuide(
+        "Attachment1",
+        "no",
+        "A file to attach: its S3 location (s3://bucket/folder/file.pdf), which the importer "
+        "signs, or a presigned https:// link. Up to 5 files: Attachment1 to Attachment5",
+        "",
+        limit_note="file name at most 256 characters; link at most 2,000 characters",
     ),
 )
 

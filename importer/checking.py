@@ -12,12 +12,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from importer.agents import UserDirectory
 from importer.clients import Clients, Connector, aws_connector
 from importer.errors import InputFileError, ResultsFileGiven
 from importer.exit_policy import check_exit
 from importer.exitcodes import ExitCode
 from importer.inbox import InputFile
+from importer.locations import Locations
 from importer.options import RunOptions
+from importer.outbound import Referenced
 from importer.pipeline import PrepareOptions, open_batch
 from importer.preflight import MAX_RESOURCES, Preflight, PreflightReport, Resources
 from importer.reporter import Reporter
@@ -30,6 +33,8 @@ class Inputs:
 
     resources: Resources = field(default_factory=Resources)
     unreadable: int = 0
+    referenced: Referenced = field(default_factory=Referenced)
+    """The user names and S3 objects the valid rows name."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,9 @@ def check_inputs(
             staging, options, prepare, found.inputs, lambda item: staging.fetch(item.location)
         )
     with connect(1) as clients:
-        report = run_preflight(options, clients, read.resources, reporter)
+        report = run_preflight(
+            options, clients, read.resources, reporter, read.referenced, staging.locations
+        )
     return CheckResult(report, read.unreadable)
 
 
@@ -84,7 +91,7 @@ def read_resources(
     inputs.resources.add(options.option_ids())
     for item in items:
         try:
-            _read_one(staging.reporter, item.location, local_copy(item), prepare, inputs.resources)
+            _read_one(staging.reporter, item.location, local_copy(item), prepare, inputs)
         except ResultsFileGiven:
             if staging.report_results_file(item):
                 inputs.unreadable += 1
@@ -95,7 +102,7 @@ def read_resources(
 
 
 def _read_one(
-    reporter: Reporter, location: str, local: Path, prepare: PrepareOptions, resources: Resources
+    reporter: Reporter, location: str, local: Path, prepare: PrepareOptions, inputs: Inputs
 ) -> None:
     batch = open_batch(local, prepare)
     total = invalid = 0
@@ -104,7 +111,8 @@ def _read_one(
         if row.request is None:
             invalid += 1
         else:
-            resources.add(row.request)
+            inputs.resources.add(row.request)
+            inputs.referenced.add(row)
     skipped = f"; {invalid} invalid rows skipped (validate shows why)" if invalid else ""
     reporter.info(f"Input: {location}: {total} rows, {total - invalid} valid{skipped}")
     for warning in batch.warnings:
@@ -112,15 +120,26 @@ def _read_one(
 
 
 def run_preflight(
-    options: RunOptions, clients: Clients, resources: Resources, reporter: Reporter
+    options: RunOptions,
+    clients: Clients,
+    resources: Resources,
+    reporter: Reporter,
+    referenced: Referenced | None = None,
+    locations: Locations | None = None,
+    users: UserDirectory | None = None,
 ) -> PreflightReport:
     """Run the checks with ``clients``, say one line per check and a verdict; the report
-    says whether all passed (``ok``) and who the caller is (``caller_arn``)."""
+    says whether all passed (``ok``) and who the caller is (``caller_arn``). With
+    ``referenced`` (and the ``locations`` of its S3 objects), also that its user names are
+    agents (looked up with ``users``, which keeps the answers) and its objects exist."""
     if not resources:
         reporter.warning(
             "no valid row and no option names an instance: only the credentials are checked"
         )
     report = Preflight(clients.connect, clients.sts).run(resources)
+    if referenced is not None and locations is not None and report.caller_arn is not None:
+        users = users if users is not None else UserDirectory(clients.connect)
+        report.checks += referenced.checks(users, lambda: locations.s3)
     for check in report.checks:
         reporter.info(f"{'ok' if check.ok else 'FAILED'}: {check.message}")
     sts_endpoint = clients.sts.meta.endpoint_url

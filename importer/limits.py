@@ -16,6 +16,9 @@ ATTRIBUTES_MAX_BYTES = 32_768
 REFERENCES_MAX_BYTES = 4_096
 SCHEDULE_MAX_DAYS = 6
 TASKS_PER_PREVIOUS_CONTACT = 12
+EXPIRY_MINUTES = (1, 7 * 24 * 60)
+"""The ExpiryDuration a task may have, in minutes. Not documented: a task lasts at most 7
+days (the administrator guide), so 1 to 10,080, the bounds the sandbox enforces too."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,12 @@ class Limits:
     attribute_value: Length
     reference_name: Length
     reference_value: Length
+    segment_key: Length
+    segment_value: Length
+    attachments: Length
+    """How many attachments a task may have."""
+    file_name: Length
+    attachment_url: Length
 
 
 def _length(shape: botocore.model.Shape) -> Length:
@@ -46,6 +55,8 @@ def limits() -> Limits:
     shape = model.operation_model("StartTaskContact").input_shape
     attributes = shape.members["Attributes"]
     references = shape.members["References"]
+    segments = shape.members["SegmentAttributes"]
+    attachments = shape.members["Attachments"]
     return Limits(
         fields={
             name: _length(member)
@@ -56,4 +67,9 @@ def limits() -> Limits:
         attribute_value=_length(attributes.value),
         reference_name=_length(references.key),
         reference_value=_length(references.value.members["Value"]),
+        segment_key=_length(segments.key),
+        segment_value=_length(segments.value.members["ValueString"]),
+        attachments=_length(attachments),
+        file_name=_length(attachments.member.members["FileName"]),
+        attachment_url=_length(attachments.member.members["S3Url"]),
     )

@@ -2,7 +2,8 @@
 
 With no mapping template, headers named after the API fields map by name (case-insensitive),
 ``Attributes.<key>`` columns become attributes and ``References.<TYPE>.<name>`` columns become
-references. A mapping template (TOML) adds format strings over columns, constants, attribute
+references, ``SegmentAttributes.<key>`` ones segment attributes and ``Attachment1``... ones
+attachments. A mapping template (TOML) adds format strings over columns, constants, attribute
 and reference maps; command-line options set constants too and win over the template.
 
 Resolution of a field on one row: a format string that names columns wins; otherwise a
@@ -36,12 +37,18 @@ FIELDS = (
     "RelatedContactId",
     "ScheduledTime",
     "ClientToken",
+    "ExpiryMinutes",
+    "CreatedByUser",
 )
+"""What a column, format string or constant fills; the last two: importer.segments."""
 _FIELD_BY_FOLDED = {name.casefold(): name for name in FIELDS}
 ATTRIBUTE_PREFIX = "Attributes."
 REFERENCE_PREFIX = "References."
-_TEMPLATE_KEYS = {"timezone", "key_column", "fields", "attributes", "references"}
-_HINTS = (*FIELDS, "Attributes", "References")
+SEGMENT_PREFIX = "SegmentAttributes."
+_ATTACHMENT_COLUMN = re.compile(r"attachment *(\d+)", re.IGNORECASE)  # in number order
+_TEMPLATE_KEYS = {"timezone", "key_column", "fields", "attributes", "references", "expiry_minutes"}
+_HINTS = (*FIELDS, "Attributes", "References", "SegmentAttributes", "Attachment1")
+_PREFIXED = ("Attributes.<key>", "References.<TYPE>.<name>", "SegmentAttributes.<key>")
 _UNMAPPED_NAMED = 20
 """A warning names this many unmapped columns, then counts the rest (a file may have 30,000)."""
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
@@ -140,6 +147,10 @@ class MappingSpec:
             if canonical is None:
                 raise fail(f"[fields] has unknown field '{name}'; fields are {', '.join(FIELDS)}")
             spec.fields[canonical] = _template(text, f"[fields] {name}", fail)
+        if "expiry_minutes" in data:  # [fields] ExpiryMinutes, as 1440 or "{SLA minutes}"
+            minutes = data["expiry_minutes"]
+            text = str(minutes) if type(minutes) is int else minutes
+            spec.fields["ExpiryMinutes"] = _template(text, "expiry_minutes", fail)
         for key, text in _table(data, "attributes", fail).items():
             spec.attributes[key] = _template(text, f"[attributes] {key}", fail)
         for name, entry in _table(data, "references", fail).items():
@@ -178,6 +189,8 @@ class MappedRow:
     attributes: dict[str, str]
     references: dict[str, tuple[str, str]]
     origin: dict[str, str]
+    segments: dict[str, str] = field(default_factory=dict)  # by key
+    attachments: dict[str, str] = field(default_factory=dict)  # by column, in number order
 
     def where(self, path: str) -> str:
         """The column (or option) a request field came from, for error messages."""
@@ -204,6 +217,8 @@ class RowMapper:
         self._field_columns: dict[str, str] = {}
         attribute_columns: dict[str, str] = {}
         reference_columns: dict[str, tuple[str, str]] = {}
+        segment_columns: dict[str, str] = {}
+        attachment_columns: list[tuple[int, str]] = []
         used: set[str] = set()
         for column in columns:
             name = _FIELD_BY_FOLDED.get(column.casefold())
@@ -215,6 +230,10 @@ class RowMapper:
             elif column.casefold().startswith(REFERENCE_PREFIX.casefold()):
                 kind, _, name = column[len(REFERENCE_PREFIX) :].partition(".")
                 reference_columns[name.strip()] = (kind.strip().upper(), column)
+            elif column.casefold().startswith(SEGMENT_PREFIX.casefold()):
+                segment_columns[column[len(SEGMENT_PREFIX) :].strip()] = column
+            elif attachment := _ATTACHMENT_COLUMN.fullmatch(column.strip()):
+                attachment_columns.append((int(attachment.group(1)), column))
             else:
                 continue
             used.add(column)
@@ -226,6 +245,10 @@ class RowMapper:
             (name, f"{REFERENCE_PREFIX}{name}", kind, column)
             for name, (kind, column) in reference_columns.items()
         ]
+        self._segment_columns = [
+            (key, f"{SEGMENT_PREFIX}{key}", column) for key, column in segment_columns.items()
+        ]
+        self._attachment_columns = [(c, c, c) for _, c in sorted(attachment_columns)]
         templates = [
             *spec.fields.values(),
             *spec.attributes.values(),
@@ -283,7 +306,7 @@ class RowMapper:
         """One line naming the columns that map to nothing (typos must not pass silently)."""
         if not self.unmapped:
             return None
-        known = [*FIELDS, "Attributes.<key>", "References.<TYPE>.<name>"]
+        known = [*FIELDS, *_PREFIXED, "Attachment1..Attachment5"]
         names = []
         for column in self.unmapped[:_UNMAPPED_NAMED]:
             stem, dot, rest = column.partition(".")
@@ -305,7 +328,9 @@ class RowMapper:
         fields = self._map_fields(row.values, origin)
         attributes = self._map_attributes(row.values, origin)
         references = self._map_references(row.values, origin)
-        return MappedRow(fields, attributes, references, origin)
+        segments = _cells(row.values, self._segment_columns, origin)
+        attachments = _cells(row.values, self._attachment_columns, origin)
+        return MappedRow(fields, attributes, references, origin, segments, attachments)
 
     def _map_fields(self, values: dict[str, str], origin: dict[str, str]) -> dict[str, str]:
         fields: dict[str, str] = {}
@@ -330,11 +355,7 @@ class RowMapper:
         return fields
 
     def _map_attributes(self, values: dict[str, str], origin: dict[str, str]) -> dict[str, str]:
-        attributes: dict[str, str] = {}
-        for key, path, column in self._attribute_columns:
-            if text := values[column].strip():
-                attributes[key] = text
-                origin[path] = column
+        attributes = _cells(values, self._attribute_columns, origin)
         for key, path, template, where in self._attribute_templates:
             text = template.render(values)
             attributes.pop(key, None)
@@ -358,6 +379,18 @@ class RowMapper:
                 references[name] = (kind, text)
                 origin[path] = where
         return references
+
+
+def _cells(
+    values: dict[str, str], columns: list[tuple[str, str, str]], origin: dict[str, str]
+) -> dict[str, str]:
+    """The non-empty cells of ``columns`` (key, origin path, column) by key; notes origins."""
+    found: dict[str, str] = {}
+    for key, path, column in columns:
+        if text := values[column].strip():
+            found[key] = text
+            origin[path] = column
+    return found
 
 
 def _origin(template: Template, resolved: dict[str, str], fallback: str) -> str:

@@ -61,6 +61,10 @@ class PreparedRow:
     origin_token: str = ""
     """The token this row was sent as before an edit in its results file gave it another
     (set by retry; the journal keeps it, so a run of the unedited input finds the task)."""
+    columns: dict[str, str] | None = None
+    """Where the request's values came from (path -> column), kept for a row whose user
+    name or attachments are resolved just before sending (importer.outbound), so that
+    what is wrong with them names the column."""
 
     @property
     def number(self) -> int:

@@ -70,6 +70,8 @@ class RunOptions:
     send_edited: bool = False
     check: bool = False
     """Run the preflight before sending; a failed check sends nothing."""
+    attachment_url_hours: float = 24.0
+    """How long the links signed for s3:// attachments live (at most 168: 7 days)."""
 
     # Where the requests go.
     region: str | None = None

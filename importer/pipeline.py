@@ -90,7 +90,9 @@ class Batch:
                 yield PreparedRow(source, None, token, errors, own_token)
             else:
                 request["ClientToken"] = token
-                yield PreparedRow(source, request, token, own_token=own_token)
+                resolved_later = "SegmentAttributes" in request or "Attachments" in request
+                columns = mapped.origin if resolved_later else None
+                yield PreparedRow(source, request, token, own_token=own_token, columns=columns)
 
 
 def open_batch(path: str | Path, options: PrepareOptions) -> Batch:

@@ -45,6 +45,8 @@ class Kind(StrEnum):
     CONTACT_FLOW = "contact flow"
     TASK_TEMPLATE = "task template"
     QUICK_CONNECT = "quick connect"
+    USER = "user"
+    ATTACHMENT = "attachment"
 
 
 @dataclass(frozen=True)
@@ -326,7 +328,7 @@ class Preflight:
     def _call(self, client: Any, method: str, params: dict[str, str]) -> dict[str, Any] | ApiError:
         """The answer, or the classified error once retrying no longer helps."""
         retrying = self._retry.retrying(
-            lambda error: isinstance(error, ApiError) and _worth_retrying(error), sleep=self._sleep
+            lambda error: isinstance(error, ApiError) and worth_retrying(error), sleep=self._sleep
         )
         try:
             return retrying(call, getattr(client, method), **params)
@@ -334,7 +336,7 @@ class Preflight:
             return error
 
 
-def _worth_retrying(error: ApiError) -> bool:
+def worth_retrying(error: ApiError) -> bool:
     """A throttle or a 5xx answer; not a transport fault, which ends the check."""
     return error.kind is ErrorKind.THROTTLE or (
         error.kind is ErrorKind.TRANSIENT and error.http_status is not None

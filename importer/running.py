@@ -91,7 +91,15 @@ def _preflight(
     inputs = read_resources(
         sending.staging, sending.options, prepare, list(ready), ready.__getitem__
     )
-    report = run_preflight(sending.options, sending.clients, inputs.resources, sending.reporter)
+    report = run_preflight(
+        sending.options,
+        sending.clients,
+        inputs.resources,
+        sending.reporter,
+        inputs.referenced,
+        sending.staging.locations,
+        sending.outbound.users,
+    )
     if not report.ok:
         raise UsageError("the preflight check failed (see above); nothing was sent")
     return report.caller_arn

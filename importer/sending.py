@@ -18,8 +18,10 @@ import tempfile
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from importer.aws import task_submitter
+from importer.attachments import Presigner, link_seconds
+from importer.aws import make_client, task_submitter
 from importer.batch_messages import (
     FIRST_ERRORS_SHOWN,
     report_figures,
@@ -35,6 +37,7 @@ from importer.journal import Journal, resolve_path
 from importer.lost_answers import refused_edit
 from importer.model import Outcome, PreparedRow, Status
 from importer.options import RunOptions
+from importer.outbound import Outbound
 from importer.ratelimit import RateLimiter
 from importer.reconcile import EDITED_CODE, Plan, reconcile
 from importer.reporter import Reporter
@@ -106,12 +109,15 @@ class Sending:
     stop: Stop
     settings: ExecutorSettings
     limiter: RateLimiter
+    outbound: Outbound
     tally: FailureTally = field(default_factory=FailureTally)
 
     def batch(self, batch_id: str, submit: Submit | None = None) -> BatchSending:
         """One batch of this run; ``submit`` sends a request (default: StartTaskContact
-        through the Connect client)."""
-        return BatchSending(self, batch_id, submit or task_submitter(self.clients.connect))
+        through the Connect client, user names resolved and attachment links signed)."""
+        if submit is None:
+            submit = self.outbound.submitter(task_submitter(self.clients.connect))
+        return BatchSending(self, batch_id, submit)
 
     def finish(self) -> ExitCode:
         """Decide the run's exit code from its batches and keep the run's end and summary
@@ -163,9 +169,10 @@ class BatchSending:
             elif row.ok:
                 valid.append(row)
             else:
-                self.keep(row.outcome(Status.INVALID))
-                if len(self.first_invalid) < FIRST_ERRORS_SHOWN:
-                    self.first_invalid.append(row)
+                self._keep_invalid(row)
+        valid, unresolved = run.outbound.ready(valid)
+        for row in unresolved:
+            self._keep_invalid(row)
         _report_edited(run.reporter, plan)
         executor = Executor(
             self.submit,
@@ -180,6 +187,11 @@ class BatchSending:
             report = executor.run(valid, lambda outcome: self.keep(plan.explain(outcome)))
         report_refused_edits(run.reporter, self.outcomes, plan.resent)
         return report
+
+    def _keep_invalid(self, row: PreparedRow) -> None:
+        self.keep(row.outcome(Status.INVALID))
+        if len(self.first_invalid) < FIRST_ERRORS_SHOWN:
+            self.first_invalid.append(row)
 
     def settle(
         self,
@@ -252,7 +264,24 @@ def open_sending(
             stop,
             settings,
             make_limiter(settings),
+            Outbound(clients.connect, _presigner(options)),
         )
+
+
+def _presigner(options: RunOptions) -> Presigner:
+    """Signs attachment links with the S3 client the options make; for a sandbox, which never
+    fetches them, with dummy credentials, so that it needs no AWS credentials."""
+    seconds = link_seconds(options.attachment_url_hours)
+    keys = ("sandbox", "sandbox") if options.sandbox else None
+    region = options.region or ("us-east-1" if options.sandbox else None)
+
+    def make() -> Any:
+        profile = None if options.sandbox else options.profile
+        return make_client(
+            service="s3", region=region, profile=profile, access_keys=keys, presigning=True
+        )
+
+    return Presigner(make, seconds)
 
 
 def _refuse_mixed_journal(journal: Journal, sandbox: bool) -> None:

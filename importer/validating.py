@@ -16,6 +16,7 @@ from importer.options import RunOptions
 from importer.pipeline import Batch, open_batch
 from importer.reporter import Reporter
 from importer.results import ResultsWriter
+from importer.segments import user_name
 from importer.staging import StagedFile, no_inputs, open_staging
 
 
@@ -83,6 +84,7 @@ def _validate_file(
     report_header(reporter, batch, staged.input.location)
     counts: Counter[Status] = Counter()
     invalid = []
+    named = 0
     with ResultsWriter(staged.local_results, batch.table.columns) as writer:
         for row in batch.rows():
             status = Status.VALID if row.ok else Status.INVALID
@@ -91,10 +93,16 @@ def _validate_file(
                 invalid.append(row)
             if row.ok and show_tokens:
                 reporter.row_token(row.number, row.client_token)
+            named += bool(row.ok and user_name(row.request or {}))
             writer.write(row.outcome(status))
     total = sum(counts.values())
     valid, bad = counts[Status.VALID], counts[Status.INVALID]
     reporter.info(f"{total} row{'' if total == 1 else 's'}: {valid} valid, {bad} invalid")
     report_first_errors(reporter, invalid, bad)
+    if named:
+        reporter.info(
+            f"CreatedByUser: {named:,} valid rows name the agent by user name; validate checks "
+            "only its form: check and run look each name up (SearchUsers)"
+        )
     reporter.info(f"Results: {staged.results}")
     return ValidatedFile(staged.input.location, valid, bad, staged.results)

@@ -14,6 +14,7 @@ from itertools import chain
 from typing import Any
 from urllib.parse import urlparse
 
+from importer.attachments import attachment_list
 from importer.limits import (
     ATTRIBUTES_MAX_BYTES,
     CREATION_REFERENCE_TYPES,
@@ -26,6 +27,7 @@ from importer.limits import (
 from importer.mapping import ATTRIBUTE_PREFIX, REFERENCE_PREFIX, MappedRow
 from importer.model import RowError
 from importer.scheduled_time import describe, parse_scheduled_time
+from importer.segments import SEGMENT_FIELDS, segment_attributes, user_texts
 
 _ATTRIBUTE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 # An http(s) URL whose host is plain printable ASCII (no '[', ']') and which has no space:
@@ -68,6 +70,8 @@ class RowValidator:
             if not mapped.fields.get(name):
                 errors.append(RowError(name, f"{name} is required; {_HINTS[name]}"))
         for name, text in mapped.fields.items():
+            if name in SEGMENT_FIELDS:
+                continue
             if name == "ScheduledTime":
                 self._scheduled_time(text, request, error)
                 continue
@@ -97,6 +101,10 @@ class RowValidator:
             request["Attributes"] = self._attributes(mapped.attributes, error)
         if mapped.references:
             request["References"] = self._references(mapped.references, error)
+        if segments := segment_attributes(mapped, mapped.fields.get("InstanceId"), error):
+            request["SegmentAttributes"] = segments
+        if attachments := attachment_list(mapped, error):
+            request["Attachments"] = attachments
         _check_characters(request, mapped, errors)
         return request, errors
 
@@ -256,6 +264,7 @@ def _mapped_texts(mapped: MappedRow) -> Iterable[str]:
         mapped.attributes.values(),
         references,
         chain.from_iterable(references.values()),
+        mapped.segments.values(),
     )
 
 
@@ -273,4 +282,6 @@ def _texts(request: dict[str, Any]) -> list[tuple[str, str]]:
             for key, reference in value.items():
                 path = f"{REFERENCE_PREFIX}{key}"
                 texts += [(path, key), (path, reference["Value"])]
+        elif name == "SegmentAttributes":
+            texts += user_texts(value)
     return texts

@@ -109,16 +109,7 @@ def cli_args(
 ) -> list[str]:
     """`command target` pointed at the sandbox, with a journal in tmp_path."""
     return [
-        command,
-        str(target),
-        "--instance-id",
-        INSTANCE,
-        "--contact-flow-id",
-        FLOW,
-        "--endpoint-url",
-        sb.url,
-        "--region",
-        "us-east-1",
+        *check_args(target, sb, command),
         "--journal",
         str(tmp_path / "j.sqlite3"),
         "--no-progress",
@@ -129,6 +120,23 @@ def cli_args(
         "--concurrency",
         "8",
         *extra,
+    ]
+
+
+def check_args(target: Path, sb: Sandbox, command: str = "check") -> list[str]:
+    """`command target` (`check` unless told) with the sandbox's instance and flow,
+    Amazon Connect pointed at the sandbox (STS follows AWS_ENDPOINT_URL_STS)."""
+    return [
+        command,
+        str(target),
+        "--instance-id",
+        INSTANCE,
+        "--contact-flow-id",
+        FLOW,
+        "--endpoint-url",
+        sb.url,
+        "--region",
+        "us-east-1",
     ]
 
 

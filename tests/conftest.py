@@ -48,6 +48,19 @@ def aws_credentials(
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    """moto's S3 server on 127.0.0.1 (tests point the importer at it with
+    AWS_ENDPOINT_URL_S3)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
 @pytest.fixture
 def sandbox() -> Iterator[Callable[..., Sandbox]]:
     """Factory: ``sandbox(**config_overrides)`` starts a sandbox; all are stopped at teardown."""

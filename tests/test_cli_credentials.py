@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_runs import FLOW, INSTANCE, cli_args, task_rows, write_input
+from cli_runs import FLOW, INSTANCE, check_args, cli_args, task_rows, write_input
 
 from importer.cli import main
 from importer.sandbox import Sandbox
@@ -36,18 +36,7 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def command_line(command: str, source: Path, sb: Sandbox, tmp_path: Path) -> list[str]:
     if command == "check":
-        return [
-            "check",
-            str(source),
-            "--instance-id",
-            INSTANCE,
-            "--contact-flow-id",
-            FLOW,
-            "--endpoint-url",
-            sb.url,
-            "--region",
-            "us-east-1",
-        ]
+        return check_args(source, sb)
     if command == "retry":
         validate = ["validate", str(source), "--instance-id", INSTANCE, "--contact-flow-id", FLOW]
         assert main(validate) == 0

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
 from cli_runs import FLOW, HEADER, INSTANCE, cli_args, statuses, task_rows, tasks_by_token
-from moto.server import ThreadedMotoServer
 from spreadsheets import read_results, write_csv
 
 from importer.cli import main
 from importer.sandbox import Sandbox
 
 BUCKET = "ops-drop"
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture

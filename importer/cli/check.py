@@ -26,9 +26,11 @@ COMMAND = Command(
     description="Read each INPUT and check, with one read call each, that the AWS "
     "credentials work (STS GetCallerIdentity) and that every instance, contact flow, task "
     "template and quick connect its valid rows name exists (DescribeInstance, "
-    "DescribeContactFlow, GetTaskTemplate, DescribeQuickConnect); invalid rows are "
-    "skipped. Nothing is sent and no results file is written. Exit 0: every check "
-    "passed; 2: a check failed, an input could not be read, or the options are wrong.",
+    "DescribeContactFlow, GetTaskTemplate, DescribeQuickConnect), that each CreatedByUser "
+    "user name is an agent (SearchUsers) and each s3:// attachment exists (HeadObject); "
+    "invalid rows are skipped. Nothing is sent and no results file is written. Exit 0: "
+    "every check passed; 2: a check failed, an input could not be read, or the options are "
+    "wrong.",
     handler=run_check,
     options=(
         *(option.hidden() if option.dest in _UNUSED else option for option in INPUT_OPTIONS),

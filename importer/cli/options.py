@@ -309,6 +309,14 @@ SEND_OPTIONS = (
         "lost under their own ClientToken (by default they are sent with that send's, which "
         "cannot make a second task)",
     ),
+    _sending(
+        "--attachment-url-hours",
+        metavar="HOURS",
+        type=float,
+        default=24.0,
+        help="how long the links signed for s3:// attachments stay valid: more than 0, at "
+        "most 168 (7 days); links made with temporary credentials end with them (default 24)",
+    ),
     _sending("--no-progress", action="store_true", help="no progress bar or lines"),
     _sending(
         "--summary-json",
