@@ -49,7 +49,8 @@ def report_figures(
 ) -> None:
     """A sent batch's counts per status, calls, rate, a stop, and where its results are."""
     total = sum(counts.values())
-    parts = ", ".join(f"{status} {counts[status]:,}" for status in COUNTED)
+    named = [s for s in COUNTED if s is not Status.STOPPED or counts.get(s)]  # stopped: by undo
+    parts = ", ".join(f"{status} {counts.get(status, 0):,}" for status in named)
     reporter.info(f"{total:,} rows: {parts}")
     reporter.info(
         f"{report.calls:,} API calls in {report.elapsed:.1f} s, "

@@ -26,13 +26,12 @@ from __future__ import annotations
 
 from importer.batch_messages import report_header
 from importer.clients import Connector, aws_connector
-from importer.locations import location_name, sibling
 from importer.model import SourceRow
 from importer.options import RunOptions
 from importer.pipeline import batch_for_table
 from importer.reading import Table
 from importer.reporter import Reporter
-from importer.results import read_results, sandbox_results_name
+from importer.results import read_results
 from importer.retry_plan import (
     RetryTokens,
     continued_batch,
@@ -43,7 +42,7 @@ from importer.retry_plan import (
 )
 from importer.run_summary import FileSummary, RunSummary, file_sha256
 from importer.sending import Stop, open_sending, report_refused_edits
-from importer.staging import SANDBOX_ADVICE, open_staging
+from importer.staging import SANDBOX_ADVICE, open_staging, written_back
 
 
 def retry_results(
@@ -63,7 +62,7 @@ def retry_results(
     summary = summary if summary is not None else RunSummary("retry", options.audit_record())
     connect = connect if connect is not None else aws_connector(options)
     source = str(results_file)
-    results = str(options.results or (_sandbox_sibling(source) if options.sandbox else source))
+    results = written_back(source, options)
     with open_staging(options, reporter) as staging:
         if options.sandbox:
             staging.keep_run_results(results, "a sandbox run", SANDBOX_ADVICE)
@@ -104,8 +103,3 @@ def retry_results(
             sent.settle(report, file, results, local_results, input_columns)
             sending.finish()
     return summary
-
-
-def _sandbox_sibling(source: str) -> str:
-    """Where a sandbox retry writes by default: the sandbox results beside ``source``."""
-    return sibling(source, sandbox_results_name(location_name(source)))

@@ -45,10 +45,11 @@ class ResultLine:
 
     @property
     def done(self) -> bool:
-        """Created, with the task's ContactId: never sent again. A line that says created
-        without one (version 0.1.0 wrote such a line for a 200 answer without a ContactId)
-        is not done: retry resends its ClientToken, which cannot make a second task."""
-        return self.says_created and bool(self.contact_id)
+        """Created, with the task's ContactId, or stopped (by undo): never sent again. A
+        line that says created without one (version 0.1.0 wrote such a line for a 200
+        answer without a ContactId) is not done: retry resends its ClientToken, which
+        cannot make a second task."""
+        return (self.says_created and bool(self.contact_id)) or self.status == Status.STOPPED
 
 
 def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLine]]:
