@@ -41,6 +41,12 @@ class Wording:
     """Said of a row whose every request was refused or never arrived."""
     unrecorded: str
     """A request that took effect but could not be journaled (``{problem}``: why)."""
+    stopped_early: str = (
+        "Rows never sent are 'not_attempted'; rows sent but not settled are 'failed' and say "
+        "whether a task may have been created; run the same command again to continue where "
+        "it stopped (no task is created twice)."
+    )
+    """What a batch's results lines say after the run stopped early, and what to do."""
     all_done: str = "every row created or already created"
     """A batch's reason for exit 0."""
     some_not_done: str = "rows not created"
@@ -75,6 +81,11 @@ STOPS = Wording(
     unrecorded=(
         "stopped, but the journal could not record it ({problem}): the next undo sends "
         "StopContact again, which finds the task ended (stopped, not a second stop)"
+    ),
+    stopped_early=(
+        "Lines whose task was not stopped keep their status and say why ('not stopped by "
+        "undo'); run the same undo again to continue where it stopped (no task is stopped "
+        "twice)."
     ),
     all_done="every task stopped (or found already ended)",
     some_not_done="tasks not stopped",

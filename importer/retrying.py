@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from importer.batch_messages import report_header
 from importer.clients import Connector, aws_connector
-from importer.model import SourceRow
+from importer.model import SourceRow, Status
 from importer.options import RunOptions
 from importer.pipeline import batch_for_table
 from importer.reading import Table
@@ -81,8 +81,11 @@ def retry_results(
         batch = batch_for_table(table, options.prepare_options())
         report_header(reporter, batch, source)
         added = f", {len(new):,} new" if new else ""
+        stopped = sum(1 for line in done.values() if line.status == Status.STOPPED)
+        added = f", {stopped:,} stopped{added}" if stopped else added
         reporter.info(
-            f"Retrying {len(todo):,} of {len(lines):,} rows ({len(done):,} already created{added})."
+            f"Retrying {len(todo):,} of {len(lines):,} rows "
+            f"({len(done) - stopped:,} already created{added})."
         )
         file = FileSummary(source, sha256=file_sha256(path))
         summary.files.append(file)

@@ -14,7 +14,7 @@ A :class:`RowJournal` says what that means for one kind of request:
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from importer import messages
 from importer.aws import CONTACT_NOT_FOUND
@@ -71,13 +71,44 @@ class RowJournal(Protocol):
         ...
 
 
-class TaskJournal:
-    """StartTaskContact's rows, by ClientToken; the answer is the task's ContactId."""
-
-    wording = messages.TASKS
+class _ByKey:
+    """What both kinds share: the journal, and a row's record written under its key."""
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
+
+    def key(self, row: PreparedRow) -> str:
+        raise NotImplementedError
+
+    def record(
+        self,
+        row: PreparedRow,
+        status: JournalStatus,
+        *,
+        attempts: int,
+        error_code: str = "",
+        error_message: str = "",
+        maybe_created: bool = False,
+    ) -> None:
+        self._write(
+            self.key(row),
+            status,
+            attempts=attempts,
+            error_code=error_code,
+            error_message=error_message,
+            maybe_created=maybe_created,
+        )
+
+    def _write(self, key: str, status: JournalStatus, **fields: Any) -> None:
+        """Record an answer for ``key`` (``maybe_created``: the request may have taken
+        effect, ``contact_id``, ``already_ended``...)."""
+        raise NotImplementedError
+
+
+class TaskJournal(_ByKey):
+    """StartTaskContact's rows, by ClientToken; the answer is the task's ContactId."""
+
+    wording = messages.TASKS
 
     def key(self, row: PreparedRow) -> str:
         return row.client_token
@@ -108,29 +139,11 @@ class TaskJournal:
             instance_id=str(row.request.get("InstanceId") or ""),
         )
 
-    def record(
-        self,
-        row: PreparedRow,
-        status: JournalStatus,
-        *,
-        attempts: int,
-        error_code: str = "",
-        error_message: str = "",
-        maybe_created: bool = False,
-    ) -> None:
-        self.journal.record(
-            row.client_token,
-            status,
-            attempts=attempts,
-            error_code=error_code,
-            error_message=error_message,
-            maybe_created=maybe_created,
-        )
+    def _write(self, key: str, status: JournalStatus, **fields: Any) -> None:
+        self.journal.record(key, status, **fields)
 
     def record_answer(self, row: PreparedRow, answer: str, attempts: int) -> None:
-        self.journal.record(
-            row.client_token, JournalStatus.CREATED, attempts=attempts, contact_id=answer
-        )
+        self._write(self.key(row), JournalStatus.CREATED, attempts=attempts, contact_id=answer)
 
     def answered(
         self, row: PreparedRow, answer: str, attempts: int, entry: Entry | None, note: str
@@ -147,16 +160,13 @@ class TaskJournal:
         return row.outcome(Status.CREATED, contact_id=answer, attempts=attempts, error_message=note)
 
 
-class StopJournal:
+class StopJournal(_ByKey):
     """undo's StopContact rows, by ContactId (``row.request`` holds ContactId and
     InstanceId; ``row.client_token`` is the task's, kept on its results line). The answer
     is :data:`~importer.aws.CONTACT_STOPPED` or :data:`~importer.aws.CONTACT_NOT_FOUND`:
     either way the task is stopped."""
 
     wording = messages.STOPS
-
-    def __init__(self, journal: Journal) -> None:
-        self.journal = journal
 
     def key(self, row: PreparedRow) -> str:
         assert row.request is not None
@@ -186,27 +196,13 @@ class StopJournal:
             row_number=row.number,
         )
 
-    def record(
-        self,
-        row: PreparedRow,
-        status: JournalStatus,
-        *,
-        attempts: int,
-        error_code: str = "",
-        error_message: str = "",
-        maybe_created: bool = False,
+    def _write(
+        self, key: str, status: JournalStatus, *, maybe_created: bool = False, **fields: Any
     ) -> None:
-        self.journal.record_stop(
-            self.key(row),
-            status,
-            attempts=attempts,
-            error_code=error_code,
-            error_message=error_message,
-            maybe_stopped=maybe_created,
-        )
+        self.journal.record_stop(key, status, maybe_stopped=maybe_created, **fields)
 
     def record_answer(self, row: PreparedRow, answer: str, attempts: int) -> None:
-        self.journal.record_stop(
+        self._write(
             self.key(row),
             JournalStatus.STOPPED,
             attempts=attempts,

@@ -3,13 +3,12 @@
 Rows go out through ``submit``, a plain callable (:data:`Submit`): the sender knows no
 boto3, and journals through a :class:`~importer.row_journal.RowJournal`, which says what
 the journal keeps of each kind of request. :meth:`RowSender.send` journals the row in
-flight, waits for one of ``concurrency``
-slots and for the rate limiter, submits its request, and tries it again as
-:mod:`importer.retry_policy` and the answers say (a throttle, a fault, the active-task
-quota's pause). Every answer feeds the limiter and :mod:`importer.stop_rules`; the last one
-is journaled and becomes the row's outcome. Every attempt of a row sends the same request
-dict, so the same ClientToken and body. A row waiting out a backoff sleeps without holding
-a slot.
+flight, waits for one of ``concurrency`` slots and for the rate limiter, submits its
+request, and tries it again as :mod:`importer.retry_policy` and the answers say (a
+throttle, a fault, the active-task quota's pause). Every answer feeds the limiter and
+:mod:`importer.stop_rules`; the last one is journaled and becomes the row's outcome. Every
+attempt of a row sends the same request dict, so the same ClientToken and body. A row
+waiting out a backoff sleeps without holding a slot.
 
 The sender also holds the run's stop flag, which every thread polls, and says what a row
 the run stopped for became: ``not_attempted`` if it was never sent, else ``failed``, saying

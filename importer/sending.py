@@ -234,7 +234,7 @@ class BatchSending:
             if row not in self.uncounted:
                 status = self.counted_as.get(row, outcome.status)
                 counts[status] = counts.get(status, 0) + 1
-        report_figures(self.run.reporter, counts, report, results)
+        report_figures(self.run.reporter, counts, report, results, self.records.wording)
         report_first_errors(self.run.reporter, self.first_invalid, counts[Status.INVALID])
         _record_batch(file, self.batch_id, counts, report, self.records.wording)
         self.run.staging.publish_results(local_results, results, file)
@@ -284,7 +284,9 @@ def open_sending(
     stop: Stop | None = None,
 ) -> Iterator[Sending]:
     """Open the clients, lock the journal (a throwaway one for a sandbox without one) and
-    record the run in it; from here ``stop`` (its ``sending`` set) stops the run cleanly."""
+    record the run in it; from here ``stop`` (its ``sending`` set) stops the run cleanly. A
+    run that ends on an error, or that another run's lock refuses (exit 4), is recorded with
+    its reason all the same (for ``history``)."""
     settings = options.executor_settings()
     with contextlib.ExitStack() as stack:
         clients = stack.enter_context(connect(settings.concurrency))

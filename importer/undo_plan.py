@@ -22,7 +22,6 @@ import dataclasses
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import cast
 
 from importer.batch_messages import rows_named
 from importer.errors import UsageError
@@ -124,26 +123,11 @@ def plan_undo(
     return plan
 
 
-def as_it_reads(number: int, line: ResultLine) -> Outcome:
-    """A line undo leaves as it is, to write back (its status as it reads, whatever it is:
-    an added line has none)."""
-    return Outcome(
-        number,
-        cast(Status, line.status),
-        line.client_token,
-        line.values,
-        contact_id=line.contact_id,
-        error_code=line.error_code,
-        error_message=line.error_message,
-        attempts=line.attempts,
-    )
-
-
 def after_stop(task: TaskToStop, outcome: Outcome) -> Outcome:
     """A task's line after undo: ``stopped`` (saying when), or, if its stop failed or was
     not sent, its line as it was with the stop's error (its task still exists, so retry
     never sends it again and a later undo does)."""
-    line = as_it_reads(task.number, task.line)
+    line = task.line.outcome(task.number)
     if outcome.status is Status.STOPPED:
         return dataclasses.replace(
             line, status=Status.STOPPED, error_code="", error_message=outcome.error_message

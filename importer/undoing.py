@@ -37,7 +37,7 @@ from importer.row_journal import StopJournal
 from importer.run_summary import FileSummary, RunSummary, file_sha256
 from importer.sending import Stop, open_sending
 from importer.staging import SANDBOX_ADVICE, Staging, open_staging, written_back
-from importer.undo_plan import UndoPlan, after_stop, as_it_reads, plan_undo
+from importer.undo_plan import UndoPlan, after_stop, plan_undo
 
 Confirm = Callable[[UndoPlan], bool]
 """Asked once the plan is said, before anything is sent: go on (True) or not."""
@@ -76,9 +76,9 @@ def undo_results(
             submit = stop_submitter(sending.clients.connect)
             sent = sending.batch(source, submit, StopJournal(sending.journal))
             for number, line in plan.untouched.items():
-                sent.keep(as_it_reads(number, line), counted=False)
+                sent.keep(line.outcome(number), counted=False)
             for number, line in plan.stopped_lines.items():
-                sent.keep(as_it_reads(number, line))
+                sent.keep(line.outcome(number))
             report = sent.send([task.row() for task in plan.tasks])
             for task in plan.tasks:
                 outcome = sent.outcomes[task.number]

@@ -92,7 +92,9 @@ def test_undo_stops_every_created_task_once_and_nothing_creates_them_again(
             assert {k: new[k] for k in unchanged} == {k: old[k] for k in unchanged}
 
     assert main(undo_args(results, sb, tmp_path, "--yes")) == 0, "a second undo"
+    capsys.readouterr()
     assert main(cli_args("retry", results, sb, tmp_path)) == 1, "its invalid line"
+    assert "Retrying 1 of 6 rows (0 already created, 5 stopped)." in capsys.readouterr().err
     assert statuses(read_results(results)) == {"stopped": 5, "invalid": 1}
     assert main(cli_args("run", tmp_path / "tasks.csv", sb, tmp_path)) == 1, "the input again"
 
@@ -214,7 +216,8 @@ def test_access_denied_stops_undo_early_naming_connect_stop_contact(
 
     err = capsys.readouterr().err
     assert "STOPPED EARLY" in err and "connect:StopContact" in err
-    assert "StartTaskContact" not in err
+    assert "run the same undo again to continue where it stopped" in err
+    assert "StartTaskContact" not in err and "task may have been created" not in err
     lines = read_results(results)
     assert statuses(lines) == {"created": 4}, "their tasks still exist"
     assert all(line["error_message"].startswith("not stopped by undo") for line in lines)
