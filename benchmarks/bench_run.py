@@ -52,6 +52,7 @@ from importer.aws import make_client, task_submitter
 from importer.executor import Executor, ExecutorSettings
 from importer.journal import Journal
 from importer.model import Outcome, PreparedRow, SourceRow, Status
+from importer.row_journal import TaskJournal
 from importer.sandbox import Sandbox, SandboxConfig, defaults
 
 REGION = defaults.REGION
@@ -173,7 +174,7 @@ def ours(told_rate: float) -> Scenario:
         journal_path = setup.scratch / f"journal-told-{told_rate:g}.sqlite3"
         with Journal(journal_path) as journal:
             submit = task_submitter(client)
-            executor = Executor(submit, journal, settings, batch_id="bench")
+            executor = Executor(submit, TaskJournal(journal), settings, batch_id="bench")
             deadline = threading.Timer(
                 setup.deadline_s, executor.request_stop, args=("benchmark deadline",)
             )

@@ -1,10 +1,11 @@
-"""The library's front door: validate, check, run and retry a batch from Python, without
-the command line.
+"""The library's front door: validate, check, run, retry and undo a batch, and read the
+journal's history, from Python, without the command line.
 
     from importer import api
     options = api.RunOptions(instance_id="...", contact_flow_id="...")
     summary = api.run("tasks.csv", options)
     retried = api.retry(summary.files[0].results, options)
+    undone = api.undo(summary.files[0].results, options)
 
 Each call does what the command of its name does and returns what it found (a RunSummary:
 counts, results files, ``exit_code``), saying nothing unless given a reporter
@@ -13,9 +14,8 @@ come from boto3's default chain, ``options.region`` and ``options.profile``;
 ``options.endpoint_url`` points Amazon Connect elsewhere (a sandbox). The journal is
 ``options.journal``, else $TASK_IMPORTER_JOURNAL, else the user's state folder.
 
-``undo(results_file, options)`` belongs here too, once it exists: it will stop the tasks
-a results file created, sending StopContact through importer.sending with a ``submit`` of
-its own (``Sending.batch(batch_id, submit)``).
+``undo`` asks nothing (calling it is the confirmation) unless given ``confirm``;
+``history`` returns the journal's runs as records (the fields of ``--summary-json``).
 """
 
 from __future__ import annotations
@@ -24,14 +24,26 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from importer.checking import CheckResult, check_inputs
+from importer.history import History, read_history
 from importer.options import RunOptions
 from importer.reporter import LogReporter, Reporter
 from importer.retrying import retry_results
 from importer.run_summary import RunSummary
 from importer.running import run_inputs
+from importer.undoing import Confirm, undo_results
 from importer.validating import Validation, validate_inputs
 
-__all__ = ["LogReporter", "Reporter", "RunOptions", "check", "retry", "run", "validate"]
+__all__ = [
+    "LogReporter",
+    "Reporter",
+    "RunOptions",
+    "check",
+    "history",
+    "retry",
+    "run",
+    "undo",
+    "validate",
+]
 
 Inputs = str | Path | Sequence[str | Path]
 """A file, glob, folder or s3:// URL, or several."""
@@ -49,6 +61,28 @@ def retry(
 ) -> RunSummary:
     """Send again the rows of a results file that were not created; merge the results back."""
     return retry_results(str(results_file), options or RunOptions(), reporter=reporter)
+
+
+def undo(
+    results_file: str | Path,
+    options: RunOptions | None = None,
+    *,
+    confirm: Confirm | None = None,
+    reporter: Reporter | None = None,
+) -> RunSummary:
+    """Stop every task a results file lists as created (StopContact); write it back with
+    those lines ``stopped``. ``confirm(plan)``: asked before anything is sent."""
+    return undo_results(
+        str(results_file), options or RunOptions(), confirm=confirm, reporter=reporter
+    )
+
+
+def history(
+    journal: str | Path | None = None, *, limit: int | None = None, run_id: int | None = None
+) -> History:
+    """The runs the journal records (default: $TASK_IMPORTER_JOURNAL, else the user's state
+    folder), newest first, each with the fields of ``--summary-json`` and its run_id."""
+    return read_history(journal, limit=limit, run_id=run_id)
 
 
 def validate(

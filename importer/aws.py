@@ -3,8 +3,9 @@ that makes a Connect client the executor's ``submit``, and the one place botocor
 exceptions become our ApiError kinds.
 
 The executor sends requests through a plain callable, ``submit(request) -> id``, that raises
-ApiError: :func:`task_submitter` is the one built from boto3 (StartTaskContact). Other calls
-(preflight's reads) go through :func:`call`, which classifies their failures the same way.
+ApiError: :func:`task_submitter` is the one built from boto3 (StartTaskContact),
+:func:`stop_submitter` undo's (StopContact). Other calls (preflight's reads) go through
+:func:`call`, which classifies their failures the same way.
 """
 
 from __future__ import annotations
@@ -67,6 +68,11 @@ ERROR_KINDS: dict[str, ErrorKind] = {
     "IdempotencyException": ErrorKind.MISMATCH,
     "ValidationException": ErrorKind.ROW_INVALID,
     "SerializationException": ErrorKind.ROW_INVALID,
+    # Declared by StopContact: ContactNotFound (410) is a success to undo (stop_submitter);
+    # InvalidActiveRegion (400): sent to the Region that is not active (Global Resiliency),
+    # as every request would be: the first-rows breaker stops the run.
+    "ContactNotFoundException": ErrorKind.ROW_INVALID,
+    "InvalidActiveRegionException": ErrorKind.ROW_INVALID,
 }
 """Error codes by name; codes not listed fall back on their HTTP status."""
 
@@ -80,6 +86,13 @@ _NO_ANSWER = (*_NOT_SENT, bce.ReadTimeoutError)
 """Nothing came back: no connection, or no answer in time."""
 NO_CONTACT_ID = "NoContactId"
 """The error code of a 2xx answer without a ContactId (see :func:`task_submitter`)."""
+UNREADABLE_ANSWER = "UnreadableAnswer"
+"""The error code of a 2xx StopContact answer that is not Amazon Connect's (see
+:func:`stop_submitter`)."""
+CONTACT_STOPPED = "stopped"
+"""What :func:`stop_submitter` returns when StopContact ended the contact."""
+CONTACT_NOT_FOUND = "ContactNotFoundException"
+"""What :func:`stop_submitter` returns when the contact had already ended or was not found."""
 _NO_CREDENTIALS = (
     bce.NoCredentialsError,
     bce.PartialCredentialsError,
@@ -91,7 +104,8 @@ _NO_CREDENTIALS = (
 
 _T = TypeVar("_T")
 _UNREADABLE_HOOK = "connect-task-importer-unreadable-answer"
-"""The unique id of the hook that refuses an unreadable answer (registered once per client)."""
+"""The unique id of the hook that refuses an unreadable answer (registered once per client
+and operation: botocore's unique ids are the client's, whatever the event)."""
 
 
 def call(operation: Callable[..., _T], /, **params: Any) -> _T:
@@ -126,7 +140,50 @@ def task_submitter(client: Any) -> Callable[[Mapping[str, Any]], str]:
     return start_task
 
 
-def _unclear_answer(http_status: int | None, content_type: str, what: str) -> ApiError:
+def stop_submitter(client: Any) -> Callable[[Mapping[str, Any]], str]:
+    """undo's ``submit`` on a Connect client: StopContact with a request's ContactId and
+    InstanceId; returns CONTACT_STOPPED, or CONTACT_NOT_FOUND when Amazon Connect answers
+    ContactNotFoundException (410): the contact has already ended (a stop whose answer was
+    lost and was sent again, a task an agent closed) or does not exist, so it counts as
+    stopped. Every other error is raised as ApiError, classified as any other call's.
+
+    A 2xx answer whose body is not a JSON object (a proxy's HTML page) is no answer of
+    Amazon Connect's: a transient error that may have stopped the contact, sent again. (An
+    empty body or ``{}`` is taken for the answer it looks like: StopContact's answer has no
+    members.)"""
+    client.meta.events.register(
+        "before-parse.connect.StopContact",
+        _refuse_unreadable_answer,
+        unique_id=f"{_UNREADABLE_HOOK}-stop",
+    )
+
+    def stop_contact(request: Mapping[str, Any]) -> str:
+        try:
+            call(
+                client.stop_contact,
+                ContactId=request["ContactId"],
+                InstanceId=request["InstanceId"],
+            )
+        except ApiError as error:
+            if error.code == CONTACT_NOT_FOUND:
+                return CONTACT_NOT_FOUND
+            raise
+        return CONTACT_STOPPED
+
+    return stop_contact
+
+
+def _unclear_answer(
+    http_status: int | None, content_type: str, what: str, operation: str = "StartTaskContact"
+) -> ApiError:
+    if operation == "StopContact":
+        message = (
+            f"an HTTP {http_status} answer that is not Amazon Connect's ({what}; Content-Type "
+            f"{content_type or 'none'}), perhaps a proxy's page"
+        )
+        return ApiError(
+            ErrorKind.TRANSIENT, UNREADABLE_ANSWER, message, http_status, maybe_created=True
+        )
     message = (
         f"an HTTP {http_status} answer without a ContactId ({what}; Content-Type "
         f"{content_type or 'none'}): not Amazon Connect's answer, perhaps a proxy's page"
@@ -148,7 +205,9 @@ def _contact_id(response: Mapping[str, Any]) -> str:
     )
 
 
-def _refuse_unreadable_answer(response_dict: Mapping[str, Any], **_: Any) -> None:
+def _refuse_unreadable_answer(
+    response_dict: Mapping[str, Any], event_name: str = "", **_: Any
+) -> None:
     """A hook run before botocore parses an answer: a 2xx body that is not a JSON object is
     an unclear answer, raised through botocore as ApiError. (botocore's rest-json parser
     reads a body that is not JSON, such as an HTML page, as an answer without a ContactId,
@@ -164,7 +223,8 @@ def _refuse_unreadable_answer(response_dict: Mapping[str, Any], **_: Any) -> Non
         parsed = None
     if not isinstance(parsed, dict):
         content_type = response_dict.get("headers", {}).get("content-type", "")
-        raise _unclear_answer(status, content_type, "a body that is not a JSON object")
+        operation = event_name.rpartition(".")[2]
+        raise _unclear_answer(status, content_type, "a body that is not a JSON object", operation)
 
 
 def kind_for(code: str, http_status: int | None) -> ErrorKind:

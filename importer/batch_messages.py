@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from importer.executor import RunReport
+from importer.messages import TASKS, Wording
 from importer.model import PreparedRow, Status
 from importer.pipeline import Batch
 from importer.reporter import Reporter
@@ -45,23 +46,24 @@ def report_first_errors(reporter: Reporter, rows: Sequence[PreparedRow], total: 
 
 
 def report_figures(
-    reporter: Reporter, counts: Mapping[Status, int], report: RunReport, results: str
+    reporter: Reporter,
+    counts: Mapping[Status, int],
+    report: RunReport,
+    results: str,
+    wording: Wording = TASKS,
 ) -> None:
-    """A sent batch's counts per status, calls, rate, a stop, and where its results are."""
+    """A sent batch's counts per status, calls, rate, a stop (``wording``: what its lines
+    then say), and where its results are."""
     total = sum(counts.values())
-    parts = ", ".join(f"{status} {counts[status]:,}" for status in COUNTED)
+    named = [s for s in COUNTED if s is not Status.STOPPED or counts.get(s)]  # stopped: by undo
+    parts = ", ".join(f"{status} {counts.get(status, 0):,}" for status in named)
     reporter.info(f"{total:,} rows: {parts}")
     reporter.info(
         f"{report.calls:,} API calls in {report.elapsed:.1f} s, "
         f"achieved {report.achieved_rate:.2f} requests/s, {report.throttles:,} throttled"
     )
     if report.stopped_early:
-        reporter.info(
-            f"STOPPED EARLY: {report.stop_reason}. Rows never sent are 'not_attempted'; rows "
-            "sent but not settled are 'failed' and say whether a task may have been created; "
-            "run the same command again to continue where it stopped (no task is created "
-            "twice)."
-        )
+        reporter.info(f"STOPPED EARLY: {report.stop_reason}. {wording.stopped_early}")
     reporter.info(f"Results: {results}")
 
 

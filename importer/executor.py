@@ -2,15 +2,18 @@
 
 Requests go out through ``submit(request) -> id``, a plain callable that raises ApiError
 (:data:`~importer.row_sender.Submit`); :func:`importer.aws.task_submitter` makes the one that
-sends StartTaskContact with boto3, and tests pass their own.
+sends StartTaskContact with boto3 (:func:`importer.aws.stop_submitter` undo's StopContact),
+and tests pass their own. What the journal keeps of each row is its
+:class:`~importer.row_journal.RowJournal`'s (:class:`~importer.row_journal.TaskJournal` for
+StartTaskContact): marked in flight before it is sent, its answer recorded when it comes.
 
 The thread that calls :meth:`Executor.run` reads the rows, keeps a bounded window of them in
 flight, each sent from its own daemon thread by a :class:`RowSender`, and calls
 ``on_outcome`` once per row, in the order the rows finish (``Outcome.row`` gives the row
 number). A row that needs no request (invalid, already created) is reported without one; a
-row whose ClientToken is still in flight waits for it (the same token is sent once at a
-time). Each thread is a daemon: a request the run stopped waiting for must not keep the
-process alive at exit (ThreadPoolExecutor's workers are joined at exit).
+row whose journal key (its ClientToken) is still in flight waits for it (the same token is
+sent once at a time). Each thread is a daemon: a request the run stopped waiting for must
+not keep the process alive at exit (ThreadPoolExecutor's workers are joined at exit).
 
 Threads share ``submit`` and one :class:`RateLimiter`; the executors of one run (one per
 input file) can share the limiter and a :class:`FailureTally`, so a new file neither starts
@@ -33,13 +36,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from importer import messages
 from importer.errors import JournalError, UsageError
-from importer.journal import Entry, Journal, JournalStatus, request_digest
+from importer.journal import Entry
 from importer.model import Outcome, PreparedRow, Status
 from importer.progress import NullProgress, Progress
 from importer.ratelimit import Algorithm, RateLimiter, bucket_problem, make_controller
 from importer.retry_policy import RetryPolicy
+from importer.row_journal import RowJournal
 from importer.row_sender import POLL, RowSender, RowState, Submit
 from importer.stop_rules import FailureTally, StopRules
 
@@ -111,7 +114,8 @@ class RunReport:
     stop_reason: str | None
     stopped_early: bool
     calls: int
-    """Requests sent (StartTaskContact calls), retries and throttled ones included."""
+    """Requests sent (StartTaskContact or StopContact calls), retries and throttled ones
+    included."""
     throttles: int
     """Calls answered with a throttling error."""
     elapsed: float
@@ -139,7 +143,7 @@ class Executor:
     def __init__(
         self,
         submit: Submit,
-        journal: Journal,
+        journal: RowJournal,
         settings: ExecutorSettings | None = None,
         progress: Progress | None = None,
         batch_id: str = "",
@@ -157,6 +161,7 @@ class Executor:
             max_failure_fraction=self.settings.max_failure_fraction,
             quota_pause=self.settings.quota_pause_seconds,
             tally=tally,
+            wording=journal.wording,
         )
         self._sender = RowSender(
             submit,
@@ -198,8 +203,9 @@ class Executor:
         tokens: dict[str, Future[Outcome]] = {}
         try:
             for row in rows:
-                if row.client_token in tokens:
-                    self._drain(pending, tokens, on_outcome, until=tokens[row.client_token])
+                key = self._journal.key(row) if row.ok and row.request is not None else ""
+                if key in tokens:
+                    self._drain(pending, tokens, on_outcome, until=tokens[key])
                 outcome, entry = self._without_sending(row)
                 if outcome is not None:
                     self._emit(outcome, on_outcome, counted=False)
@@ -209,7 +215,7 @@ class Executor:
                 state = RowState(entry=entry)
                 future = _in_daemon_thread(self._sender.send, row, state)
                 pending[future] = (row, state)
-                tokens[row.client_token] = future
+                tokens[key] = future
             while pending:
                 self._drain(pending, tokens, on_outcome)
         except BaseException:
@@ -222,22 +228,17 @@ class Executor:
         return self._report(time.monotonic() - started)
 
     def _without_sending(self, row: PreparedRow) -> tuple[Outcome | None, Entry | None]:
-        """The outcome of a row that needs no request (invalid, already created, stopping)."""
+        """The outcome of a row that needs no request (invalid, settled before, stopping)."""
         if not row.ok or row.request is None:
             return row.outcome(Status.INVALID, error_message=row.error_text or "no request"), None
         try:
-            entry = self._journal.lookup(row.client_token)
+            entry = self._journal.lookup(row)
         except JournalError as error:
             self._sender.journal_failed(error)
             return self._sender.stopped_outcome(row, RowState()), None
-        if entry is not None and entry.status is JournalStatus.CREATED and entry.contact_id:
-            message = ""
-            if entry.request_sha256 and entry.request_sha256 != request_digest(row.request):
-                message = messages.CHANGED_SINCE_CREATED
-            outcome = row.outcome(
-                Status.ALREADY_CREATED, contact_id=entry.contact_id, error_message=message
-            )
-            return outcome, entry
+        settled = self._journal.settled(row, entry)
+        if settled is not None:
+            return settled, entry
         if self._sender.stopping:
             return self._sender.stopped_outcome(row, RowState(entry=entry)), entry
         return None, entry
@@ -275,8 +276,9 @@ class Executor:
         on_outcome: Callable[[Outcome], None],
     ) -> None:
         row, state = pending.pop(future)
-        if tokens.get(row.client_token) is future:
-            del tokens[row.client_token]
+        key = self._journal.key(row)
+        if tokens.get(key) is future:
+            del tokens[key]
         self._emit(outcome, on_outcome, counted=not state.stopped)
 
     def _emit(

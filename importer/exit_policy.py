@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from importer.exitcodes import ExitCode
+from importer.messages import TASKS, Wording
 from importer.model import Status
 
 
@@ -22,7 +23,7 @@ class FileOutcome(Protocol):
     reason: str
 
 
-_DONE = (Status.CREATED, Status.ALREADY_CREATED)
+_DONE = (Status.CREATED, Status.ALREADY_CREATED, Status.STOPPED)
 _NOT_DONE = (Status.INVALID, Status.FAILED, Status.NOT_ATTEMPTED)
 
 
@@ -35,16 +36,22 @@ def batch_exit(counts: Mapping[Status, int], stopped_early: bool) -> ExitCode:
     return ExitCode.OK
 
 
-def batch_reason(code: ExitCode, counts: Mapping[Status, int], stop_reason: str | None) -> str:
-    """What a batch's exit code stands for, in its file's summary."""
+def batch_reason(
+    code: ExitCode,
+    counts: Mapping[Status, int],
+    stop_reason: str | None,
+    wording: Wording = TASKS,
+) -> str:
+    """What a batch's exit code stands for, in its file's summary (``wording``: of the
+    requests it sent, tasks created or stopped)."""
     if code == ExitCode.STOPPED:
         return f"stopped early: {stop_reason}"
     if code == ExitCode.ROWS_FAILED:
         parts = [
             f"{count} {status}" for status, count in counts.items() if count and status not in _DONE
         ]
-        return "rows not created: " + ", ".join(parts)
-    return "every row created or already created"
+        return f"{wording.some_not_done}: " + ", ".join(parts)
+    return wording.all_done
 
 
 def overall_exit(
@@ -71,7 +78,9 @@ def _from_files(files: Sequence[FileOutcome]) -> tuple[ExitCode, str]:
         return ExitCode.ROWS_FAILED, "; ".join(f"{f.input}: {f.reason}" for f in failing)
     if not files:
         return ExitCode.OK, "no input files to read"
-    return ExitCode.OK, "every row created or already created"
+    if len(files) == 1 and files[0].reason:
+        return ExitCode.OK, files[0].reason
+    return ExitCode.OK, TASKS.all_done
 
 
 def unsaved_results_exit(code: int) -> ExitCode:

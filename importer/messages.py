@@ -3,10 +3,14 @@ were reconciled, and the reasons a run stops early.
 
 Every reason a run stops ends by saying what to do, and that a re-run continues where this
 run stopped. (The wording of a row sent again under an earlier attempt's token lives with
-that rule, in :mod:`importer.lost_answers`.)
+that rule, in :mod:`importer.lost_answers`.) What a request may or may not have done is
+said in the words of its kind (:class:`Wording`): :data:`TASKS` (StartTaskContact, the
+default) or :data:`STOPS` (undo's StopContact).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from importer.errors import ApiError, ErrorKind, JournalError
 
@@ -23,10 +27,81 @@ _NOT_CREATED = (
 )
 
 
+@dataclass(frozen=True)
+class Wording:
+    """How results lines and stop reasons speak of one kind of request."""
+
+    permission: str
+    """The IAM action it needs, and on what (named when access is denied)."""
+    maybe_done: str
+    """Said of a row some request of which got no clear answer: it may have taken effect."""
+    maybe_done_failed: str
+    """The same, said of a row that failed."""
+    not_done: str
+    """Said of a row whose every request was refused or never arrived."""
+    unrecorded: str
+    """A request that took effect but could not be journaled (``{problem}``: why)."""
+    stopped_early: str = (
+        "Rows never sent are 'not_attempted'; rows sent but not settled are 'failed' and say "
+        "whether a task may have been created; run the same command again to continue where "
+        "it stopped (no task is created twice)."
+    )
+    """What a batch's results lines say after the run stopped early, and what to do."""
+    all_done: str = "every row created or already created"
+    """A batch's reason for exit 0."""
+    some_not_done: str = "rows not created"
+    """A batch's reason for exit 1, before the counts of the rows it means."""
+
+
+TASKS = Wording(
+    permission="connect:StartTaskContact on the instance",
+    maybe_done=_MAYBE_CREATED,
+    maybe_done_failed=(
+        "; a task may have been created: a re-run resends the same ClientToken, which cannot "
+        "create a second one"
+    ),
+    not_done=_NOT_CREATED,
+    unrecorded=(
+        "created, but the journal could not record it ({problem}): the next run resends its "
+        "ClientToken and Amazon Connect answers with this ContactId again (no second task)"
+    ),
+)
+_MAYBE_STOPPED = (
+    "; the task may have been stopped: undo the file again to make sure (a task that has "
+    "already ended counts as stopped)"
+)
+STOPS = Wording(
+    permission="connect:StopContact on the instance's contacts",
+    maybe_done=_MAYBE_STOPPED,
+    maybe_done_failed=_MAYBE_STOPPED,
+    not_done=(
+        "; the task was not stopped (each attempt was refused or never reached Amazon "
+        "Connect): undo the file again to stop it"
+    ),
+    unrecorded=(
+        "stopped, but the journal could not record it ({problem}): the next undo sends "
+        "StopContact again, which finds the task ended (stopped, not a second stop)"
+    ),
+    stopped_early=(
+        "Lines whose task was not stopped keep their status and say why ('not stopped by "
+        "undo'); run the same undo again to continue where it stopped (no task is stopped "
+        "twice)."
+    ),
+    all_done="every task stopped (or found already ended)",
+    some_not_done="tasks not stopped",
+)
+
+
 # --- rows -------------------------------------------------------------------------------------
 
 
-def failure(error: ApiError, attempts: int, per_row_quota: bool, maybe_created: bool) -> str:
+def failure(
+    error: ApiError,
+    attempts: int,
+    per_row_quota: bool,
+    maybe_created: bool,
+    wording: Wording = TASKS,
+) -> str:
     """What a row that failed while the run went on says; ``maybe_created``: some attempt
     got no clear answer."""
     if error.kind is ErrorKind.MISMATCH:
@@ -40,12 +115,7 @@ def failure(error: ApiError, attempts: int, per_row_quota: bool, maybe_created: 
             f"refused by a quota ({error.message}); with PreviousContactId set this is "
             "probably the limit of 12 tasks per previous contact"
         )
-    maybe = (
-        "; a task may have been created: a re-run resends the same ClientToken, "
-        "which cannot create a second one"
-        if maybe_created
-        else ""
-    )
+    maybe = wording.maybe_done_failed if maybe_created else ""
     if error.kind is ErrorKind.QUOTA:
         return (
             f"refused by the active-task quota ({error.message}) on its last attempt "
@@ -64,34 +134,34 @@ def not_sent(note: str) -> str:
     )
 
 
-def unanswered_when_stopped(note: str) -> str:
+def unanswered_when_stopped(note: str, wording: Wording = TASKS) -> str:
     """A row sent, whose answer had not come when the run stopped waiting for it."""
-    return f"sent, and the run stopped ({note}) before Amazon Connect answered{_MAYBE_CREATED}"
+    return f"sent, and the run stopped ({note}) before Amazon Connect answered{wording.maybe_done}"
 
 
-def stopped_before_retry(note: str, error: ApiError, maybe_created: bool) -> str:
+def stopped_before_retry(
+    note: str, error: ApiError, maybe_created: bool, wording: Wording = TASKS
+) -> str:
     """A row whose attempt failed and which the run stopped before retrying."""
     what = (
         f"the run stopped ({note}) before this row was retried (last error {error.code}: "
         f"{error.message})"
     )
-    return what + (_MAYBE_CREATED if maybe_created else _NOT_CREATED)
+    return what + (wording.maybe_done if maybe_created else wording.not_done)
 
 
-def earlier_unanswered_when_stopped(note: str) -> str:
+def earlier_unanswered_when_stopped(note: str, wording: Wording = TASKS) -> str:
     """A row an earlier run sent without a definite answer, not sent again before the stop."""
     return (
         "an earlier run sent this row without a definite answer, and the run stopped "
-        f"({note}) first{_MAYBE_CREATED}"
+        f"({note}) first{wording.maybe_done}"
     )
 
 
-def unrecorded(problem: str) -> str:
-    """A task created whose ContactId the journal could not record."""
-    return (
-        f"created, but the journal could not record it ({problem}): the next run resends its "
-        "ClientToken and Amazon Connect answers with this ContactId again (no second task)"
-    )
+def unrecorded(problem: str, wording: Wording = TASKS) -> str:
+    """A request that took effect (a task created, stopped) that the journal could not
+    record."""
+    return wording.unrecorded.format(problem=problem)
 
 
 def reconciled(contact_id: str) -> str:
@@ -118,11 +188,11 @@ def journal_failed(error: JournalError) -> str:
     )
 
 
-def access_denied(error: ApiError) -> str:
+def access_denied(error: ApiError, wording: Wording = TASKS) -> str:
     return (
         f"Amazon Connect refused the credentials or permissions ({error.code}: "
         f"{error.message}); nothing else can succeed. Fix the IAM policy "
-        "(connect:StartTaskContact on the instance) or the credentials, then re-run: "
+        f"({wording.permission}) or the credentials, then re-run: "
         "it continues where this run stopped"
     )
 

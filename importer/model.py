@@ -16,6 +16,8 @@ class Status(StrEnum):
     ALREADY_CREATED = "already_created"
     FAILED = "failed"
     NOT_ATTEMPTED = "not_attempted"
+    STOPPED = "stopped"
+    """The task was created, then ended by ``undo`` (StopContact)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,7 +100,9 @@ class LogProgress:
 
 def _summary(counts: Counter[Status], rate: float) -> str:
     created = counts[Status.CREATED] + counts[Status.ALREADY_CREATED]
-    return f"created {created:,}, failed {counts[Status.FAILED]:,}, rate {rate:.2f}/s"
+    stopped = counts[Status.STOPPED]  # undo's
+    done = f"stopped {stopped:,}" if stopped else f"created {created:,}"
+    return f"{done}, failed {counts[Status.FAILED]:,}, rate {rate:.2f}/s"
 
 
 def make_progress(

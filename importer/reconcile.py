@@ -39,7 +39,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from importer.journal import CreatedTask, Entry, Journal, RunInfo, request_digest
+from importer.journal import CreatedTask, Entry, Journal, RunInfo, readable_time, request_digest
 from importer.locations import location_name
 from importer.lost_answers import explain_resent, may_have_created
 from importer.model import Outcome, PreparedRow, RowError, Status
@@ -80,7 +80,7 @@ class Plan:
     def created_by(self, task: CreatedTask) -> str:
         """Which run created a task, and when: 'by retry on 2026-11-28 10:15 UTC (journal
         run 7)'."""
-        when = f"on {_when(task.created_at)}"
+        when = f"on {readable_time(task.created_at)}"
         info = self.runs.get(task.run_id) if task.run_id is not None else None
         if info is None:
             return when
@@ -299,8 +299,3 @@ def batch_of_results(
             if batch_id and location_name(results) == results_name:
                 return Continued(str(batch_id), f"run {run_id} wrote {results_name}")
     return None
-
-
-def _when(stamp: str) -> str:
-    """A journal time (ISO, UTC) as '2026-11-28 10:15 UTC'."""
-    return f"{stamp[:10]} {stamp[11:16]} UTC" if len(stamp) >= 16 else stamp

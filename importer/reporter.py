@@ -1,5 +1,5 @@
 """How a use case tells its user what it does: messages, a progress display, and the
-ClientTokens a dry run shows.
+ClientTokens (or tasks) a dry run shows.
 
 The library says nothing unless asked: :class:`Reporter` itself is silent (as NullProgress
 is); :class:`LogReporter` sends the messages to a logger; the CLI's reporter logs them to
@@ -32,6 +32,9 @@ class Reporter:
 
     def row_token(self, row: int, token: str) -> None:
         """A valid row's ClientToken, reported when asked to show them (a dry run)."""
+
+    def item(self, text: str) -> None:
+        """One line of a listing the user asked for (what undo --dry-run would stop)."""
 
 
 class LogReporter(Reporter):

@@ -25,7 +25,7 @@ from importer.errors import InputFileError
 from importer.journal import Journal, JournalStatus, request_digest
 from importer.locations import location_name
 from importer.lost_answers import explain_resent, may_have_created, refused_edit
-from importer.model import Outcome, PreparedRow, Status
+from importer.model import Outcome, PreparedRow
 from importer.pipeline import Batch
 from importer.reconcile import Continued, batch_of_results
 from importer.results import ResultLine
@@ -71,16 +71,7 @@ def number_lines(lines: list[ResultLine]) -> tuple[dict[int, ResultLine], set[in
 
 def kept(number: int, line: ResultLine) -> Outcome:
     """A done line's outcome, as it stands in the file."""
-    return Outcome(
-        number,
-        Status(line.status),
-        line.client_token,
-        line.values,
-        contact_id=line.contact_id,
-        error_code=line.error_code,
-        error_message=line.error_message,
-        attempts=line.attempts,
-    )
+    return line.outcome(number)
 
 
 def continued_batch(

@@ -26,13 +26,12 @@ from __future__ import annotations
 
 from importer.batch_messages import report_header
 from importer.clients import Connector, aws_connector
-from importer.locations import location_name, sibling
-from importer.model import SourceRow
+from importer.model import SourceRow, Status
 from importer.options import RunOptions
 from importer.pipeline import batch_for_table
 from importer.reading import Table
 from importer.reporter import Reporter
-from importer.results import read_results, sandbox_results_name
+from importer.results import read_results
 from importer.retry_plan import (
     RetryTokens,
     continued_batch,
@@ -43,7 +42,7 @@ from importer.retry_plan import (
 )
 from importer.run_summary import FileSummary, RunSummary, file_sha256
 from importer.sending import Stop, open_sending, report_refused_edits
-from importer.staging import SANDBOX_ADVICE, open_staging
+from importer.staging import SANDBOX_ADVICE, open_staging, written_back
 
 
 def retry_results(
@@ -63,7 +62,7 @@ def retry_results(
     summary = summary if summary is not None else RunSummary("retry", options.audit_record())
     connect = connect if connect is not None else aws_connector(options)
     source = str(results_file)
-    results = str(options.results or (_sandbox_sibling(source) if options.sandbox else source))
+    results = written_back(source, options)
     with open_staging(options, reporter) as staging:
         if options.sandbox:
             staging.keep_run_results(results, "a sandbox run", SANDBOX_ADVICE)
@@ -82,8 +81,11 @@ def retry_results(
         batch = batch_for_table(table, options.prepare_options())
         report_header(reporter, batch, source)
         added = f", {len(new):,} new" if new else ""
+        stopped = sum(1 for line in done.values() if line.status == Status.STOPPED)
+        added = f", {stopped:,} stopped{added}" if stopped else added
         reporter.info(
-            f"Retrying {len(todo):,} of {len(lines):,} rows ({len(done):,} already created{added})."
+            f"Retrying {len(todo):,} of {len(lines):,} rows "
+            f"({len(done) - stopped:,} already created{added})."
         )
         file = FileSummary(source, sha256=file_sha256(path))
         summary.files.append(file)
@@ -104,8 +106,3 @@ def retry_results(
             sent.settle(report, file, results, local_results, input_columns)
             sending.finish()
     return summary
-
-
-def _sandbox_sibling(source: str) -> str:
-    """Where a sandbox retry writes by default: the sandbox results beside ``source``."""
-    return sibling(source, sandbox_results_name(location_name(source)))

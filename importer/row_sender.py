@@ -1,13 +1,14 @@
 """One row's sending, in its own worker thread, and what stopping a run means for a row.
 
 Rows go out through ``submit``, a plain callable (:data:`Submit`): the sender knows no
-boto3. :meth:`RowSender.send` journals the row in flight, waits for one of ``concurrency``
-slots and for the rate limiter, submits its request, and tries it again as
-:mod:`importer.retry_policy` and the answers say (a throttle, a fault, the active-task
-quota's pause). Every answer feeds the limiter and :mod:`importer.stop_rules`; the last one
-is journaled and becomes the row's outcome. Every attempt of a row sends the same request
-dict, so the same ClientToken and body. A row waiting out a backoff sleeps without holding
-a slot.
+boto3, and journals through a :class:`~importer.row_journal.RowJournal`, which says what
+the journal keeps of each kind of request. :meth:`RowSender.send` journals the row in
+flight, waits for one of ``concurrency`` slots and for the rate limiter, submits its
+request, and tries it again as :mod:`importer.retry_policy` and the answers say (a
+throttle, a fault, the active-task quota's pause). Every answer feeds the limiter and
+:mod:`importer.stop_rules`; the last one is journaled and becomes the row's outcome. Every
+attempt of a row sends the same request dict, so the same ClientToken and body. A row
+waiting out a backoff sleeps without holding a slot.
 
 The sender also holds the run's stop flag, which every thread polls, and says what a row
 the run stopped for became: ``not_attempted`` if it was never sent, else ``failed``, saying
@@ -26,19 +27,21 @@ from tenacity import RetryCallState
 
 from importer import messages
 from importer.errors import ApiError, ErrorKind, JournalError
-from importer.journal import Entry, Journal, JournalStatus, request_digest
+from importer.journal import Entry, JournalStatus
 from importer.model import Outcome, PreparedRow, Status
 from importer.ratelimit import RateLimiter
 from importer.retry_policy import RetryPolicy
+from importer.row_journal import RowJournal
 from importer.stop_rules import Stop, StopRules, per_row_quota
 
 log = logging.getLogger(__name__)
 
 Submit = Callable[[Mapping[str, Any]], str]
-"""Sends one request and returns the id of what it made (for StartTaskContact, the ContactId:
-:func:`importer.aws.task_submitter`); raises :class:`~importer.errors.ApiError` when the call
-failed or its answer is unclear. Threads call it at once: it must be thread-safe. Any other
-exception is a bug: the run ends on it."""
+"""Sends one request and returns its answer (for StartTaskContact, the ContactId:
+:func:`importer.aws.task_submitter`; for StopContact, whether it stopped the contact or
+found it ended: :func:`importer.aws.stop_submitter`); raises
+:class:`~importer.errors.ApiError` when the call failed or its answer is unclear. Threads
+call it at once: it must be thread-safe. Any other exception is a bug: the run ends on it."""
 
 POLL = 0.1
 """Longest sleep between checks for a stop request."""
@@ -77,7 +80,7 @@ class RowSender:
     def __init__(
         self,
         submit: Submit,
-        journal: Journal,
+        journal: RowJournal,
         *,
         batch_id: str,
         limiter: RateLimiter,
@@ -147,18 +150,19 @@ class RowSender:
         request was still unanswered when the run stopped waiting for it."""
         state.stopped = True
         note, entry, error = self._stop_note, state.entry, state.last_error
+        wording = self._journal.wording
         earlier = entry is not None and (entry.unanswered or entry.maybe_created)
         if state.attempts:
             if waiting or error is None:
-                code, message = NO_ANSWER, messages.unanswered_when_stopped(note)
+                code, message = NO_ANSWER, messages.unanswered_when_stopped(note, wording)
             else:
                 maybe_created = state.maybe_created or earlier
                 code = error.code
-                message = messages.stopped_before_retry(note, error, maybe_created)
+                message = messages.stopped_before_retry(note, error, maybe_created, wording)
             attempts = state.attempts
         elif entry is not None and earlier:
             code, attempts = entry.error_code or NO_ANSWER, entry.attempts
-            message = messages.earlier_unanswered_when_stopped(note)
+            message = messages.earlier_unanswered_when_stopped(note, wording)
         else:
             return row.outcome(Status.NOT_ATTEMPTED, error_message=messages.not_sent(note))
         return row.outcome(Status.FAILED, error_code=code, error_message=message, attempts=attempts)
@@ -173,45 +177,40 @@ class RowSender:
             sleep=self.nap,
         )
         try:
-            contact = retrying(self._attempt, row, state)
+            answer = retrying(self._attempt, row, state)
         except _Stopped:
             return self._finish_stopped(row, state)
         except ApiError as error:
             return self._finish_failed(row, state, error)
         recorded = self._record(
-            row.client_token, JournalStatus.CREATED, attempts=state.attempts, contact_id=contact
+            lambda: self._journal.record_answer(row, answer, attempts=state.attempts)
         )
-        unrecorded = "" if recorded else messages.unrecorded(self._journal_problem)
-        if state.entry is not None and state.entry.unanswered:
-            reconciled = messages.reconciled(contact)
-            return row.outcome(
-                Status.ALREADY_CREATED,
-                contact_id=contact,
-                attempts=state.attempts,
-                error_message="; ".join(filter(None, (reconciled, unrecorded))),
-            )
-        return row.outcome(
-            Status.CREATED, contact_id=contact, attempts=state.attempts, error_message=unrecorded
-        )
+        wording = self._journal.wording
+        unrecorded = "" if recorded else messages.unrecorded(self._journal_problem, wording)
+        return self._journal.answered(row, answer, state.attempts, state.entry, unrecorded)
 
-    def _record(self, client_token: str, status: JournalStatus, **fields: Any) -> bool:
-        """Journal a row's answer; False if not: the run stopped waiting for the row (its
-        entry stays in flight), or the journal failed (and the run stops)."""
+    def _record(self, write: Callable[[], None]) -> bool:
+        """Journal a row's answer with ``write``; False if not: the run stopped waiting for
+        the row (its entry stays in flight), or the journal failed (and the run stops)."""
         if self.abandoned:
             return False
         try:
-            self._journal.record(client_token, status, **fields)
+            write()
         except JournalError as error:
             self.journal_failed(error)
             return False
         return True
 
+    def _record_status(self, row: PreparedRow, status: JournalStatus, **fields: Any) -> bool:
+        """Journal a row that did not succeed (see :meth:`_record`)."""
+        return self._record(lambda: self._journal.record(row, status, **fields))
+
     def _finish_stopped(self, row: PreparedRow, state: RowState) -> Outcome:
         if state.marked:
             unanswered = state.maybe_created or (state.entry is not None and state.entry.unanswered)
             error = state.last_error
-            self._record(
-                row.client_token,
+            self._record_status(
+                row,
                 JournalStatus.IN_FLIGHT if unanswered else JournalStatus.NOT_ATTEMPTED,
                 attempts=state.attempts,
                 error_code=error.code if error else "",
@@ -223,8 +222,8 @@ class RowSender:
     def _finish_failed(self, row: PreparedRow, state: RowState, error: ApiError) -> Outcome:
         per_row = per_row_quota(row.request, state.quota_refusals, error)
         if error.kind is ErrorKind.QUOTA and not per_row and self.stopping:
-            self._record(
-                row.client_token,
+            self._record_status(
+                row,
                 JournalStatus.NOT_ATTEMPTED,
                 attempts=state.attempts,
                 error_code=error.code,
@@ -232,9 +231,10 @@ class RowSender:
                 maybe_created=state.maybe_created,
             )
             return self.stopped_outcome(row, state)
-        message = messages.failure(error, state.attempts, per_row, state.maybe_created)
-        self._record(
-            row.client_token,
+        wording = self._journal.wording
+        message = messages.failure(error, state.attempts, per_row, state.maybe_created, wording)
+        self._record_status(
+            row,
             JournalStatus.FAILED,
             attempts=state.attempts,
             error_code=error.code,
@@ -253,7 +253,7 @@ class RowSender:
         return float(self._backoff(retry_state))
 
     def _attempt(self, row: PreparedRow, state: RowState) -> str:
-        """Submit the row's request once; returns the id or raises ApiError."""
+        """Submit the row's request once; returns the answer or raises ApiError."""
         if self.stopping:
             raise _Stopped
         self.nap(self._rules.quota.remaining())
@@ -275,7 +275,7 @@ class RowSender:
                 if self.first_sent is None:
                     self.first_sent = sent_mono
             try:
-                contact = self._submit(row.request)
+                answer = self._submit(row.request)
             except ApiError as error:
                 state.retry = self._on_error(row, state, error, sent_at, sent_mono)
                 raise
@@ -285,19 +285,12 @@ class RowSender:
                     self.last_answer = time.monotonic()
         self._limiter.succeeded(sent_at)
         self._rules.succeeded(sent_mono)
-        return contact
+        return answer
 
     def _mark_in_flight(self, row: PreparedRow) -> None:
         """Journal that the row is about to be sent; _Stopped if the journal cannot."""
-        assert row.request is not None
         try:
-            self._journal.mark_in_flight(
-                row.client_token,
-                row_number=row.number,
-                batch_id=self._batch_id,
-                request_sha256=request_digest(row.request),
-                origin_token=row.origin_token,
-            )
+            self._journal.mark_in_flight(row, self._batch_id)
         except JournalError as error:
             self.journal_failed(error)
             raise _Stopped from None

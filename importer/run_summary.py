@@ -27,6 +27,7 @@ COUNTED = (
     Status.INVALID,
     Status.FAILED,
     Status.NOT_ATTEMPTED,
+    Status.STOPPED,
 )
 
 

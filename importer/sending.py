@@ -8,7 +8,9 @@ executor, and :meth:`BatchSending.settle` writes the results in row order, recor
 batch in the run's summary and publishes the results (S3). :meth:`Sending.finish` ends the
 summary and the journal's run. The rate limiter, the failure tally and the stop are the
 run's, shared by its batches. A batch sends StartTaskContact unless given another
-``submit`` (undo will give StopContact's).
+``submit`` and the :class:`~importer.row_journal.RowJournal` that journals it (undo gives
+StopContact's). Whatever the command, a results line whose task undo stopped reads
+``stopped`` (the journal knows since when), never ``created`` again.
 """
 
 from __future__ import annotations
@@ -29,12 +31,13 @@ from importer.batch_messages import (
     rows_named,
 )
 from importer.clients import Clients, Connector
-from importer.errors import JournalError, UsageError
+from importer.errors import ImporterError, Interrupted, JournalError, JournalLockedError, UsageError
 from importer.executor import Executor, ExecutorSettings, RunReport, make_limiter
 from importer.exit_policy import batch_exit, batch_reason
 from importer.exitcodes import ExitCode
-from importer.journal import Journal, resolve_path
+from importer.journal import Journal, readable_time, record_refused_run, resolve_path
 from importer.lost_answers import refused_edit
+from importer.messages import Wording
 from importer.model import Outcome, PreparedRow, Status
 from importer.options import RunOptions
 from importer.outbound import Outbound
@@ -42,6 +45,7 @@ from importer.ratelimit import RateLimiter
 from importer.reconcile import EDITED_CODE, Plan, reconcile
 from importer.reporter import Reporter
 from importer.results import ResultsWriter
+from importer.row_journal import RowJournal, TaskJournal
 from importer.row_sender import Submit
 from importer.run_summary import COUNTED, FileSummary, RunSummary
 from importer.staging import Staging
@@ -112,12 +116,15 @@ class Sending:
     outbound: Outbound
     tally: FailureTally = field(default_factory=FailureTally)
 
-    def batch(self, batch_id: str, submit: Submit | None = None) -> BatchSending:
-        """One batch of this run; ``submit`` sends a request (default: StartTaskContact
-        through the Connect client, user names resolved and attachment links signed)."""
+    def batch(
+        self, batch_id: str, submit: Submit | None = None, records: RowJournal | None = None
+    ) -> BatchSending:
+        """One batch of this run; ``submit`` sends a request and ``records`` journals it
+        (default: StartTaskContact through the Connect client, user names resolved and
+        attachment links signed, journaled by ClientToken)."""
         if submit is None:
             submit = self.outbound.submitter(task_submitter(self.clients.connect))
-        return BatchSending(self, batch_id, submit)
+        return BatchSending(self, batch_id, submit, records or TaskJournal(self.journal))
 
     def finish(self) -> ExitCode:
         """Decide the run's exit code from its batches and keep the run's end and summary
@@ -138,12 +145,29 @@ class BatchSending:
     run: Sending
     batch_id: str
     submit: Submit
+    records: RowJournal
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     first_invalid: list[PreparedRow] = field(default_factory=list)
+    uncounted: set[int] = field(default_factory=set)
+    """Rows whose lines are written but not counted (lines undo leaves as they are)."""
+    counted_as: dict[int, Status] = field(default_factory=dict)
+    """Rows counted under another status than their line's."""
 
-    def keep(self, outcome: Outcome) -> None:
-        """Record a row's outcome for the results file (a line kept as it is, too)."""
+    def keep(
+        self, outcome: Outcome, *, counted: bool = True, count_as: Status | None = None
+    ) -> None:
+        """Record a row's outcome for the results file (a line kept as it is, too), counted
+        in the batch's figures (and exit code) as its status, or ``count_as``, or not at
+        all."""
         self.outcomes[outcome.row] = outcome
+        if counted:
+            self.uncounted.discard(outcome.row)
+        else:
+            self.uncounted.add(outcome.row)
+        if count_as is None:
+            self.counted_as.pop(outcome.row, None)
+        else:
+            self.counted_as[outcome.row] = count_as
 
     def reconcile(self, rows: Sequence[PreparedRow], added: Collection[int] = ()) -> Plan:
         """Which rows already have a task, or were edited since theirs (see
@@ -158,9 +182,11 @@ class BatchSending:
             send_edited=self.run.options.send_edited,
         )
 
-    def send(self, rows: Sequence[PreparedRow], plan: Plan) -> RunReport:
-        """Send the valid rows ``plan`` leaves to send; record every row's outcome."""
+    def send(self, rows: Sequence[PreparedRow], plan: Plan | None = None) -> RunReport:
+        """Send the valid rows ``plan`` leaves to send (None: rows not reconciled, as
+        undo's); record every row's outcome."""
         run = self.run
+        plan = plan if plan is not None else Plan(self.batch_id, 0, True, 0, len(rows))
         valid = []
         for row in rows:
             settled = plan.outcome(row)
@@ -176,7 +202,7 @@ class BatchSending:
         _report_edited(run.reporter, plan)
         executor = Executor(
             self.submit,
-            run.journal,
+            self.records,
             run.settings,
             run.reporter.progress(len(valid)),
             self.batch_id,
@@ -204,6 +230,7 @@ class BatchSending:
         """Write the results in row order to ``local_results``, say the batch's figures
         (naming the results ``results``: an S3 URL for a file uploaded after), record the
         batch in ``file`` and publish the results to ``results``."""
+        self._read_stopped()
         with ResultsWriter(local_results, input_columns) as writer:
             for row in sorted(self.outcomes):
                 writer.write(self.outcomes[row])
@@ -211,16 +238,40 @@ class BatchSending:
         if writer.path != local_results and local_results == Path(results):
             results, local_results = str(writer.path), writer.path  # beside a locked file
         counts = {status: 0 for status in COUNTED}
-        for outcome in self.outcomes.values():
-            counts[outcome.status] = counts.get(outcome.status, 0) + 1
-        report_figures(self.run.reporter, counts, report, results)
+        for row, outcome in self.outcomes.items():
+            if row not in self.uncounted:
+                status = self.counted_as.get(row, outcome.status)
+                counts[status] = counts.get(status, 0) + 1
+        report_figures(self.run.reporter, counts, report, results, self.records.wording)
         report_first_errors(self.run.reporter, self.first_invalid, counts[Status.INVALID])
-        _record_batch(file, self.batch_id, counts, report)
+        _record_batch(file, self.batch_id, counts, report, self.records.wording)
         self.run.staging.publish_results(local_results, results, file)
+
+    def _read_stopped(self) -> None:
+        """Lines that say their task was created, of a task undo has stopped since, read
+        ``stopped``: when, and by which run (a journal that cannot be read leaves them)."""
+        created = (Status.CREATED, Status.ALREADY_CREATED)
+        lines = [o for o in self.outcomes.values() if o.status in created and o.contact_id]
+        try:
+            stopped = self.run.journal.stopped(o.contact_id for o in lines)
+        except JournalError:
+            return
+        for outcome in lines:
+            task = stopped.get(outcome.contact_id)
+            if task is not None:
+                outcome.status, outcome.error_code = Status.STOPPED, ""
+                outcome.error_message = (
+                    f"stopped by undo on {readable_time(task.stopped_at)} (journal run "
+                    f"{task.run_id}) after it was created; nothing was sent"
+                )
 
 
 def _record_batch(
-    file: FileSummary, batch_id: str, counts: dict[Status, int], report: RunReport
+    file: FileSummary,
+    batch_id: str,
+    counts: dict[Status, int],
+    report: RunReport,
+    wording: Wording,
 ) -> None:
     """Put one batch's figures and exit code into its file's part of the run summary."""
     code = batch_exit(counts, report.stopped_early)
@@ -228,7 +279,7 @@ def _record_batch(
     file.counts = {str(status): count for status, count in counts.items()}
     file.api_calls, file.throttles = report.calls, report.throttles
     file.send_seconds, file.achieved_rate = report.elapsed, round(report.achieved_rate, 3)
-    file.exit_code, file.reason = int(code), batch_reason(code, counts, report.stop_reason)
+    file.exit_code, file.reason = int(code), batch_reason(code, counts, report.stop_reason, wording)
 
 
 @contextlib.contextmanager
@@ -241,7 +292,9 @@ def open_sending(
     stop: Stop | None = None,
 ) -> Iterator[Sending]:
     """Open the clients, lock the journal (a throwaway one for a sandbox without one) and
-    record the run in it; from here ``stop`` (its ``sending`` set) stops the run cleanly."""
+    record the run in it; from here ``stop`` (its ``sending`` set) stops the run cleanly. A
+    run that ends on an error, or that another run's lock refuses (exit 4), is recorded with
+    its reason all the same (for ``history``)."""
     settings = options.executor_settings()
     with contextlib.ExitStack() as stack:
         clients = stack.enter_context(connect(settings.concurrency))
@@ -249,23 +302,42 @@ def open_sending(
         if options.sandbox and journal_path is None:
             scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="importer-"))
             journal_path = Path(scratch) / "sandbox-journal.sqlite3"
-        journal = stack.enter_context(Journal(resolve_path(journal_path)))
+        try:
+            journal = stack.enter_context(Journal(resolve_path(journal_path)))
+        except JournalLockedError as locked:
+            summary.fail(locked.exit_code, str(locked))
+            record_refused_run(resolve_path(journal_path), summary.settings, summary.as_dict())
+            raise
         _refuse_mixed_journal(journal, sandbox=options.sandbox)
         journal.start_run(options.audit_record())
         stop = stop if stop is not None else Stop()
         stop.sending = True
-        yield Sending(
-            options,
-            clients,
-            journal,
-            staging,
-            summary,
-            reporter,
-            stop,
-            settings,
-            make_limiter(settings),
-            Outbound(clients.connect, _presigner(options)),
-        )
+        try:
+            yield Sending(
+                options,
+                clients,
+                journal,
+                staging,
+                summary,
+                reporter,
+                stop,
+                settings,
+                make_limiter(settings),
+                Outbound(clients.connect, _presigner(options)),
+            )
+        except (ImporterError, Interrupted) as problem:
+            _record_failed_run(journal, summary, problem)
+            raise
+
+
+def _record_failed_run(
+    journal: Journal, summary: RunSummary, problem: ImporterError | Interrupted
+) -> None:
+    """Keep the end of a run that ended on an error (a failed preflight, exit 2) in the
+    journal, with its reason, so that ``history`` does not take it for a run that died."""
+    summary.fail(problem.exit_code, str(problem))
+    with contextlib.suppress(JournalError):
+        journal.finish_run(problem.exit_code, summary.as_dict())
 
 
 def _presigner(options: RunOptions) -> Presigner:

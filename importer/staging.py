@@ -27,6 +27,7 @@ from importer.results import (
     is_sandbox_results,
     read_results,
     rows_sent,
+    sandbox_results_name,
 )
 from importer.run_summary import FileSummary, file_sha256
 
@@ -284,6 +285,17 @@ def open_staging(options: RunOptions, reporter: Reporter) -> Iterator[Staging]:
     """A Staging with its own work folder, removed (downloads and all) on the way out."""
     with tempfile.TemporaryDirectory(prefix="task-importer-") as workdir:
         yield Staging(options, Path(workdir), reporter)
+
+
+def written_back(source: str, options: RunOptions) -> str:
+    """Where retry and undo write the results of the results file ``source``: ``results``,
+    else for a sandbox the sandbox results beside it (``tasks.sandbox.results.csv`` for
+    ``tasks.results.csv``; ``source`` itself if it is a sandbox run's), else ``source``."""
+    if options.results:
+        return str(options.results)
+    if options.sandbox:
+        return sibling(source, sandbox_results_name(location_name(source)))
+    return source
 
 
 def no_inputs(found: Found) -> str:

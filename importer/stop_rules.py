@@ -24,6 +24,8 @@ from importer.model import Outcome, Status
 
 log = logging.getLogger(__name__)
 
+_SUCCEEDED = (Status.CREATED, Status.STOPPED)
+"""What a request made of a row that succeeded: a task created, or stopped (undo)."""
 FRACTION_MIN_ROWS = 20
 """Rows that must have finished before ``max_failure_fraction`` can stop a run."""
 
@@ -41,6 +43,7 @@ class FailureTally:
     """What the failure breakers count; pass one to every executor of a run."""
 
     created: int = 0
+    """Rows whose request succeeded (a task created, or stopped)."""
     failed: int = 0
     api_success: bool = False
     """Whether any call succeeded: the first-rows breaker only trips before one does."""
@@ -96,8 +99,11 @@ class StopRules:
         max_failure_fraction: float | None,
         quota_pause: float,
         tally: FailureTally | None = None,
+        wording: messages.Wording = messages.TASKS,
     ) -> None:
         self.breaker_rows = breaker_rows
+        self.wording = wording
+        """How a stop's reason speaks of the request (the permission access denied needs)."""
         self.max_failures = max_failures
         self.max_failure_fraction = max_failure_fraction
         self.quota = QuotaGate(quota_pause)
@@ -116,7 +122,7 @@ class StopRules:
                 "no answer from the endpoint", messages.no_answer(self.tally.unanswered, error)
             )
         if error.kind is ErrorKind.ACCESS_DENIED:
-            return Stop("access denied", messages.access_denied(error))
+            return Stop("access denied", messages.access_denied(error, self.wording))
         if error.kind is ErrorKind.CONFIG_NOT_FOUND and names_instance(error.message):
             return Stop("unknown instance", messages.unknown_instance(error))
         return None
@@ -150,7 +156,7 @@ class StopRules:
         """Count a row's outcome; stop when the failures say so. ``counted`` False: a row the
         run stopped for, which is no new failure."""
         tally = self.tally
-        if outcome.status is Status.CREATED:
+        if outcome.status in _SUCCEEDED:
             tally.created += 1
         if outcome.status is not Status.FAILED or not counted:
             return None

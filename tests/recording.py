@@ -6,11 +6,12 @@ from importer.reporter import Reporter
 
 
 class Recorder(Reporter):
-    """Every message as (level, text), and the tokens reported, in order."""
+    """Every message as (level, text), the tokens and listed items reported, in order."""
 
     def __init__(self) -> None:
         self.messages: list[tuple[str, str]] = []
         self.tokens: list[tuple[int, str]] = []
+        self.items: list[str] = []
 
     def info(self, message: str) -> None:
         self.messages.append(("info", message))
@@ -23,6 +24,9 @@ class Recorder(Reporter):
 
     def row_token(self, row: int, token: str) -> None:
         self.tokens.append((row, token))
+
+    def item(self, text: str) -> None:
+        self.items.append(text)
 
     def said(self, level: str) -> list[str]:
         return [text for kind, text in self.messages if kind == level]

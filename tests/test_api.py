@@ -1,5 +1,5 @@
-"""The rule of thumb: a notebook runs and retries a batch in a few lines of Python, without
-argparse, against Amazon Connect (here the sandbox, found by endpoint URL)."""
+"""The rule of thumb: a notebook runs, retries and undoes a batch in a few lines of Python,
+without argparse, against Amazon Connect (here the sandbox, found by endpoint URL)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from cli_runs import FLOW, INSTANCE, results_of, statuses, task_rows, tasks_by_t
 from importer.sandbox import Sandbox, defaults
 
 
-def test_a_notebook_runs_and_retries_a_batch_in_five_lines(
+def test_a_notebook_runs_retries_and_undoes_a_batch_in_five_lines(
     sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
     sb = sandbox(access_denied=True)  # the role may not create tasks yet...
@@ -24,11 +24,15 @@ def test_a_notebook_runs_and_retries_a_batch_in_five_lines(
     first = api.run(source, options)
     sb.configure(access_denied=False)  # ...until someone fixes its policy
     retried = api.retry(first.files[0].results, options)
+    undone = api.undo(first.files[0].results, options)
 
     assert first.exit_code == 3 and first.counts()["created"] == 0
     assert (retried.exit_code, retried.counts()["created"]) == (0, 3)
-    assert statuses(results_of(source)) == {"created": 3}
+    assert (undone.exit_code, undone.counts()["stopped"]) == (0, 3)
+    assert statuses(results_of(source)) == {"stopped": 3}
     assert len(tasks_by_token(sb)) == 3
+    assert {task["State"] for task in sb.tasks()} == {"stopped"}
+    assert [run["command"] for run in api.history().records] == ["undo", "retry", "run"]
 
 
 def test_validate_and_check_are_a_line_each(

@@ -31,12 +31,15 @@ def client_error(code: str, status: int, message: str = "boom") -> bce.ClientErr
     return bce.ClientError(response, "StartTaskContact")  # type: ignore[arg-type]
 
 
-def declared_errors() -> list[tuple[str, int]]:
+def declared_errors(*operations: str) -> list[tuple[str, int]]:
     model = botocore.session.get_session().get_service_model("connect")
-    operation = model.operation_model("StartTaskContact")
-    return [
-        (shape.name, shape.metadata["error"]["httpStatusCode"]) for shape in operation.error_shapes
-    ]
+    return sorted(
+        {
+            (shape.name, shape.metadata["error"]["httpStatusCode"])
+            for name in operations or ("StartTaskContact",)
+            for shape in model.operation_model(name).error_shapes
+        }
+    )
 
 
 def test_botocore_declares_the_errors_we_expect() -> None:
@@ -50,7 +53,7 @@ def test_botocore_declares_the_errors_we_expect() -> None:
     }
 
 
-@pytest.mark.parametrize(("code", "status"), declared_errors())
+@pytest.mark.parametrize(("code", "status"), declared_errors("StartTaskContact", "StopContact"))
 def test_every_declared_error_is_in_the_map(code: str, status: int) -> None:
     assert code in ERROR_KINDS
     error = classify(client_error(code, status))
@@ -113,6 +116,8 @@ class OneAnswer(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(self.body)))
         self.end_headers()
         self.wfile.write(self.body)
+
+    do_POST = do_PUT  # StopContact
 
     def log_message(self, *_: object) -> None:
         pass
@@ -371,3 +376,59 @@ def test_an_exception_that_is_no_aws_error_is_raised_as_it_is(answering: str) ->
     submit = aws.task_submitter(aws.make_client(region="us-east-1", endpoint_url=answering))
     with pytest.raises(TypeError):
         submit(None)  # type: ignore[arg-type]
+
+
+# --- undo's submit: StopContact ------------------------------------------------------------
+
+
+def stop_to(url: str) -> Submit:
+    client = aws.make_client(region=defaults.REGION, endpoint_url=url, read_timeout=5)
+    return aws.stop_submitter(client)
+
+
+def test_stop_says_stopped_and_a_contact_already_ended_is_not_found_not_an_error(
+    sandbox: Callable[..., Sandbox],
+) -> None:
+    emulator = sandbox()
+    contact_id = submit_to(emulator.url)(task())
+    stop = stop_to(emulator.url)
+    request = {"ContactId": contact_id, "InstanceId": defaults.INSTANCE_ID}
+
+    assert stop(request) == aws.CONTACT_STOPPED
+    assert stop(request) == aws.CONTACT_NOT_FOUND
+    assert stop({**request, "ContactId": "never-created"}) == aws.CONTACT_NOT_FOUND
+    assert [row["State"] for row in emulator.tasks()] == ["stopped"]
+
+
+def test_stop_raises_every_other_refusal_classified(sandbox: Callable[..., Sandbox]) -> None:
+    emulator = sandbox(access_denied=True)
+    request = {"ContactId": "c-1", "InstanceId": defaults.INSTANCE_ID}
+    denied = refusal(stop_to(emulator.url), request)
+    emulator.configure(access_denied=False)
+    unknown = refusal(stop_to(emulator.url), {**request, "InstanceId": "not-an-instance"})
+
+    assert (denied.kind, denied.code) == (ErrorKind.ACCESS_DENIED, "AccessDeniedException")
+    assert (unknown.kind, unknown.code) == (ErrorKind.CONFIG_NOT_FOUND, "ResourceNotFoundException")
+
+
+@pytest.mark.parametrize("body", [b"<html>Sign in</html>", b"null", b"[]", b"\xff\xfe<html>"])
+def test_a_200_to_a_stop_that_is_no_json_object_is_unclear_and_retried(
+    answering: str, body: bytes
+) -> None:
+    OneAnswer.body = body
+    with pytest.raises(ApiError) as raised:
+        stop_to(answering)({"ContactId": "c-1", "InstanceId": "i"})
+    error = raised.value
+    assert (error.kind, error.code, error.http_status) == (
+        ErrorKind.TRANSIENT,
+        aws.UNREADABLE_ANSWER,
+        200,
+    )
+    assert error.retryable and error.maybe_created
+    assert "not Amazon Connect's" in error.message
+
+
+@pytest.mark.parametrize("body", [b"", b"{}"])
+def test_an_empty_200_to_a_stop_is_its_answer(answering: str, body: bytes) -> None:
+    OneAnswer.body = body
+    assert stop_to(answering)({"ContactId": "c-1", "InstanceId": "i"}) == aws.CONTACT_STOPPED

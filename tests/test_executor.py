@@ -22,6 +22,7 @@ from importer.errors import ApiError, ErrorKind, UsageError
 from importer.executor import Executor, ExecutorSettings, RunReport
 from importer.journal import Journal, JournalStatus
 from importer.model import Outcome, PreparedRow, RowError, SourceRow, Status
+from importer.row_journal import TaskJournal
 from importer.row_sender import Submit
 from importer.sandbox import Sandbox, defaults
 
@@ -60,7 +61,7 @@ def run(
 ) -> tuple[RunReport, list[Outcome]]:
     outcomes: list[Outcome] = []
     with Journal(journal) as opened:
-        executor = Executor(submit, opened, settings, batch_id="batch-1")
+        executor = Executor(submit, TaskJournal(opened), settings, batch_id="batch-1")
 
         def collect(outcome: Outcome) -> None:
             outcomes.append(outcome)
@@ -317,7 +318,9 @@ def test_journal_marks_rows_in_flight_before_sending_and_records_each_answer(tmp
 
         seen: list[Outcome] = []
         service = FakeConnect(check_marked)
-        Executor(service, journal, QUICK, batch_id="b7").run(make_rows(10), check_recorded)
+        Executor(service, TaskJournal(journal), QUICK, batch_id="b7").run(
+            make_rows(10), check_recorded
+        )
     assert len(seen) == len(service.calls) == 10
 
 
@@ -331,7 +334,7 @@ def stop_during_backoff(tmp_path: Path, error: ApiError) -> tuple[Outcome, Journ
             raise error
 
         settings = replace(QUICK, backoff_base=5.0, backoff_max=5.0)
-        executors.append(Executor(FakeConnect(fail_and_stop), journal, settings))
+        executors.append(Executor(FakeConnect(fail_and_stop), TaskJournal(journal), settings))
         outcomes: list[Outcome] = []
         report = executors[0].run(make_rows(1), outcomes.append)
         assert report.stopped_early
@@ -373,7 +376,7 @@ def test_abandon_reports_the_rows_in_flight_at_once_and_a_late_answer_changes_no
     service = FakeConnect(lambda _, __: answer.wait(30) and None)
     outcomes: list[Outcome] = []
     with Journal(tmp_path / "j.db") as journal:
-        executor = Executor(service, journal, QUICK)
+        executor = Executor(service, TaskJournal(journal), QUICK)
 
         def abandon_once_four_are_sent() -> None:
             while len(service.calls) < 4:
@@ -497,7 +500,9 @@ class RecordingProgress:
 def test_progress_hears_of_every_row_and_is_closed(tmp_path: Path):
     progress = RecordingProgress()
     with Journal(tmp_path / "j.db") as journal:
-        Executor(FakeConnect(), journal, QUICK, progress).run(make_rows(12), lambda _: None)
+        Executor(FakeConnect(), TaskJournal(journal), QUICK, progress).run(
+            make_rows(12), lambda _: None
+        )
     assert [status for status, _ in progress.updates] == [Status.CREATED] * 12
     assert all(rate == QUICK.rate for _, rate in progress.updates)
     assert progress.closed == 1

@@ -119,11 +119,40 @@ def test_a_version_3_journal_learns_which_token_a_retried_edit_came_from(path: P
     }
     db = sqlite3.connect(path)
     try:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         plan = db.execute(
             "EXPLAIN QUERY PLAN SELECT * FROM tasks WHERE origin_token IN ('a') "
             "AND origin_token != ''"
         ).fetchall()
         assert "tasks_by_origin" in str(plan)
+    finally:
+        db.close()
+
+
+def test_a_version_4_journal_gets_undos_stops_and_each_tasks_instance(path: Path) -> None:
+    with Journal(path) as journal:
+        journal.start_run({"command": "run", "instance_id": "i-run"})
+        journal.mark_in_flight("old", row_number=2, batch_id="b", request_sha256="x")
+        journal.record("old", JournalStatus.CREATED, attempts=1, contact_id="c-old")
+    db = sqlite3.connect(path)
+    db.executescript(
+        "DROP TABLE stops; ALTER TABLE tasks DROP COLUMN instance_id; PRAGMA user_version=4;"
+    )
+    db.close()
+
+    with Journal(path) as journal:
+        journal.start_run({"command": "undo"})
+        journal.mark_in_flight(
+            "new", row_number=3, batch_id="b", request_sha256="y", instance_id="i-new"
+        )
+        journal.mark_stop_in_flight(
+            "c-old", instance_id="i-run", client_token="old", source="r.csv", row_number=2
+        )
+        journal.record_stop("c-old", JournalStatus.STOPPED, attempts=1)
+        assert journal.instances_of(["old", "new"]) == {"old": "i-run", "new": "i-new"}
+        assert list(journal.stopped(["c-old"])) == ["c-old"]
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     finally:
         db.close()

@@ -36,6 +36,7 @@ def test_the_summary_json_matches_the_results_file_and_is_kept_in_the_journal(
         "invalid": 1,
         "failed": 0,
         "not_attempted": 0,
+        "stopped": 0,
     }
     assert report["counts"]["created"] == statuses(lines)["created"]
     assert report["exit_code"] == 1 and "1 invalid" in report["exit_reason"]

@@ -149,6 +149,22 @@ def test_retry_of_an_s3_results_file_writes_it_back_and_its_summary(
     assert report["results"] == [f"s3://{BUCKET}/in/tasks.results.csv"]
 
 
+def test_undo_of_an_s3_results_file_writes_it_back(
+    s3: Any, sandbox: Callable[..., Sandbox], tmp_path: Any
+) -> None:
+    sb = sandbox()
+    put_csv(s3, "in/tasks.csv", task_rows(3), tmp_path)
+    assert main(cli_args("run", f"s3://{BUCKET}/in/tasks.csv", sb, tmp_path)) == 0
+    results = f"s3://{BUCKET}/in/tasks.results.csv"
+    journal = str(tmp_path / "j.sqlite3")
+
+    args = ["undo", results, "--endpoint-url", sb.url, "--journal", journal, "--yes"]
+    assert main([*args, "--no-progress"]) == 0
+
+    assert statuses(results_in(s3, "in/tasks.results.csv", tmp_path)) == {"stopped": 3}
+    assert {task["State"] for task in sb.tasks()} == {"stopped"}
+
+
 def test_s3_results_holding_contact_ids_the_new_results_lack_are_kept_beside_them(
     s3: Any, sandbox: Callable[..., Sandbox], tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,16 +12,30 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from importer import __version__
-from importer.cli import check, config_file, console, retry, run, sandbox, template, validate
+from importer.cli import (
+    check,
+    config_file,
+    console,
+    history,
+    retry,
+    run,
+    sandbox,
+    template,
+    undo,
+    validate,
+)
 from importer.cli.interrupts import command_signals
 from importer.cli.options import add_options
 from importer.errors import ImporterError, Interrupted
 from importer.exitcodes import ExitCode
 
-COMMANDS = tuple(module.COMMAND for module in (validate, check, run, retry, template, sandbox))
+COMMANDS = tuple(
+    module.COMMAND for module in (validate, check, run, retry, undo, history, template, sandbox)
+)
 
 EXIT_CODES_HELP = """exit codes:
-  0  every row valid (validate) / created or already created (run, retry); empty inbox
+  0  every row valid (validate) / created or already created (run, retry) / every task
+     stopped (undo); empty inbox
   1  some rows invalid or failed (see the results files); or, of several inputs, some
      could not be read while others were sent
   2  usage, configuration or input-file error, or a failed preflight check; nothing sent

@@ -43,7 +43,8 @@ def error(message: str) -> None:
 
 class ConsoleReporter(LogReporter):
     """What the use cases tell the CLI's user: messages as log lines (see the module), a
-    progress bar or lines on stderr (none with ``no_progress``), tokens on stdout."""
+    progress bar or lines on stderr (none with ``no_progress``), tokens and a dry run's
+    listing on stdout."""
 
     def __init__(self, no_progress: bool = False) -> None:
         super().__init__(log)
@@ -54,6 +55,9 @@ class ConsoleReporter(LogReporter):
 
     def row_token(self, row: int, token: str) -> None:
         print(f"  row {row}: {token}")
+
+    def item(self, text: str) -> None:
+        print(f"  {text}")
 
 
 _LINE_BREAKING = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")

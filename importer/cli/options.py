@@ -190,9 +190,29 @@ CONFIG = Option(
     "line wins over it",
 )
 
+INSTANCE_ID = _mapping("--instance-id", metavar="ID", help="Amazon Connect instance id")
+LOGGING_OPTIONS = (
+    Option(
+        ("-v", "--verbose"),
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="debug logging",
+        group="logging",
+    ),
+    Option(
+        ("--log-file",),
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="also write the log, with timestamps, to this file",
+        group="logging",
+        path=True,
+    ),
+)
+"""-v and --log-file, after the command's name too."""
+
 MAPPING_OPTIONS = (
     _mapping("--mapping", metavar="FILE", help="mapping template (TOML)", path=True),
-    _mapping("--instance-id", metavar="ID", help="Amazon Connect instance id"),
+    INSTANCE_ID,
     _mapping("--contact-flow-id", metavar="ID", help="flow for rows that name none"),
     _mapping("--task-template-id", metavar="ID", help="task template for rows that name none"),
     _mapping("--quick-connect-id", metavar="ID", help="quick connect for rows that name none"),
@@ -213,21 +233,7 @@ MAPPING_OPTIONS = (
     ),
     RESULTS,
     CONFIG,
-    Option(
-        ("-v", "--verbose"),
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="debug logging",
-        group="logging",
-    ),
-    Option(
-        ("--log-file",),
-        metavar="PATH",
-        default=argparse.SUPPRESS,
-        help="also write the log, with timestamps, to this file",
-        group="logging",
-        path=True,
-    ),
+    *LOGGING_OPTIONS,
 )
 """The options that decide how rows become requests, --results, --config and logging."""
 
@@ -255,6 +261,14 @@ TARGET_OPTIONS = (
     ),
 )
 """Where a command's AWS calls go."""
+
+JOURNAL = _sending(
+    "--journal",
+    metavar="PATH",
+    help="journal of what was sent (default: $TASK_IMPORTER_JOURNAL, else "
+    "$XDG_STATE_HOME/connect-task-importer/journal.sqlite3)",
+    path=True,
+)
 
 SEND_OPTIONS = (
     _sending("--rate", type=float, default=2.0, help="requests/second (default 2)"),
@@ -294,13 +308,7 @@ SEND_OPTIONS = (
         help="when the active-task quota refuses a task, pause this long before trying once "
         "more; still refused: the run stops (default 30)",
     ),
-    _sending(
-        "--journal",
-        metavar="PATH",
-        help="journal of what was sent (default: $TASK_IMPORTER_JOURNAL, else "
-        "$XDG_STATE_HOME/connect-task-importer/journal.sqlite3)",
-        path=True,
-    ),
+    JOURNAL,
     _sending(
         "--send-edited",
         action="store_true",

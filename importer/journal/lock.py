@@ -34,8 +34,9 @@ class RunLock:
     """An exclusive, non-blocking lock on ``<journal>.lock``; ``<journal>.holder`` names it."""
 
     def __init__(self, journal: Path) -> None:
+        self.journal = journal
         self.path = journal.with_name(journal.name + ".lock")
-        self.holder_path = journal.with_name(journal.name + ".holder")
+        self.holder_path = holder_path(journal)
         self._lock: FileLock | None = None
         self._take(journal)
         started = dt.datetime.now().astimezone().isoformat(sep=" ", timespec="seconds")
@@ -69,10 +70,7 @@ class RunLock:
 
     def holder(self) -> str:
         """The holder's line, or "" while it is being written (or cannot be read)."""
-        try:
-            return self.holder_path.read_text(encoding="utf-8", errors="replace").strip()
-        except OSError:
-            return ""
+        return read_holder(self.journal)
 
     def release(self) -> None:
         """Drop the holder file, then the lock (never another run's holder file)."""
@@ -82,6 +80,43 @@ class RunLock:
             self.holder_path.unlink(missing_ok=True)
         self._lock.release()
         self._lock = None
+
+
+def holder_path(journal: Path) -> Path:
+    """The file naming the run that holds (or, killed, last held) the journal's lock."""
+    return journal.with_name(journal.name + ".holder")
+
+
+def read_holder(journal: Path) -> str:
+    """The holder file's line (pid, host, start time), or "" if there is none (or it cannot
+    be read). Read without the lock, it may name a run that was killed since."""
+    try:
+        return holder_path(journal).read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def holder_pid(holder: str) -> str:
+    """The pid a holder line names, or ""."""
+    match = _HOLDER.match(holder)
+    return match.group(1) if match else ""
+
+
+def holder_alive(holder: str) -> bool | None:
+    """Whether the process a holder line names still runs: None when that cannot be told
+    from here (another host; Windows, where signalling a process to ask would end it)."""
+    match = _HOLDER.match(holder)
+    if match is None or match.group(2) != socket.gethostname() or sys.platform == "win32":
+        return None
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    except OSError:
+        return None
+    return True
 
 
 def _cannot(journal: Path, what: str, done: str, error: OSError | None) -> str:

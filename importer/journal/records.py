@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ class JournalStatus(StrEnum):
     FAILED = "failed"
     NOT_ATTEMPTED = "not_attempted"
     """Sent and refused without creating anything, then the run stopped before a retry."""
+    STOPPED = "stopped"
+    """(StopContact, in the stops table) The task was ended, or had already ended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +71,34 @@ class CreatedTask:
 
 
 @dataclass(frozen=True, slots=True)
+class StoppedTask:
+    """A task the journal knows ``undo`` ended: when, and by which run."""
+
+    contact_id: str
+    instance_id: str
+    run_id: int | None
+    stopped_at: str
+    already_ended: bool
+    """StopContact answered ContactNotFoundException: the task had ended (or was not found)."""
+
+
+@dataclass(frozen=True, slots=True)
 class RunInfo:
     """Which command a journaled run was, and when it started."""
 
     run_id: int
     command: str
     started_at: str
+
+
+def now() -> str:
+    """The time now as the journal keeps times: ISO, UTC, milliseconds."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def readable_time(stamp: str) -> str:
+    """A journal time (ISO, UTC) as '2026-11-28 10:15 UTC'."""
+    return f"{stamp[:10]} {stamp[11:16]} UTC" if len(stamp) >= 16 else stamp
 
 
 def request_digest(request: Mapping[str, Any]) -> str:
@@ -99,8 +124,24 @@ ENTRY_COLUMNS = (
 """The columns to select for an Entry (see ``entry_of``)."""
 
 
+STOP_ENTRY_COLUMNS = (
+    "client_token, status, contact_id, attempts, error_code, error_message, source, "
+    "row_number, '', first_sent_at, updated_at, maybe_stopped, ''"
+)
+"""The columns of the stops table to select for an Entry (``entry_of``): a StopContact
+call's status, attempts and last error as a task's are; ``maybe_created`` is whether some
+call got no clear answer (the task may have been stopped)."""
+STOPPED_COLUMNS = "contact_id, instance_id, run_id, updated_at, already_ended"
+"""The columns to select for a StoppedTask."""
+
+
 def entry_of(row: tuple[Any, ...]) -> Entry:
     """An Entry from a row of ENTRY_COLUMNS."""
     return Entry(
         row[0], JournalStatus(row[1]), *row[2:-2], maybe_created=bool(row[-2]), origin_token=row[-1]
     )
+
+
+def stopped_of(row: tuple[Any, ...]) -> StoppedTask:
+    """A StoppedTask from a row of STOPPED_COLUMNS."""
+    return StoppedTask(*row[:-1], already_ended=bool(row[-1]))

@@ -15,7 +15,7 @@ from pathlib import Path
 from importer.errors import JournalError
 from importer.journal.paths import FIX
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -40,10 +40,32 @@ CREATE TABLE IF NOT EXISTS tasks (
     first_sent_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     maybe_created INTEGER NOT NULL DEFAULT 0,
-    origin_token TEXT NOT NULL DEFAULT ''
+    origin_token TEXT NOT NULL DEFAULT '',
+    instance_id TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS tasks_by_batch ON tasks (batch_id, row_number);
 """
+_STOPS = """
+CREATE TABLE IF NOT EXISTS stops (
+    contact_id TEXT PRIMARY KEY,
+    instance_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    client_token TEXT NOT NULL DEFAULT '',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error_code TEXT NOT NULL DEFAULT '',
+    error_message TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    row_number INTEGER,
+    run_id INTEGER REFERENCES runs (run_id),
+    first_sent_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    maybe_stopped INTEGER NOT NULL DEFAULT 0,
+    already_ended INTEGER NOT NULL DEFAULT 0
+)
+"""
+"""undo's StopContact calls, one line per ContactId (made by the migration, in its
+transaction): ``status`` as a task's (in_flight, stopped, failed, not_attempted);
+``already_ended``: StopContact answered ContactNotFoundException."""
 
 
 def open_database(path: Path) -> sqlite3.Connection:
@@ -93,6 +115,9 @@ def _migrate(db: sqlite3.Connection) -> None:
             "CREATE INDEX IF NOT EXISTS tasks_by_origin ON tasks (origin_token) "
             "WHERE origin_token != ''"
         )
+        if "instance_id" not in _columns(db, "tasks"):
+            db.execute("ALTER TABLE tasks ADD COLUMN instance_id TEXT NOT NULL DEFAULT ''")
+        db.execute(_STOPS)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:

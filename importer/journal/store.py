@@ -11,7 +11,6 @@ a JournalError naming it.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sqlite3
@@ -23,8 +22,10 @@ from types import TracebackType
 from typing import Any
 
 from importer.errors import JournalError
+from importer.exitcodes import ExitCode
 from importer.journal.lock import RunLock
 from importer.journal.paths import FIX
+from importer.journal.queries import JournalQueries
 from importer.journal.records import (
     CREATED_COLUMNS,
     ENTRY_COLUMNS,
@@ -34,17 +35,11 @@ from importer.journal.records import (
     RunInfo,
     entry_of,
 )
+from importer.journal.records import now as _now
 from importer.journal.schema import open_database
 
-_CHUNK = 500
-"""Tokens per query of the lookups by many tokens (well under SQLite's 999 parameters)."""
 
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class Journal:
+class Journal(JournalQueries):
     """The journal at ``path``, locked for this process until :meth:`close`. Thread-safe."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -124,10 +119,12 @@ class Journal:
     def runs_of_the_other_kind(self, sandbox: bool) -> int:
         """How many recorded runs sent to the other kind of target than ``sandbox`` says:
         to Amazon Connect when it is True, to a sandbox when it is False. A journal must
-        never mix them: a sandbox's ContactIds name no real task."""
+        never mix them: a sandbox's ContactIds name no real task. (Runs refused because
+        another held the journal, exit 4, sent nothing: they do not count.)"""
         row = self._execute(
-            "SELECT COUNT(*) FROM runs WHERE IFNULL(json_extract(settings, '$.sandbox'), 0) != ?",
-            (int(sandbox),),
+            "SELECT COUNT(*) FROM runs WHERE IFNULL(json_extract(settings, '$.sandbox'), 0) != ? "
+            "AND IFNULL(exit_code, -1) != ?",
+            (int(sandbox), int(ExitCode.LOCKED)),
         ).fetchone()
         return int(row[0])
 
@@ -157,17 +154,19 @@ class Journal:
         batch_id: str,
         request_sha256: str,
         origin_token: str = "",
+        instance_id: str = "",
     ) -> None:
         """Record that a request for this token is about to be sent (call before sending).
 
         ``origin_token``: the token this row was sent as before an edit gave it this one
-        (kept once recorded: a later send without one does not clear it).
+        (kept once recorded: a later send without one does not clear it). ``instance_id``:
+        the instance the task goes to (undo stops it there).
         """
         now = _now()
         self._execute(
             "INSERT INTO tasks (client_token, status, batch_id, row_number, request_sha256, "
-            "run_id, first_sent_at, updated_at, origin_token) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "run_id, first_sent_at, updated_at, origin_token, instance_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (client_token) DO UPDATE SET status = excluded.status, "
             "maybe_created = tasks.maybe_created OR tasks.status = 'in_flight' "
             "OR (tasks.status = 'created' AND tasks.contact_id = ''), "
@@ -175,7 +174,7 @@ class Journal:
             "request_sha256 = excluded.request_sha256, run_id = excluded.run_id, "
             "updated_at = excluded.updated_at, origin_token = CASE "
             "WHEN excluded.origin_token != '' THEN excluded.origin_token "
-            "ELSE tasks.origin_token END",
+            "ELSE tasks.origin_token END, instance_id = excluded.instance_id",
             (
                 client_token,
                 JournalStatus.IN_FLIGHT,
@@ -186,6 +185,7 @@ class Journal:
                 now,
                 now,
                 origin_token,
+                instance_id,
             ),
         )
 
@@ -229,6 +229,65 @@ class Journal:
             f"SELECT status, COUNT(*) FROM tasks {where} GROUP BY status", parameters
         ).fetchall()
         return {JournalStatus(status): count for status, count in rows}
+
+    # --- undo's StopContact calls -----------------------------------------------------------
+
+    def mark_stop_in_flight(
+        self, contact_id: str, *, instance_id: str, client_token: str, source: str, row_number: int
+    ) -> None:
+        """Record that StopContact for this ContactId is about to be sent (call before
+        sending); a call left in flight before makes ``maybe_stopped`` stick."""
+        now = _now()
+        self._execute(
+            "INSERT INTO stops (contact_id, instance_id, status, client_token, source, "
+            "row_number, run_id, first_sent_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (contact_id) DO UPDATE SET status = excluded.status, "
+            "maybe_stopped = stops.maybe_stopped OR stops.status = 'in_flight', "
+            "instance_id = excluded.instance_id, client_token = excluded.client_token, "
+            "source = excluded.source, row_number = excluded.row_number, "
+            "run_id = excluded.run_id, updated_at = excluded.updated_at",
+            (
+                contact_id,
+                instance_id,
+                JournalStatus.IN_FLIGHT,
+                client_token,
+                source,
+                row_number,
+                self.run_id,
+                now,
+                now,
+            ),
+        )
+
+    def record_stop(
+        self,
+        contact_id: str,
+        status: JournalStatus,
+        *,
+        attempts: int,
+        error_code: str = "",
+        error_message: str = "",
+        maybe_stopped: bool = False,
+        already_ended: bool = False,
+    ) -> None:
+        """Record the answer for a StopContact marked in flight (as :meth:`record` does)."""
+        cursor = self._execute(
+            "UPDATE stops SET status = ?, attempts = attempts + ?, error_code = ?, "
+            "error_message = ?, updated_at = ?, maybe_stopped = maybe_stopped OR ?, "
+            "already_ended = ? WHERE contact_id = ?",
+            (
+                status,
+                attempts,
+                error_code,
+                error_message,
+                _now(),
+                maybe_stopped,
+                already_ended,
+                contact_id,
+            ),
+        )
+        if cursor.rowcount != 1:
+            raise KeyError(f"StopContact of {contact_id!r} was never marked in flight")
 
     # --- what a batch already created -------------------------------------------------------
 
@@ -285,15 +344,6 @@ class Journal:
         for batch_id, count in rows:
             counts[batch_id] += count
         return counts
-
-    def _select_in(self, query: str, values: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
-        """The rows of ``query``, whose ``{}`` is a list of parameters, for all ``values``
-        (empty ones left out), a few hundred values a query."""
-        wanted = sorted(set(values) - {""})
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            yield from self._execute(query.format(marks), tuple(chunk)).fetchall()
 
     def summaries_mentioning(self, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
         """(run id, summary) of the runs whose summary JSON holds ``text``, newest first;

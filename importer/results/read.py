@@ -11,9 +11,10 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from importer.errors import InputFileError
-from importer.model import RowError, Status
+from importer.model import Outcome, RowError, Status
 from importer.reading import Cells, header_columns, is_blank, open_cells, unreadable_cell
 from importer.results.csv import unprotect
 from importer.results.format import RESULT_COLUMNS, RESULTS_SHEET, is_results_header
@@ -45,10 +46,25 @@ class ResultLine:
 
     @property
     def done(self) -> bool:
-        """Created, with the task's ContactId: never sent again. A line that says created
-        without one (version 0.1.0 wrote such a line for a 200 answer without a ContactId)
-        is not done: retry resends its ClientToken, which cannot make a second task."""
-        return self.says_created and bool(self.contact_id)
+        """Created, with the task's ContactId, or stopped (by undo): never sent again. A
+        line that says created without one (version 0.1.0 wrote such a line for a 200
+        answer without a ContactId) is not done: retry resends its ClientToken, which
+        cannot make a second task."""
+        return (self.says_created and bool(self.contact_id)) or self.status == Status.STOPPED
+
+    def outcome(self, number: int) -> Outcome:
+        """The line as it reads, to write back as row ``number`` (its status as written,
+        whatever it is: a line a person added has none)."""
+        return Outcome(
+            number,
+            cast(Status, self.status),
+            self.client_token,
+            self.values,
+            contact_id=self.contact_id,
+            error_code=self.error_code,
+            error_message=self.error_message,
+            attempts=self.attempts,
+        )
 
 
 def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLine]]:

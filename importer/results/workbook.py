@@ -5,10 +5,10 @@ read (never a formula; ``_xlsx_text`` escapes what XML cannot hold, so it reads 
 same). The header row and the row and status columns are frozen, the autofilter is on, each
 column is as wide as its longest value (at most MAX_WIDTH characters), and status cells are
 coloured: created and valid green, already_created grey, failed and invalid red,
-not_attempted amber. Each input cell that made a row invalid is filled red and carries a
-comment saying what is wrong and how to fix it. An error that no single input cell caused (a
-constant from --contact-flow-id, a column the file lacks) and a row's API error are
-commented on the status cell.
+not_attempted amber, stopped (ended by undo) lavender. Each input cell that made a row
+invalid is filled red and carries a comment saying what is wrong and how to fix it. An
+error that no single input cell caused (a constant from --contact-flow-id, a column the
+file lacks) and a row's API error are commented on the status cell.
 
 Sheet ``Summary``: the number of rows and the count of each status that occurs, then the
 (label, value) lines given to ``add_summary``, in order (run times, rate, settings, the
@@ -83,6 +83,7 @@ GREEN = _look("C6EFCE", "006100")
 GREY = _look("D9D9D9", "404040")
 RED = _look("FFC7CE", "9C0006")
 AMBER = _look("FFEB9C", "9C5700")
+LAVENDER = _look("E4DFEC", "5B3B8C")
 HEADER = _look("DDEBF7", "000000", bold=True)
 LABEL = Look(PatternFill(), Font(name=_FONT, size=11, bold=True))
 STATUS_LOOKS: dict[str, Look] = {
@@ -92,6 +93,7 @@ STATUS_LOOKS: dict[str, Look] = {
     Status.INVALID: RED,
     Status.FAILED: RED,
     Status.NOT_ATTEMPTED: AMBER,
+    Status.STOPPED: LAVENDER,
 }
 PROBLEM = RED
 """The look of an input cell that made its row invalid."""
@@ -102,6 +104,7 @@ SUMMARY_ORDER = (
     Status.INVALID,
     Status.FAILED,
     Status.NOT_ATTEMPTED,
+    Status.STOPPED,
 )
 
 _Record = tuple[list[str], str, list[tuple[int, str]]]
