@@ -58,7 +58,9 @@ def check_inputs(
     with open_staging(options, reporter) as staging:
         found = staging.find(inputs, with_results=False)
         if not found.inputs:
-            reporter.info(f"{no_inputs(found)}: checking the options' ids only.")
+            reporter.info(
+                f"{no_inputs(found)}: checking the ids the options, --config and the mapping name."
+            )
         read = read_resources(
             staging, options, prepare, found.inputs, lambda item: staging.fetch(item.location)
         )
@@ -118,11 +120,14 @@ def run_preflight(
     says whether all passed (``ok``) and who the caller is (``caller_arn``)."""
     if not resources:
         reporter.warning(
-            "no valid row and no option names an instance: only the credentials are checked"
+            "no valid row, option or mapping names an instance: only the credentials are checked"
         )
     report = Preflight(clients.connect, clients.sts).run(resources)
     for check in report.checks:
-        reporter.info(f"{'ok' if check.ok else 'FAILED'}: {check.message}")
+        if check.ok:
+            reporter.info(f"ok: {check.message}")
+        else:
+            reporter.error(f"FAILED: {check.message}")
     sts_endpoint = clients.sts.meta.endpoint_url
     if report.caller_arn is None and options.endpoint_url and "amazonaws.com" in sts_endpoint:
         reporter.info(

@@ -230,13 +230,8 @@ class Executor:
         except JournalError as error:
             self._sender.journal_failed(error)
             return self._sender.stopped_outcome(row, RowState()), None
-        if entry is not None and entry.status is JournalStatus.CREATED and entry.contact_id:
-            message = ""
-            if entry.request_sha256 and entry.request_sha256 != request_digest(row.request):
-                message = messages.CHANGED_SINCE_CREATED
-            outcome = row.outcome(
-                Status.ALREADY_CREATED, contact_id=entry.contact_id, error_message=message
-            )
+        outcome = created_before(row, entry)
+        if outcome is not None:
             return outcome, entry
         if self._sender.stopping:
             return self._sender.stopped_outcome(row, RowState(entry=entry)), entry
@@ -309,6 +304,19 @@ class Executor:
             counts=dict(self._counts),
             final_rate=self.limiter.rate,
         )
+
+
+def created_before(row: PreparedRow, entry: Entry | None) -> Outcome | None:
+    """A valid row's ``already_created`` line when the journal's entry for its token holds
+    a task (so it is not sent), else None."""
+    if entry is None or entry.status is not JournalStatus.CREATED or not entry.contact_id:
+        return None
+    changed = row.request is not None and entry.request_sha256 not in (
+        "",
+        request_digest(row.request),
+    )
+    message = messages.CHANGED_SINCE_CREATED if changed else ""
+    return row.outcome(Status.ALREADY_CREATED, contact_id=entry.contact_id, error_message=message)
 
 
 def _in_daemon_thread(function: Callable[..., Outcome], *args: Any) -> Future[Outcome]:

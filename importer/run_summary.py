@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,12 @@ COUNTED = (
     Status.FAILED,
     Status.NOT_ATTEMPTED,
 )
+
+
+def status_counts(counts: Mapping[Status, int]) -> str:
+    """'created 12, already_created 0, invalid 1, failed 0, not_attempted 18': every status
+    a run counts, in one order, so progress and figures read alike."""
+    return ", ".join(f"{status} {counts.get(status, 0):,}" for status in COUNTED)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 from importer.aws import task_submitter
 from importer.batch_messages import (
     FIRST_ERRORS_SHOWN,
+    report_failed_rows,
     report_figures,
     report_first_errors,
     rows_named,
@@ -31,7 +33,7 @@ from importer.errors import JournalError, UsageError
 from importer.executor import Executor, ExecutorSettings, RunReport, make_limiter
 from importer.exit_policy import batch_exit, batch_reason
 from importer.exitcodes import ExitCode
-from importer.journal import Journal, resolve_path
+from importer.journal import Journal
 from importer.lost_answers import refused_edit
 from importer.model import Outcome, PreparedRow, Status
 from importer.options import RunOptions
@@ -134,6 +136,9 @@ class BatchSending:
     submit: Submit
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     first_invalid: list[PreparedRow] = field(default_factory=list)
+    list_invalid: bool = True
+    """Name the first invalid rows and their errors (not when the file said why once: no
+    column maps, see importer.batch_messages)."""
 
     def keep(self, outcome: Outcome) -> None:
         """Record a row's outcome for the results file (a line kept as it is, too)."""
@@ -157,21 +162,20 @@ class BatchSending:
         run = self.run
         valid = []
         for row in rows:
-            settled = plan.outcome(row)
-            if settled is not None:
-                self.keep(settled)
-            elif row.ok:
+            settled = plan.settled(row)
+            if settled is None:
                 valid.append(row)
-            else:
-                self.keep(row.outcome(Status.INVALID))
-                if len(self.first_invalid) < FIRST_ERRORS_SHOWN:
-                    self.first_invalid.append(row)
+                continue
+            self.keep(settled)
+            if settled.status is Status.INVALID and len(self.first_invalid) < FIRST_ERRORS_SHOWN:
+                self.first_invalid.append(row)
         _report_edited(run.reporter, plan)
+        done = Counter(outcome.status for outcome in self.outcomes.values())
         executor = Executor(
             self.submit,
             run.journal,
             run.settings,
-            run.reporter.progress(len(valid)),
+            run.reporter.progress(len(self.outcomes) + len(valid), done),
             self.batch_id,
             limiter=run.limiter,
             tally=run.tally,
@@ -201,8 +205,11 @@ class BatchSending:
         counts = {status: 0 for status in COUNTED}
         for outcome in self.outcomes.values():
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
-        report_figures(self.run.reporter, counts, report, results)
-        report_first_errors(self.run.reporter, self.first_invalid, counts[Status.INVALID])
+        reporter = self.run.reporter
+        report_figures(reporter, counts, report, results)
+        if self.list_invalid:
+            report_first_errors(reporter, self.first_invalid, counts[Status.INVALID], results)
+        report_failed_rows(reporter, self.outcomes.values(), results)
         _record_batch(file, self.batch_id, counts, report)
         self.run.staging.publish_results(local_results, results, file)
 
@@ -233,13 +240,9 @@ def open_sending(
     settings = options.executor_settings()
     with contextlib.ExitStack() as stack:
         clients = stack.enter_context(connect(settings.concurrency))
-        journal_path = options.journal
-        if options.sandbox and journal_path is None:
-            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="importer-"))
-            journal_path = Path(scratch) / "sandbox-journal.sqlite3"
-        journal = stack.enter_context(Journal(resolve_path(journal_path)))
+        journal = stack.enter_context(Journal(_journal_path(options, stack)))
         _refuse_mixed_journal(journal, sandbox=options.sandbox)
-        journal.start_run(options.audit_record())
+        journal.start_run({"command": summary.command, **summary.settings})
         stop = stop if stop is not None else Stop()
         stop.sending = True
         yield Sending(
@@ -253,6 +256,26 @@ def open_sending(
             settings,
             make_limiter(settings),
         )
+
+
+@contextlib.contextmanager
+def reading_journal(options: RunOptions) -> Iterator[Journal]:
+    """The run's journal to read only (a dry run, retry finding its run): no lock, so it
+    can be read beside a run that holds it; a sandbox's throwaway one reads as empty."""
+    with contextlib.ExitStack() as stack:
+        journal = stack.enter_context(Journal(_journal_path(options, stack), read_only=True))
+        _refuse_mixed_journal(journal, sandbox=options.sandbox)
+        yield journal
+
+
+def _journal_path(options: RunOptions, stack: contextlib.ExitStack) -> Path:
+    """The run's journal, or a throwaway one (a sandbox run without one) removed by
+    ``stack``."""
+    path = options.journal_path()
+    if path is None:
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="importer-"))
+        path = Path(scratch) / "sandbox-journal.sqlite3"
+    return path
 
 
 def _refuse_mixed_journal(journal: Journal, sandbox: bool) -> None:

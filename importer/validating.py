@@ -87,7 +87,7 @@ def _validate_file(
         for row in batch.rows():
             status = Status.VALID if row.ok else Status.INVALID
             counts[status] += 1
-            if not row.ok and len(invalid) < FIRST_ERRORS_SHOWN:
+            if not row.ok and len(invalid) < FIRST_ERRORS_SHOWN and not batch.maps_nothing:
                 invalid.append(row)
             if row.ok and show_tokens:
                 reporter.row_token(row.number, row.client_token)
@@ -95,6 +95,6 @@ def _validate_file(
     total = sum(counts.values())
     valid, bad = counts[Status.VALID], counts[Status.INVALID]
     reporter.info(f"{total} row{'' if total == 1 else 's'}: {valid} valid, {bad} invalid")
-    report_first_errors(reporter, invalid, bad)
+    report_first_errors(reporter, invalid, bad, staged.results)
     reporter.info(f"Results: {staged.results}")
     return ValidatedFile(staged.input.location, valid, bad, staged.results)

@@ -6,11 +6,13 @@ from importer.reporter import Reporter
 
 
 class Recorder(Reporter):
-    """Every message as (level, text), and the tokens reported, in order."""
+    """Every message as (level, text), and the tokens reported, in order; a dry run's plan
+    by row."""
 
     def __init__(self) -> None:
         self.messages: list[tuple[str, str]] = []
         self.tokens: list[tuple[int, str]] = []
+        self.plans: dict[int, str] = {}
 
     def info(self, message: str) -> None:
         self.messages.append(("info", message))
@@ -23,6 +25,9 @@ class Recorder(Reporter):
 
     def row_token(self, row: int, token: str) -> None:
         self.tokens.append((row, token))
+
+    def planned_row(self, row: int, plan: str) -> None:
+        self.plans[row] = plan
 
     def said(self, level: str) -> list[str]:
         return [text for kind, text in self.messages if kind == level]

@@ -235,7 +235,10 @@ def test_a_config_file_with_an_empty_inbox_checks_the_ids_it_configures(
     code, messages = run(capsys, "--config", str(config))
 
     assert code == 0
-    assert "No input files to read: checking the options' ids only." in messages
+    assert (
+        "No input files to read: checking the ids the options, --config and the mapping name."
+        in messages
+    )
     assert f"ok: instance {INSTANCE} 'sandbox-1' found (ACTIVE)" in messages
     assert messages[-1] == "Preflight passed: 3 checks. Nothing was sent."
 
@@ -278,7 +281,8 @@ def test_with_no_instance_named_only_the_credentials_are_checked_and_it_says_so(
         f"Input: {source}: 1 rows, 0 valid; 1 invalid rows skipped (validate shows why)" in messages
     )
     assert (
-        "no valid row and no option names an instance: only the credentials are checked" in messages
+        "no valid row, option or mapping names an instance: only the credentials are checked"
+        in messages
     )
     assert CALLER in messages
 

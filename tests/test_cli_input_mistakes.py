@@ -235,7 +235,10 @@ def test_validate_and_check_on_an_empty_folder_say_there_is_nothing_to_read(
     assert main(validate_args(inbox)) == 0
     assert "No input files to read." in capsys.readouterr().err
     assert main(["check", str(inbox), "--sandbox"]) == 0
-    assert "No input files to read: checking the options' ids only." in capsys.readouterr().err
+    assert (
+        "No input files to read: checking the ids the options, --config and the mapping name."
+        in capsys.readouterr().err
+    )
 
 
 def test_a_header_like_the_results_columns_further_right_is_no_results_file(

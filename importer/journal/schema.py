@@ -73,6 +73,52 @@ def open_database(path: Path) -> sqlite3.Connection:
     return db
 
 
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """The journal at ``path`` to read only, beside a run that may be writing it (WAL lets
+    readers in): nothing in the file is created or migrated. A journal that does not exist
+    reads as an empty one; one written by an older version is read from an up-to-date copy
+    in memory."""
+    if not path.exists():
+        return _in_memory()
+    try:
+        db = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro",
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+    except sqlite3.Error as error:
+        raise JournalError(f"journal {path} cannot be opened: {error}") from error
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise JournalError(
+                f"journal {path} was written by a newer connect-task-importer; "
+                "upgrade, or use another journal"
+            )
+        if version < SCHEMA_VERSION:
+            copy = _in_memory(db)
+            db.close()
+            return copy
+    except sqlite3.DatabaseError as error:
+        db.close()
+        raise JournalError(f"journal {path} cannot be read: {error}") from error
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _in_memory(source: sqlite3.Connection | None = None) -> sqlite3.Connection:
+    """A journal in memory: empty, or a copy of ``source`` brought up to date."""
+    db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    if source is not None:
+        source.backup(db)
+    db.executescript(_SCHEMA)
+    _migrate(db)
+    return db
+
+
 def _migrate(db: sqlite3.Connection) -> None:
     """Bring a journal to SCHEMA_VERSION in one transaction, all of it or none. What to add
     is read from the tables themselves, so a journal stamped with the wrong version (a run

@@ -34,7 +34,7 @@ from importer.journal.records import (
     RunInfo,
     entry_of,
 )
-from importer.journal.schema import open_database
+from importer.journal.schema import open_database, open_read_only
 
 _CHUNK = 500
 """Tokens per query of the lookups by many tokens (well under SQLite's 999 parameters)."""
@@ -45,10 +45,20 @@ def _now() -> str:
 
 
 class Journal:
-    """The journal at ``path``, locked for this process until :meth:`close`. Thread-safe."""
+    """The journal at ``path``, locked for this process until :meth:`close`. Thread-safe.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    ``read_only``: to look, beside a run that may hold it (a dry run): no lock, nothing
+    written, nothing created (a journal that does not exist reads as an empty one).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.run_id: int | None = None
+        self._mutex = threading.Lock()
+        self._lock: RunLock | None = None
+        if read_only:
+            self._db: sqlite3.Connection | None = open_read_only(self.path)
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as error:
@@ -56,11 +66,9 @@ class Journal:
                 f"journal {self.path} cannot be opened: its folder {self.path.parent} cannot "
                 f"be created ({error.strerror}); {FIX}"
             ) from None
-        self.run_id: int | None = None
-        self._mutex = threading.Lock()
         self._lock = RunLock(self.path)
         try:
-            self._db: sqlite3.Connection | None = open_database(self.path)
+            self._db = open_database(self.path)
         except BaseException:
             self._lock.release()
             raise
@@ -71,7 +79,8 @@ class Journal:
             if self._db is not None:
                 self._db.close()
                 self._db = None
-            self._lock.release()
+            if self._lock is not None:
+                self._lock.release()
 
     def __enter__(self) -> Journal:
         return self
@@ -130,6 +139,36 @@ class Journal:
             (int(sandbox),),
         ).fetchone()
         return int(row[0])
+
+    def run_settings(self, run_id: int) -> dict[str, Any]:
+        """The settings a run recorded when it started ({} if none could be read)."""
+        row = self._execute("SELECT settings FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        try:
+            settings = json.loads(row[0]) if row else {}
+        except ValueError:
+            return {}
+        return settings if isinstance(settings, dict) else {}
+
+    def latest_run(
+        self, tokens: Iterable[str], batch_id: str, commands: Collection[str]
+    ) -> int | None:
+        """The newest run of one of ``commands`` (or recorded without a command) that sent
+        any of these tokens in batch ``batch_id``."""
+        newest: int | None = None
+        wanted = sorted(set(tokens) - {""})
+        kinds = ",".join("?" * len(commands))
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            (found,) = self._execute(
+                "SELECT MAX(tasks.run_id) FROM tasks JOIN runs USING (run_id) "
+                f"WHERE client_token IN ({','.join('?' * len(chunk))}) AND batch_id = ? "
+                "AND IFNULL(json_extract(runs.settings, '$.command') "
+                f"IN ({kinds}), 1)",
+                (*chunk, batch_id, *commands),
+            ).fetchone()
+            if found is not None and (newest is None or found > newest):
+                newest = found
+        return newest
 
     def runs(self) -> list[dict[str, Any]]:
         """Every run recorded, oldest first."""
