@@ -243,6 +243,33 @@ def test_a_config_file_with_an_empty_inbox_checks_the_ids_it_configures(
     assert messages[-1] == "Preflight passed: 3 checks. Nothing was sent."
 
 
+def test_an_empty_inbox_checks_the_ids_the_config_and_the_mapping_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], target
+) -> None:
+    emulator, _options = target()
+    (tmp_path / "inbox").mkdir()
+    mapping = tmp_path / "crm.mapping.toml"
+    mapping.write_text(
+        f'[fields]\nContactFlowId = "{UNKNOWN_FLOW}"\nTaskTemplateId = "{TASK_TEMPLATE}"\n'
+        'Name = "{Customer}"\n',
+        encoding="utf-8",
+    )
+    config = tmp_path / "importer.toml"
+    config.write_text(
+        f'inputs = ["inbox"]\ninstance-id = "{INSTANCE}"\nmapping = "crm.mapping.toml"\n'
+        f'endpoint-url = "{emulator.url}"\nregion = "us-east-1"\n',
+        encoding="utf-8",
+    )
+
+    code, messages = run(capsys, "--config", str(config))
+
+    assert code == 2
+    assert f"ok: instance {INSTANCE} 'sandbox-1' found (ACTIVE)" in messages
+    assert any(m.startswith(f"FAILED: contact flow {UNKNOWN_FLOW} not found") for m in messages)
+    assert any(m.startswith(f"ok: task template {TASK_TEMPLATE} ") for m in messages)
+    assert messages[-1] == "preflight failed: 1 of 4 checks; nothing was sent"
+
+
 def test_with_only_endpoint_url_sts_still_goes_to_aws_and_the_failure_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], sandbox, monkeypatch
 ) -> None:

@@ -18,7 +18,7 @@ _UNUSED = ("results", "results_dir")
 CHECK_INPUTS = dataclasses.replace(
     INPUTS,
     help="a .csv, .xlsx, .xlsm, .xls or .ods file; several files, globs, folders and s3:// "
-    "URLs are read one by one (results files found in a folder are passed over)",
+    "URLs are read one by one",
 )
 
 
