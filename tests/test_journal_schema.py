@@ -90,7 +90,8 @@ def test_an_older_journal_is_migrated_and_remembers_rows_that_may_have_made_a_ta
         db.close()
 
 
-def test_a_version_3_journal_learns_which_token_a_retried_edit_came_from(path: Path) -> None:
+def version_3_journal(path: Path) -> None:
+    """A journal as version 3 wrote it (no origin tokens), holding one created task."""
     with Journal(path) as journal:
         journal.start_run({"command": "run"})
         journal.mark_in_flight("old", row_number=2, batch_id="b", request_sha256="x")
@@ -101,6 +102,10 @@ def test_a_version_3_journal_learns_which_token_a_retried_edit_came_from(path: P
         "PRAGMA user_version=3;"
     )
     db.close()
+
+
+def test_a_version_3_journal_learns_which_token_a_retried_edit_came_from(path: Path) -> None:
+    version_3_journal(path)
 
     with Journal(path) as journal:
         assert journal.lookup("old").origin_token == ""
@@ -155,16 +160,7 @@ def test_a_missing_journal_reads_as_empty_and_is_not_made(path: Path) -> None:
 
 
 def test_an_older_journal_read_only_is_read_from_a_copy_and_stays_as_it_was(path: Path) -> None:
-    with Journal(path) as journal:
-        journal.start_run({"command": "run"})
-        journal.mark_in_flight("old", row_number=2, batch_id="b", request_sha256="x")
-        journal.record("old", JournalStatus.CREATED, attempts=1, contact_id="c-old")
-    db = sqlite3.connect(path)
-    db.executescript(
-        "DROP INDEX tasks_by_origin; ALTER TABLE tasks DROP COLUMN origin_token; "
-        "PRAGMA user_version=3;"
-    )
-    db.close()
+    version_3_journal(path)
 
     with Journal(path, read_only=True) as journal:
         assert journal.lookup("old").origin_token == ""
