@@ -159,6 +159,7 @@ class RunOptions:
             with contextlib.suppress(UsageError, InputFileError):
                 spec = MappingSpec.load(path)
                 settings["mapping_sha256"] = file_sha256(path)
+        spec_fields = spec.fields if spec is not None else {}
         if spec is not None:
             mapped = {name: spec.constant(field) for name, field in CONSTANT_FIELDS.items()}
             mapped.update(timezone=spec.timezone, key_column=spec.key_column)
@@ -166,7 +167,7 @@ class RunOptions:
                 if settings[name] is None and value is not None:
                     settings[name] = value
                     from_mapping.append(name)
-        if settings["instance_id"] is None and self.sandbox:
+        if settings["instance_id"] is None and self.sandbox and "InstanceId" not in spec_fields:
             settings["instance_id"] = self.sandbox_instance_id
         settings["from_mapping"] = from_mapping
         return settings

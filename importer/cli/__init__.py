@@ -40,7 +40,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        console.error(f"{self.prog}: {message}")
+        console.error(f"{message} (see {self.prog} --help)")
         self.exit(int(ExitCode.USAGE))
 
 
