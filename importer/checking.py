@@ -63,7 +63,9 @@ def check_inputs(
     with open_staging(options, reporter) as staging:
         found = staging.find(inputs, with_results=False)
         if not found.inputs:
-            reporter.info(f"{no_inputs(found)}: checking the options' ids only.")
+            reporter.info(
+                f"{no_inputs(found)}: checking the ids the options, --config and the mapping name."
+            )
         read = read_resources(
             staging, options, prepare, found.inputs, lambda item: staging.fetch(item.location)
         )
@@ -134,14 +136,17 @@ def run_preflight(
     agents (looked up with ``users``, which keeps the answers) and its objects exist."""
     if not resources:
         reporter.warning(
-            "no valid row and no option names an instance: only the credentials are checked"
+            "no valid row, option or mapping names an instance: only the credentials are checked"
         )
     report = Preflight(clients.connect, clients.sts).run(resources)
     if referenced is not None and locations is not None and report.caller_arn is not None:
         users = users if users is not None else UserDirectory(clients.connect)
         report.checks += referenced.checks(users, lambda: locations.s3)
     for check in report.checks:
-        reporter.info(f"{'ok' if check.ok else 'FAILED'}: {check.message}")
+        if check.ok:
+            reporter.info(f"ok: {check.message}")
+        else:
+            reporter.error(f"FAILED: {check.message}")
     sts_endpoint = clients.sts.meta.endpoint_url
     if report.caller_arn is None and options.endpoint_url and "amazonaws.com" in sts_endpoint:
         reporter.info(

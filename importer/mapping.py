@@ -161,6 +161,11 @@ class MappingSpec:
             spec.references[name] = (kind, _template(entry["value"], f"{where} value", fail))
         return spec
 
+    def constant(self, field_name: str) -> str | None:
+        """The text every row gets for a field, when the spec sets it to a constant."""
+        template = self.fields.get(field_name)
+        return template.text if template is not None and template.is_constant else None
+
     def set_constant(self, field_name: str, value: str | None, origin: str) -> None:
         """Set a field to a constant (a command-line option), replacing the template's."""
         if value is not None:
@@ -302,8 +307,14 @@ class RowMapper:
             )
         return found
 
+    @property
+    def maps_nothing(self) -> bool:
+        """No column of the header maps to a request field: every row is the same request."""
+        return bool(self.columns) and len(self.unmapped) == len(self.columns)
+
     def unmapped_warning(self) -> str | None:
-        """One line naming the columns that map to nothing (typos must not pass silently)."""
+        """One line naming the columns that map to nothing (typos must not pass silently);
+        when none maps, what to do about it."""
         if not self.unmapped:
             return None
         known = [*FIELDS, *_PREFIXED, "Attachment1..Attachment5"]
@@ -315,6 +326,14 @@ class RowMapper:
             names.append(f"'{column}'{suggestion}")
         if len(self.unmapped) > _UNMAPPED_NAMED:
             names.append(f"and {len(self.unmapped) - _UNMAPPED_NAMED:,} more")
+        if self.maps_nothing:
+            return (
+                f"no column maps to a task field, so every row is the same request (its "
+                f"errors are not listed row by row); the headers found: {', '.join(names)}. "
+                f"Columns map by header ({', '.join(known)}): rename the headers, map them "
+                "with a mapping template (--mapping FILE), or start from a blank spreadsheet "
+                "with the right headers (task-importer template tasks.xlsx)"
+            )
         return (
             f"columns not sent to Amazon Connect (kept in the results file): {', '.join(names)}. "
             f"Columns map by header: {', '.join(known)}"

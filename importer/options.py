@@ -8,6 +8,7 @@ as for validate and check; ``run`` on the command line waits 2 seconds).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
@@ -16,9 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from importer.aws import CONNECT_TIMEOUT, READ_TIMEOUT
+from importer.errors import InputFileError, UsageError
 from importer.executor import ExecutorSettings
+from importer.journal import resolve_path
 from importer.mapping import MappingSpec
 from importer.pipeline import PrepareOptions
+from importer.run_summary import file_sha256
 
 CONSTANT_FIELDS = {
     "instance_id": "InstanceId",
@@ -27,6 +31,9 @@ CONSTANT_FIELDS = {
     "quick_connect_id": "QuickConnectId",
 }
 """The options that set a request field for rows that leave it empty."""
+REMEMBERED = ("mapping", *CONSTANT_FIELDS, "timezone", "batch_id", "key_column")
+"""How a run's rows became requests: the settings a retry of its results file takes from
+the run that wrote it (importer.remembered), unless they are given."""
 
 
 @dataclass(frozen=True)
@@ -103,14 +110,16 @@ class RunOptions:
         return PrepareOptions(mapping=spec, sheet=self.sheet, batch_id=self.batch_id, now=self.now)
 
     def option_ids(self) -> dict[str, str | None]:
-        """The ids the options give, as a request names them (for the preflight)."""
-        sandbox_instance = self.sandbox_instance_id if self.sandbox else None
-        return {
-            "InstanceId": self.instance_id or sandbox_instance,
-            "ContactFlowId": self.contact_flow_id,
-            "TaskTemplateId": self.task_template_id,
-            "QuickConnectId": self.quick_connect_id,
-        }
+        """The ids the options and the mapping template give every row, as a request names
+        them (for the preflight); a UsageError for a mapping that cannot be read."""
+        spec = self.prepare_options().mapping
+        return {field: spec.constant(field) or None for field in CONSTANT_FIELDS.values()}
+
+    def journal_path(self) -> Path | None:
+        """The journal a run keeps; None for a throwaway one (a sandbox run without one)."""
+        if self.sandbox and self.journal is None:
+            return None
+        return resolve_path(self.journal)
 
     def executor_settings(self) -> ExecutorSettings:
         """How fast and how persistently rows are sent; a UsageError for a bad value."""
@@ -125,15 +134,45 @@ class RunOptions:
         )
 
     def audit_record(self) -> dict[str, Any]:
-        """The settings to record: ``audit``, else every field (no secrets: options carry
-        none; credentials come from the AWS configuration)."""
+        """The settings to record: ``audit``, else every field, then the effective settings
+        over them (no secrets: options carry none; credentials come from the AWS
+        configuration)."""
         if self.audit is not None:
-            return dict(self.audit)
-        return {
-            option.name: _plain(getattr(self, option.name))
-            for option in dataclasses.fields(self)
-            if option.name != "audit"
-        }
+            given = dict(self.audit)
+        else:
+            given = {
+                option.name: _plain(getattr(self, option.name))
+                for option in dataclasses.fields(self)
+                if option.name != "audit"
+            }
+        return {**given, **self.effective_settings()}
+
+    def effective_settings(self) -> dict[str, Any]:
+        """How rows become requests, wherever each setting came from: an option, else the
+        mapping template (``from_mapping`` names those), else the sandbox's instance. The
+        mapping is an absolute path, with its ``mapping_sha256`` (None if it cannot be
+        read: the command says why)."""
+        settings: dict[str, Any] = {name: getattr(self, name) for name in REMEMBERED}
+        from_mapping = []
+        spec, settings["mapping_sha256"] = None, None
+        if self.mapping:
+            path = Path(self.mapping).absolute()
+            settings["mapping"] = str(path)
+            with contextlib.suppress(UsageError, InputFileError):
+                spec = MappingSpec.load(path)
+                settings["mapping_sha256"] = file_sha256(path)
+        spec_fields = spec.fields if spec is not None else {}
+        if spec is not None:
+            mapped = {name: spec.constant(field) for name, field in CONSTANT_FIELDS.items()}
+            mapped.update(timezone=spec.timezone, key_column=spec.key_column)
+            for name, value in mapped.items():
+                if settings[name] is None and value is not None:
+                    settings[name] = value
+                    from_mapping.append(name)
+        if settings["instance_id"] is None and self.sandbox and "InstanceId" not in spec_fields:
+            settings["instance_id"] = self.sandbox_instance_id
+        settings["from_mapping"] = from_mapping
+        return settings
 
 
 def _plain(value: Any) -> Any:

@@ -49,6 +49,11 @@ class Batch:
         unmapped = self.mapper.unmapped_warning()
         return [*self.table.warnings, *([unmapped] if unmapped else [])]
 
+    @property
+    def maps_nothing(self) -> bool:
+        """No column maps (a warning says so once): its rows are not listed one by one."""
+        return self.mapper.maps_nothing
+
     def rows(self) -> Iterator[PreparedRow]:
         """Prepare the file's rows, in order (one pass)."""
         return self.prepare(self.table.rows)

@@ -1,7 +1,9 @@
 """Progress reporting: a tqdm bar on a terminal, periodic log lines otherwise, or nothing.
 
-The executor calls ``update`` once per row outcome, from the thread that called ``run``.
-Nothing here ever shows a task's content: only counts and rates.
+The executor calls ``update`` once per row outcome, from the thread that called ``run``;
+the rows a batch settled before sending are counted from the start, so the last line
+counts every row as the batch's figures do. Nothing here ever shows a task's content:
+only counts and rates.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ import logging
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Literal, Protocol, TextIO
 
 from tqdm import tqdm
 
 from importer.model import Outcome, Status
+from importer.run_summary import status_counts
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +45,26 @@ class NullProgress:
 
 
 class BarProgress:
-    """A tqdm bar: rows done, created, failed and the current request rate."""
+    """A tqdm bar: rows done, the count of each status and the current request rate.
+    ``done``: the rows settled before sending (already created, invalid...), counted from
+    the start."""
 
-    def __init__(self, total: int | None = None, stream: TextIO | None = None) -> None:
-        self._counts: Counter[Status] = Counter()
+    def __init__(
+        self,
+        total: int | None = None,
+        stream: TextIO | None = None,
+        done: Mapping[Status, int] | None = None,
+    ) -> None:
+        self._counts: Counter[Status] = Counter(done or {})
         self._bar = tqdm(
             total=total,
+            initial=sum(self._counts.values()),
             unit="row",
             desc="tasks",
             file=stream if stream is not None else sys.stderr,
             dynamic_ncols=True,
         )
+        self._bar.set_postfix_str(_summary(self._counts, 0.0), refresh=False)
 
     def update(self, outcome: Outcome, rate: float) -> None:
         self._counts[outcome.status] += 1
@@ -64,18 +76,20 @@ class BarProgress:
 
 
 class LogProgress:
-    """A log line at INFO every ``interval`` seconds, and one at the end."""
+    """A log line at INFO every ``interval`` seconds, and one at the end; ``done`` as for
+    BarProgress."""
 
     def __init__(
         self,
         total: int | None = None,
         interval: float = LOG_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
+        done: Mapping[Status, int] | None = None,
     ) -> None:
         self._total = total
         self._interval = interval
         self._clock = clock
-        self._counts: Counter[Status] = Counter()
+        self._counts: Counter[Status] = Counter(done or {})
         self._rate = 0.0
         self._last = clock()
 
@@ -99,21 +113,24 @@ class LogProgress:
 
 
 def _summary(counts: Counter[Status], rate: float) -> str:
-    created = counts[Status.CREATED] + counts[Status.ALREADY_CREATED]
-    stopped = counts[Status.STOPPED]  # undo's
-    done = f"stopped {stopped:,}" if stopped else f"created {created:,}"
-    return f"{done}, failed {counts[Status.FAILED]:,}, rate {rate:.2f}/s"
+    """The counts as the batch's figures give them at the end, and the request rate."""
+    return f"{status_counts(counts)}, rate {rate:.2f}/s"
 
 
 def make_progress(
-    mode: Mode = "auto", *, total: int | None = None, stream: TextIO | None = None
+    mode: Mode = "auto",
+    *,
+    total: int | None = None,
+    stream: TextIO | None = None,
+    done: Mapping[Status, int] | None = None,
 ) -> Progress:
-    """``auto``: a bar if ``stream`` (stderr) is a terminal, else log lines."""
+    """``auto``: a bar if ``stream`` (stderr) is a terminal, else log lines; ``done``: rows
+    settled before sending, counted from the start."""
     stream = stream if stream is not None else sys.stderr
     if mode == "none":
         return NullProgress()
     if mode == "bar" or (mode == "auto" and stream.isatty()):
-        return BarProgress(total, stream)
+        return BarProgress(total, stream, done)
     if mode in ("log", "auto"):
-        return LogProgress(total)
+        return LogProgress(total, done=done)
     raise ValueError(f"unknown progress mode '{mode}'; use auto, bar, log or none")

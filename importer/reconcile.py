@@ -96,6 +96,14 @@ class Plan:
             return _edited(row, task, self.created_by(task))
         return None
 
+    def settled(self, row: PreparedRow) -> Outcome | None:
+        """The results line of a row that is not sent (the plan's, or invalid); None for a
+        row the executor is given."""
+        outcome = self.outcome(row)
+        if outcome is None and not row.ok:
+            return row.outcome(Status.INVALID)
+        return outcome
+
     def explain(self, outcome: Outcome) -> Outcome:
         """A sent row's results line; one sent under an earlier send's token says so."""
         if outcome.row in self.resent:
@@ -273,12 +281,18 @@ def _line(
     )
 
 
+SENDING_COMMANDS = ("run", "retry")
+"""The commands whose runs write results files that retry continues."""
+
+
 @dataclass(frozen=True)
 class Continued:
-    """The batch a results file continues, and how it was found (for the message)."""
+    """The batch a results file continues, how it was found (for the message), and the run
+    that wrote the file, when the journal knows it (retry takes its settings)."""
 
     batch_id: str
     how: str
+    run_id: int | None = None
 
 
 def batch_of_results(
@@ -286,16 +300,20 @@ def batch_of_results(
 ) -> Continued | None:
     """The batch of the run that wrote a results file: the batch most of the ClientTokens on
     its lines were sent in, else the batch of the newest run whose summary names a results
-    file of this name; None if the journal knows neither."""
+    file of this name; None if the journal knows neither. Its run: the newest run (or
+    retry) that sent one of those tokens in that batch, else that newest run."""
     wanted = [token for token in tokens if token]
     counts = journal.batch_counts(wanted)
     counts.pop("", None)
     if counts:
         batch_id, count = max(counts.items(), key=lambda item: (item[1], item[0]))
-        return Continued(batch_id, f"{count:,} of its {len(wanted):,} ClientTokens were sent in it")
+        how = f"{count:,} of its {len(wanted):,} ClientTokens were sent in it"
+        return Continued(batch_id, how, journal.latest_run(wanted, batch_id, SENDING_COMMANDS))
     for run_id, summary in journal.summaries_mentioning(results_name):
+        if summary.get("command", "run") not in SENDING_COMMANDS:
+            continue
         for file in summary.get("files") or []:
             results, batch_id = str(file.get("results") or ""), file.get("batch_id")
             if batch_id and location_name(results) == results_name:
-                return Continued(str(batch_id), f"run {run_id} wrote {results_name}")
+                return Continued(str(batch_id), f"run {run_id} wrote {results_name}", run_id)
     return None

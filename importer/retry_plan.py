@@ -78,11 +78,13 @@ def continued_batch(
     journal: Journal, lines: list[ResultLine], source: str, own: str, batch_id: str | None
 ) -> Continued:
     """The batch whose tasks a retry adds to (journals them in): ``batch_id`` (--batch-id),
-    else the batch of the run that wrote the file, else ``own`` (the file's name)."""
-    if batch_id:
-        return Continued(batch_id, "--batch-id")
+    else the batch of the run that wrote the file, else ``own`` (the file's name); with that
+    run, when the journal knows it."""
     tokens = (line.client_token for line in lines)
-    return batch_of_results(journal, tokens, location_name(source)) or Continued(
+    found = batch_of_results(journal, tokens, location_name(source))
+    if batch_id:
+        return Continued(batch_id, "--batch-id", found.run_id if found else None)
+    return found or Continued(
         own, "no run of this file is in the journal, so it is named after the file"
     )
 

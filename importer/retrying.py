@@ -7,7 +7,8 @@ back, since the results are rewritten from the lines the file holds. A deleted c
 line's task stays in Amazon Connect and in the journal, so a run of the original input
 still reports it already_created and never sends it again.
 
-Its tasks are journaled in the batch of the run that wrote the file (found through the
+The rows are mapped with the settings of the run that wrote the file, for those not given
+(importer.remembered). Its tasks are journaled in the batch of that run (found through the
 file's ClientTokens or the journal's run summaries; ``batch_id`` wins), with the token each
 edit replaces as its origin, and the rows are reconciled with that batch before sending
 (importer.reconcile): a line whose task exists, under its token or as an earlier retry's
@@ -24,14 +25,21 @@ a copy is kept in the current folder and the exit code is 1.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 from importer.batch_messages import report_header
 from importer.clients import Connector, aws_connector
-from importer.model import SourceRow, Status
+from importer.journal import Journal
+from importer.locations import location_name
+from importer.model import Outcome, PreparedRow, SourceRow, Status
 from importer.options import RunOptions
-from importer.pipeline import batch_for_table
+from importer.pipeline import Batch, batch_for_table
 from importer.reading import Table
+from importer.reconcile import Continued
+from importer.remembered import take_run_settings
 from importer.reporter import Reporter
-from importer.results import read_results
+from importer.results import ResultLine, read_results
 from importer.retry_plan import (
     RetryTokens,
     continued_batch,
@@ -41,8 +49,8 @@ from importer.retry_plan import (
     refuse_repeated_rows,
 )
 from importer.run_summary import FileSummary, RunSummary, file_sha256
-from importer.sending import Stop, open_sending, report_refused_edits
-from importer.staging import SANDBOX_ADVICE, open_staging, written_back
+from importer.sending import Stop, open_sending, reading_journal, report_refused_edits
+from importer.staging import SANDBOX_ADVICE, Staging, open_staging, written_back
 
 
 def retry_results(
@@ -66,43 +74,84 @@ def retry_results(
     with open_staging(options, reporter) as staging:
         if options.sandbox:
             staging.keep_run_results(results, "a sandbox run", SANDBOX_ADVICE)
-        path = staging.fetch(source)
-        input_columns, lines = read_results(path)
-        local_results = path if results == source else staging.local_results_for(results)
-        refuse_repeated_rows(path, lines)
-        by_row, new = number_lines(lines)
-        done = {number: line for number, line in by_row.items() if line.done}
-        todo = {number: line for number, line in by_row.items() if not line.done}
-        sources = [
-            SourceRow(number, dict(line.values), problems=list(line.problems))
-            for number, line in todo.items()
-        ]
-        table = Table(path, input_columns, iter(sources))
-        batch = batch_for_table(table, options.prepare_options())
-        report_header(reporter, batch, source)
-        added = f", {len(new):,} new" if new else ""
-        stopped = sum(1 for line in done.values() if line.status == Status.STOPPED)
-        added = f", {stopped:,} stopped{added}" if stopped else added
-        reporter.info(
-            f"Retrying {len(todo):,} of {len(lines):,} rows "
-            f"({len(done) - stopped:,} already created{added})."
-        )
-        file = FileSummary(source, sha256=file_sha256(path))
+        with reading_journal(options) as journal:
+            retry = read_retry_file(staging, journal, source, options, reporter)
+        options = retry.options
+        summary.settings = options.audit_record()
+        local_results = retry.path if results == source else staging.local_results_for(results)
+        file = FileSummary(source, sha256=file_sha256(retry.path))
         summary.files.append(file)
         with open_sending(options, staging, summary, connect, reporter, stop) as sending:
-            found = continued_batch(
-                sending.journal, lines, source, batch.batch_id, options.batch_id
-            )
-            reporter.info(f"Continuing batch '{found.batch_id}' ({found.how}).")
-            sent = sending.batch(found.batch_id)
-            for number, line in done.items():
-                sent.keep(kept(number, line))
-            tokens = RetryTokens(batch, todo, new, sending.journal)
-            rows = [tokens.assign(row) for row in batch.prepare(sources)]
+            sent = sending.batch(retry.continued.batch_id)
+            sent.list_invalid = not retry.batch.maps_nothing
+            for outcome in retry.kept():
+                sent.keep(outcome)
+            tokens, rows = retry.rows(sending.journal)
             plan = sent.reconcile(rows, added=tokens.fresh)
             report = sent.send(rows, plan)
             resent = explain_resent_edits(sent.outcomes, tokens, reconciled=plan.resent)
             report_refused_edits(reporter, sent.outcomes, resent)
-            sent.settle(report, file, results, local_results, input_columns)
+            sent.settle(report, file, results, local_results, retry.input_columns)
             sending.finish()
     return summary
+
+
+@dataclass
+class RetryFile:
+    """A results file read for retry: its lines by row number (``done`` ones are kept as
+    they are, ``todo`` ones sent again, ``new`` ones added by a person), the batch it
+    continues (and the run that wrote it), the options its rows are mapped with (that
+    run's settings taken) and the batch they are prepared in."""
+
+    path: Path
+    input_columns: list[str]
+    lines: list[ResultLine]
+    done: dict[int, ResultLine]
+    todo: dict[int, ResultLine]
+    new: set[int]
+    continued: Continued
+    options: RunOptions
+    batch: Batch
+
+    def kept(self) -> list[Outcome]:
+        """The done lines' outcomes, as they stand in the file."""
+        return [kept(number, line) for number, line in self.done.items()]
+
+    def rows(self, journal: Journal) -> tuple[RetryTokens, list[PreparedRow]]:
+        """The lines to send, prepared, each with its ClientToken (see RetryTokens)."""
+        sources = [
+            SourceRow(number, dict(line.values), problems=list(line.problems))
+            for number, line in self.todo.items()
+        ]
+        tokens = RetryTokens(self.batch, self.todo, self.new, journal)
+        return tokens, [tokens.assign(row) for row in self.batch.prepare(sources)]
+
+
+def read_retry_file(
+    staging: Staging, journal: Journal, source: str, options: RunOptions, reporter: Reporter
+) -> RetryFile:
+    """Read the results file ``source``, find in ``journal`` the batch it continues and the
+    run that wrote it, take that run's settings for the options not given, and say what
+    will be retried."""
+    path = staging.fetch(source)
+    input_columns, lines = read_results(path)
+    refuse_repeated_rows(path, lines)
+    by_row, new = number_lines(lines)
+    continued = continued_batch(
+        journal, lines, source, options.batch_id or path.name, options.batch_id
+    )
+    options = take_run_settings(options, journal, continued, location_name(source), reporter)
+    table = Table(path, input_columns, iter(()))
+    batch = batch_for_table(table, options.prepare_options())
+    report_header(reporter, batch, source)
+    done = {number: line for number, line in by_row.items() if line.done}
+    todo = {number: line for number, line in by_row.items() if not line.done}
+    added = f", {len(new):,} new" if new else ""
+    stopped = sum(1 for line in done.values() if line.status == Status.STOPPED)
+    added = f", {stopped:,} stopped{added}" if stopped else added
+    reporter.info(
+        f"Retrying {len(todo):,} of {len(lines):,} rows "
+        f"({len(done) - stopped:,} already created{added})."
+    )
+    reporter.info(f"Continuing batch '{continued.batch_id}' ({continued.how}).")
+    return RetryFile(path, input_columns, lines, done, todo, new, continued, options, batch)

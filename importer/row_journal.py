@@ -117,16 +117,7 @@ class TaskJournal(_ByKey):
         return self.journal.lookup(row.client_token)
 
     def settled(self, row: PreparedRow, entry: Entry | None) -> Outcome | None:
-        """A token created before is already_created (saying so if the row changed since)."""
-        if entry is None or entry.status is not JournalStatus.CREATED or not entry.contact_id:
-            return None
-        assert row.request is not None
-        message = ""
-        if entry.request_sha256 and entry.request_sha256 != request_digest(row.request):
-            message = messages.CHANGED_SINCE_CREATED
-        return row.outcome(
-            Status.ALREADY_CREATED, contact_id=entry.contact_id, error_message=message
-        )
+        return created_before(row, entry)
 
     def mark_in_flight(self, row: PreparedRow, batch_id: str) -> None:
         assert row.request is not None
@@ -226,3 +217,17 @@ class StopJournal(_ByKey):
             attempts=attempts,
             error_message="; ".join(filter(None, (said, note))),
         )
+
+
+def created_before(row: PreparedRow, entry: Entry | None) -> Outcome | None:
+    """A valid row's ``already_created`` line when the journal's entry for its token holds
+    a task (so it is not sent, saying so if the row changed since), else None. The run and
+    its dry run both decide with this."""
+    if entry is None or entry.status is not JournalStatus.CREATED or not entry.contact_id:
+        return None
+    changed = row.request is not None and entry.request_sha256 not in (
+        "",
+        request_digest(row.request),
+    )
+    message = messages.CHANGED_SINCE_CREATED if changed else ""
+    return row.outcome(Status.ALREADY_CREATED, contact_id=entry.contact_id, error_message=message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,14 @@ COUNTED = (
     Status.NOT_ATTEMPTED,
     Status.STOPPED,
 )
+
+
+def status_counts(counts: Mapping[Status, int]) -> str:
+    """'created 12, already_created 0, invalid 1, failed 0, not_attempted 18': every status
+    a run counts, in one order, so progress and figures read alike (``stopped``, which only
+    undo makes, when there are any)."""
+    named = (s for s in COUNTED if s is not Status.STOPPED or counts.get(s))
+    return ", ".join(f"{status} {counts.get(status, 0):,}" for status in named)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from importer.batch_messages import report_header
+from importer.batch_messages import report_header, report_total, warn_reused_name
 from importer.checking import read_resources, run_preflight
 from importer.clients import Connector, aws_connector
 from importer.errors import InputFileError, ResultsFileGiven, UsageError
@@ -17,7 +17,6 @@ from importer.exitcodes import ExitCode
 from importer.inbox import InputFile
 from importer.options import RunOptions
 from importer.pipeline import PrepareOptions, open_batch
-from importer.reconcile import Plan
 from importer.reporter import Reporter
 from importer.run_summary import FileSummary, RunSummary, file_sha256
 from importer.sending import Sending, Stop, open_sending
@@ -67,6 +66,7 @@ def run_inputs(
                     break
             if not found.inputs:
                 reporter.info(f"{no_inputs(found)}.")
+            report_total(reporter, summary)
             sending.finish()
     return summary
 
@@ -134,9 +134,9 @@ def _run_file(
         file.exit_code, file.reason = int(ExitCode.USAGE), str(problem)
         return file
     sent = sending.batch(batch.batch_id)
+    sent.list_invalid = not batch.maps_nothing
     plan = sent.reconcile(rows)
-    if plan.reused_name:
-        _warn_reused_name(reporter, item.location, plan)
+    warn_reused_name(reporter, item.location, plan)
     report = sent.send(rows, plan)
     contact_ids = {outcome.contact_id for outcome in sent.outcomes.values()}
     staged = staging.keep_earlier_results(staged, contact_ids)
@@ -146,19 +146,6 @@ def _run_file(
             reporter, staging, staged, str(options.archive_dir), file.sha256
         )
     return file
-
-
-def _warn_reused_name(reporter: Reporter, location: str, plan: Plan) -> None:
-    """A new file under the name of an earlier one: say so, and how to tell them apart."""
-    assert plan.latest is not None
-    reporter.warning(
-        f"{location}: batch '{plan.batch_id}' already created {plan.batch_tasks:,} tasks, the "
-        f"last {plan.created_by(plan.latest)}, but only {plan.matched:,} of this file's "
-        f"{plan.rows:,} rows match them: it is read as a new file with an earlier file's name, "
-        "and its rows are sent as new tasks. Give each file its own name (a date in it, e.g. "
-        "callbacks-2026-11-28.csv) or pass --batch-id, so that a new file is never taken for "
-        "an earlier one"
-    )
 
 
 def _archive(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from importer.attachments import Presigner, link_seconds
 from importer.aws import make_client, task_submitter
 from importer.batch_messages import (
     FIRST_ERRORS_SHOWN,
+    report_failed_rows,
     report_figures,
     report_first_errors,
     rows_named,
@@ -35,7 +37,7 @@ from importer.errors import ImporterError, Interrupted, JournalError, JournalLoc
 from importer.executor import Executor, ExecutorSettings, RunReport, make_limiter
 from importer.exit_policy import batch_exit, batch_reason
 from importer.exitcodes import ExitCode
-from importer.journal import Journal, readable_time, record_refused_run, resolve_path
+from importer.journal import Journal, readable_time, record_refused_run
 from importer.lost_answers import refused_edit
 from importer.messages import Wording
 from importer.model import Outcome, PreparedRow, Status
@@ -152,6 +154,9 @@ class BatchSending:
     """Rows whose lines are written but not counted (lines undo leaves as they are)."""
     counted_as: dict[int, Status] = field(default_factory=dict)
     """Rows counted under another status than their line's."""
+    list_invalid: bool = True
+    """Name the first invalid rows and their errors (not when the file said why once: no
+    column maps, see importer.batch_messages)."""
 
     def keep(
         self, outcome: Outcome, *, counted: bool = True, count_as: Status | None = None
@@ -189,22 +194,23 @@ class BatchSending:
         plan = plan if plan is not None else Plan(self.batch_id, 0, True, 0, len(rows))
         valid = []
         for row in rows:
-            settled = plan.outcome(row)
-            if settled is not None:
-                self.keep(settled)
-            elif row.ok:
+            settled = plan.settled(row)
+            if settled is None:
                 valid.append(row)
-            else:
-                self._keep_invalid(row)
+                continue
+            self.keep(settled)
+            if settled.status is Status.INVALID and len(self.first_invalid) < FIRST_ERRORS_SHOWN:
+                self.first_invalid.append(row)
         valid, unresolved = run.outbound.ready(valid)
         for row in unresolved:
             self._keep_invalid(row)
         _report_edited(run.reporter, plan)
+        done = Counter(outcome.status for outcome in self.outcomes.values())
         executor = Executor(
             self.submit,
             self.records,
             run.settings,
-            run.reporter.progress(len(valid)),
+            run.reporter.progress(len(self.outcomes) + len(valid), done),
             self.batch_id,
             limiter=run.limiter,
             tally=run.tally,
@@ -242,8 +248,11 @@ class BatchSending:
             if row not in self.uncounted:
                 status = self.counted_as.get(row, outcome.status)
                 counts[status] = counts.get(status, 0) + 1
-        report_figures(self.run.reporter, counts, report, results, self.records.wording)
-        report_first_errors(self.run.reporter, self.first_invalid, counts[Status.INVALID])
+        reporter = self.run.reporter
+        report_figures(reporter, counts, report, results, self.records.wording)
+        if self.list_invalid:
+            report_first_errors(reporter, self.first_invalid, counts[Status.INVALID], results)
+        report_failed_rows(reporter, self.outcomes.values(), results)
         _record_batch(file, self.batch_id, counts, report, self.records.wording)
         self.run.staging.publish_results(local_results, results, file)
 
@@ -298,18 +307,15 @@ def open_sending(
     settings = options.executor_settings()
     with contextlib.ExitStack() as stack:
         clients = stack.enter_context(connect(settings.concurrency))
-        journal_path = options.journal
-        if options.sandbox and journal_path is None:
-            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="importer-"))
-            journal_path = Path(scratch) / "sandbox-journal.sqlite3"
+        journal_path = _journal_path(options, stack)
         try:
-            journal = stack.enter_context(Journal(resolve_path(journal_path)))
+            journal = stack.enter_context(Journal(journal_path))
         except JournalLockedError as locked:
             summary.fail(locked.exit_code, str(locked))
-            record_refused_run(resolve_path(journal_path), summary.settings, summary.as_dict())
+            record_refused_run(journal_path, summary.settings, summary.as_dict())
             raise
         _refuse_mixed_journal(journal, sandbox=options.sandbox)
-        journal.start_run(options.audit_record())
+        journal.start_run({"command": summary.command, **summary.settings})
         stop = stop if stop is not None else Stop()
         stop.sending = True
         try:
@@ -354,6 +360,26 @@ def _presigner(options: RunOptions) -> Presigner:
         )
 
     return Presigner(make, seconds)
+
+
+@contextlib.contextmanager
+def reading_journal(options: RunOptions) -> Iterator[Journal]:
+    """The run's journal to read only (a dry run, retry finding its run): no lock, so it
+    can be read beside a run that holds it; a sandbox's throwaway one reads as empty."""
+    with contextlib.ExitStack() as stack:
+        journal = stack.enter_context(Journal(_journal_path(options, stack), read_only=True))
+        _refuse_mixed_journal(journal, sandbox=options.sandbox)
+        yield journal
+
+
+def _journal_path(options: RunOptions, stack: contextlib.ExitStack) -> Path:
+    """The run's journal, or a throwaway one (a sandbox run without one) removed by
+    ``stack``."""
+    path = options.journal_path()
+    if path is None:
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="importer-"))
+        path = Path(scratch) / "sandbox-journal.sqlite3"
+    return path
 
 
 def _refuse_mixed_journal(journal: Journal, sandbox: bool) -> None:

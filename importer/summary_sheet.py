@@ -1,7 +1,8 @@
 """The run's lines for the Summary sheet of a results workbook (ResultsWriter.add_summary).
 
 The workbook counts the rows per status itself; these lines add when sending ran, how fast,
-the throttling, the settings used and the command that retries the file. Settings are the
+the throttling, the settings used and the command that retries the file (the rate only
+for sending that lasted a few seconds: see importer.batch_messages.calls_text). Settings are the
 options' audit record (the command's options, for the CLI); any whose name looks secret is
 left out (the options carry no credentials: those come from the AWS configuration).
 """
@@ -13,12 +14,14 @@ import shlex
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from importer.batch_messages import RATE_SHOWN_AFTER
 from importer.executor import RunReport
 from importer.options import RunOptions
 
 _SECRET = re.compile(r"secret|password|passwd|token|credential|session|access.?key", re.I)
-_NOT_SETTINGS = frozenset({"command", "inputs", "results_file"})
-"""Not settings: the files a command read, listed elsewhere."""
+_NOT_SETTINGS = frozenset({"command", "inputs", "results_file", "from_mapping"})
+"""Not settings: the files a command read, listed elsewhere, and which settings the mapping
+set (the summary JSON's audit record has it)."""
 _RETRY_OPTIONS = (
     "mapping",
     "instance_id",
@@ -51,9 +54,10 @@ def summary_pairs(
         ("Started", started.isoformat(timespec="seconds")),
         ("Finished", finished.isoformat(timespec="seconds")),
         ("API calls", f"{report.calls:,}"),
-        ("Achieved rate", f"{report.achieved_rate:.1f} requests/s"),
-        ("Throttled calls", f"{report.throttles:,}"),
     ]
+    if report.elapsed >= RATE_SHOWN_AFTER:
+        pairs.append(("Achieved rate", f"{report.achieved_rate:.1f} requests/s"))
+    pairs.append(("Throttled calls", f"{report.throttles:,}"))
     if report.stopped_early:
         pairs.append(("Stopped early", str(report.stop_reason)))
     pairs += [(f"Setting: {name}", value) for name, value in _settings(options)]

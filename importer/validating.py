@@ -89,7 +89,7 @@ def _validate_file(
         for row in batch.rows():
             status = Status.VALID if row.ok else Status.INVALID
             counts[status] += 1
-            if not row.ok and len(invalid) < FIRST_ERRORS_SHOWN:
+            if not row.ok and len(invalid) < FIRST_ERRORS_SHOWN and not batch.maps_nothing:
                 invalid.append(row)
             if row.ok and show_tokens:
                 reporter.row_token(row.number, row.client_token)
@@ -98,7 +98,7 @@ def _validate_file(
     total = sum(counts.values())
     valid, bad = counts[Status.VALID], counts[Status.INVALID]
     reporter.info(f"{total} row{'' if total == 1 else 's'}: {valid} valid, {bad} invalid")
-    report_first_errors(reporter, invalid, bad)
+    report_first_errors(reporter, invalid, bad, staged.results)
     if named:
         reporter.info(
             f"CreatedByUser: {named:,} valid rows name the agent by user name; validate checks "

@@ -155,6 +155,26 @@ def tasks_by_token(sb: Sandbox) -> dict[str, dict[str, Any]]:
 _LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (DEBUG|INFO|WARNING|ERROR) ")
 
 
+def planned_rows(stdout: str) -> dict[int, str]:
+    """What a dry run printed for each row ("  row N: what"), by row number."""
+    plans = {}
+    for line in stdout.splitlines():
+        number, colon, plan = line.strip().removeprefix("row ").partition(": ")
+        if line.startswith("  row ") and colon and number.isdigit():
+            plans[int(number)] = plan
+    return plans
+
+
+HEADER_LINE = re.compile(r"task-importer \S+ [a-z]+, pid \d+")
+"""The line every command says first: version, command, pid (config file, journal)."""
+
+
+def after_header(messages: list[str]) -> list[str]:
+    """The log's messages after the command's header line, which must come first."""
+    assert messages and HEADER_LINE.match(messages[0]), messages
+    return messages[1:]
+
+
 def log_messages(stderr: str) -> list[str]:
     """stderr's log lines (timestamped, since tests do not run on a terminal) without the
     timestamp and level; a line without that prefix fails the test."""

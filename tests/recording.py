@@ -6,12 +6,14 @@ from importer.reporter import Reporter
 
 
 class Recorder(Reporter):
-    """Every message as (level, text), the tokens and listed items reported, in order."""
+    """Every message as (level, text), the tokens and listed items reported, in order; a dry
+    run's plan by row."""
 
     def __init__(self) -> None:
         self.messages: list[tuple[str, str]] = []
         self.tokens: list[tuple[int, str]] = []
         self.items: list[str] = []
+        self.plans: dict[int, str] = {}
 
     def info(self, message: str) -> None:
         self.messages.append(("info", message))
@@ -27,6 +29,9 @@ class Recorder(Reporter):
 
     def item(self, text: str) -> None:
         self.items.append(text)
+
+    def planned_row(self, row: int, plan: str) -> None:
+        self.plans[row] = plan
 
     def said(self, level: str) -> list[str]:
         return [text for kind, text in self.messages if kind == level]

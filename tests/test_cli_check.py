@@ -235,9 +235,39 @@ def test_a_config_file_with_an_empty_inbox_checks_the_ids_it_configures(
     code, messages = run(capsys, "--config", str(config))
 
     assert code == 0
-    assert "No input files to read: checking the options' ids only." in messages
+    assert (
+        "No input files to read: checking the ids the options, --config and the mapping name."
+        in messages
+    )
     assert f"ok: instance {INSTANCE} 'sandbox-1' found (ACTIVE)" in messages
     assert messages[-1] == "Preflight passed: 3 checks. Nothing was sent."
+
+
+def test_an_empty_inbox_checks_the_ids_the_config_and_the_mapping_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], target
+) -> None:
+    emulator, _options = target()
+    (tmp_path / "inbox").mkdir()
+    mapping = tmp_path / "crm.mapping.toml"
+    mapping.write_text(
+        f'[fields]\nContactFlowId = "{UNKNOWN_FLOW}"\nTaskTemplateId = "{TASK_TEMPLATE}"\n'
+        'Name = "{Customer}"\n',
+        encoding="utf-8",
+    )
+    config = tmp_path / "importer.toml"
+    config.write_text(
+        f'inputs = ["inbox"]\ninstance-id = "{INSTANCE}"\nmapping = "crm.mapping.toml"\n'
+        f'endpoint-url = "{emulator.url}"\nregion = "us-east-1"\n',
+        encoding="utf-8",
+    )
+
+    code, messages = run(capsys, "--config", str(config))
+
+    assert code == 2
+    assert f"ok: instance {INSTANCE} 'sandbox-1' found (ACTIVE)" in messages
+    assert any(m.startswith(f"FAILED: contact flow {UNKNOWN_FLOW} not found") for m in messages)
+    assert any(m.startswith(f"ok: task template {TASK_TEMPLATE} ") for m in messages)
+    assert messages[-1] == "preflight failed: 1 of 4 checks; nothing was sent"
 
 
 def test_with_only_endpoint_url_sts_still_goes_to_aws_and_the_failure_says_so(
@@ -278,7 +308,8 @@ def test_with_no_instance_named_only_the_credentials_are_checked_and_it_says_so(
         f"Input: {source}: 1 rows, 0 valid; 1 invalid rows skipped (validate shows why)" in messages
     )
     assert (
-        "no valid row and no option names an instance: only the credentials are checked" in messages
+        "no valid row, option or mapping names an instance: only the credentials are checked"
+        in messages
     )
     assert CALLER in messages
 

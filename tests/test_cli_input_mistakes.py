@@ -15,6 +15,7 @@ import pytest
 from cli_runs import (
     HEADER,
     cli_args,
+    log_messages,
     results_of,
     statuses,
     task_rows,
@@ -235,7 +236,10 @@ def test_validate_and_check_on_an_empty_folder_say_there_is_nothing_to_read(
     assert main(validate_args(inbox)) == 0
     assert "No input files to read." in capsys.readouterr().err
     assert main(["check", str(inbox), "--sandbox"]) == 0
-    assert "No input files to read: checking the options' ids only." in capsys.readouterr().err
+    assert (
+        "No input files to read: checking the ids the options, --config and the mapping name."
+        in capsys.readouterr().err
+    )
 
 
 def test_a_header_like_the_results_columns_further_right_is_no_results_file(
@@ -249,3 +253,31 @@ def test_a_header_like_the_results_columns_further_right_is_no_results_file(
     )
     assert main(validate_args(path)) == 0
     assert "1 row: 1 valid, 0 invalid" in capsys.readouterr().err
+
+
+def test_a_sheet_where_no_column_maps_says_so_once_with_its_headers(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox()
+    rows = [[f"Kunde {n}", f"+49 30 {n:04d}"] for n in range(30)]
+    source = write_input(tmp_path / "export.csv", rows, header=["Kunde", "Telefon"])
+
+    assert main(cli_args("run", source, sb, tmp_path)) == 1
+
+    messages = log_messages(capsys.readouterr().err)
+    (said,) = [m for m in messages if "no column maps to a task field" in m]
+    assert "the headers found: 'Kunde', 'Telefon'" in said
+    assert "--mapping FILE" in said and "task-importer template tasks.xlsx" in said
+    assert not [m for m in messages if m.startswith("  row ")], "no row listed one by one"
+    assert "30 rows: created 0, already_created 0, invalid 30, failed 0, not_attempted 0" in (
+        messages
+    )
+    lines = read_results(tmp_path / "export.results.csv")
+    assert statuses(lines) == {"invalid": 30}
+    assert all("Name is required" in line["error_message"] for line in lines)
+    assert sb.counters()["requests"] == 0
+
+    assert main(validate_args(source)) == 1
+    messages = log_messages(capsys.readouterr().err)
+    assert len([m for m in messages if "no column maps to a task field" in m]) == 1
+    assert not [m for m in messages if m.startswith("  row ")]

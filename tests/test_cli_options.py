@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 
-from importer.cli import COMMANDS, build_parser
+import pytest
+
+from importer.cli import COMMANDS, build_parser, main
 from importer.cli.options import INPUTS, Option, add_options, run_options
 from importer.options import RunOptions
 
@@ -61,3 +64,49 @@ def test_the_command_line_becomes_run_options_once_with_its_audit_record() -> No
 def test_a_command_without_an_option_gets_the_field_s_default() -> None:
     options = run_options(build_parser().parse_args(["validate", "t.csv"]))
     assert (options.settle_seconds, options.sandbox, options.rate) == (0.0, False, 2.0)
+
+
+EXIT_CODES = {
+    "validate": "012",
+    "check": "02",
+    "run": "01234",
+    "retry": "01234",
+    "template": "02",
+    "sandbox": "02",
+}
+"""The exit codes each command can end with."""
+
+
+def command_help(name: str, capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exited:
+        main([name, "--help"])
+    assert exited.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", [command.name for command in COMMANDS])
+def test_every_command_s_help_ends_with_what_its_exit_codes_mean(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = command_help(command, capsys)
+    codes = text.split("\nexit codes:\n", 1)[1]
+    listed = re.findall(r"^  (\d)  \S", codes, flags=re.MULTILINE)
+    assert "".join(listed) == EXIT_CODES.get(command, "01234"), codes
+
+
+def test_the_help_texts_say_what_each_command_really_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    retry = command_help("retry", capsys)
+    results = retry.split("\n  --results PATH", 1)[1].split("\n  -", 1)[0]
+    assert "default: RESULTS_FILE itself" in " ".join(results.split())
+    assert "beside the input" not in results
+    check = command_help("check", capsys)
+    assert "results" not in check.split("INPUT ", 1)[1].split("\n\n", 1)[0]
+    template = command_help("template", capsys)
+    assert "Write a blank spreadsheet" in template
+    assert "default 8000" in command_help("sandbox", capsys)
+    for command in ("validate", "check", "run"):
+        text = command_help(command, capsys)
+        mapping = text.split("\nmapping:\n", 1)[1].split("\n\n", 1)[0]
+        assert "--sheet" not in mapping and "--sheet NAME" in text.split("\ninput:\n", 1)[1]

@@ -14,7 +14,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_runs import FLOW, HEADER, WAIT_S, cli_args, statuses, task_rows, write_input
+from cli_runs import (
+    FLOW,
+    HEADER,
+    WAIT_S,
+    after_header,
+    cli_args,
+    log_messages,
+    statuses,
+    task_rows,
+    write_input,
+)
 from spreadsheets import open_in_excel, read_results, write_xlsx
 
 from importer.cli import main
@@ -37,7 +47,7 @@ def test_an_output_path_that_is_a_folder_stops_the_run_before_anything_is_sent(
     assert main(cli_args("run", source, sb, tmp_path, option, str(folder))) == 2
 
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1, err
+    assert len(after_header(log_messages(err))) == 1, err
     assert "folder" in err
     assert sb.counters()["requests"] == 0
     assert folder.is_dir() and list(folder.iterdir()) == []
@@ -55,7 +65,7 @@ def test_a_results_dir_that_is_a_file_stops_the_run_before_anything_is_sent(
     assert main(cli_args("run", source, sb, tmp_path, "--results-dir", str(a_file))) == 2
 
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1, err
+    assert len(after_header(log_messages(err))) == 1, err
     assert f"--results-dir {a_file} is a file" in err
     assert sb.counters()["requests"] == 0
     assert a_file.read_text() == "not a folder"

@@ -26,6 +26,7 @@ from cli_runs import (
     cli_args,
     journal_tokens,
     log_messages,
+    planned_rows,
     results_of,
     start_child,
     statuses,
@@ -603,15 +604,13 @@ def test_dry_run_prints_the_tokens_a_run_sends_and_sends_nothing(
 
     assert main([*args, "--dry-run"]) == 0
 
-    out = capsys.readouterr().out
-    printed = dict(
-        line.strip().removeprefix("row ").split(": ")
-        for line in out.splitlines()
-        if line.strip().startswith("row ") and "cti1-" in line
-    )
-    assert sorted(printed, key=int) == [str(n) for n in range(2, 12)]
+    plans = planned_rows(capsys.readouterr().out)
+    assert sorted(plans) == list(range(2, 12))
+    assert all(plan.startswith("send cti1-") for plan in plans.values())
+    printed = {str(row): plan.removeprefix("send ") for row, plan in plans.items()}
     assert sb.counters()["requests"] == 0
     assert not (tmp_path / "j.sqlite3").exists()
+    assert not (tmp_path / "tasks.results.csv").exists(), "a dry run writes no results"
 
     assert main(args) == 0
     assert {line["row"]: line["client_token"] for line in results_of(source)} == printed

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from cli_runs import log_messages
+from cli_runs import after_header, log_messages
 
 from importer.cli import build_parser, main
 from importer.cli.sandbox import config_from_args
@@ -179,7 +179,7 @@ def test_a_bad_template_file_is_one_error_naming_it_and_exit_2(tmp_path, capsys)
     code = main(["sandbox", "--port", "0", "--task-template-file", str(path)])
 
     assert code == 2
-    assert log_messages(capsys.readouterr().err) == [
+    assert after_header(log_messages(capsys.readouterr().err)) == [
         f"sandbox: --task-template-file {path}: Status 'DRAFT' is not one of ACTIVE, INACTIVE"
     ]
 
@@ -197,7 +197,7 @@ def test_a_port_in_use_is_one_error_line_and_exit_2():
         )
 
     assert result.returncode == 2
-    assert log_messages(result.stderr) == [
+    assert after_header(log_messages(result.stderr)) == [
         f"port {port} is already in use on 127.0.0.1; pick another with --port (0: any)"
     ]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import python_calamine
-from cli_runs import log_messages
+from cli_runs import after_header, log_messages
 from spreadsheets import FLOW, INSTANCE, read_results, write_csv, write_xlsx
 
 from importer.cli import main
@@ -74,17 +74,18 @@ def test_some_invalid_exits_1_with_summary_and_first_errors(
     assert not (tmp_path / "tasks.results.csv").exists()
 
 
-def test_only_the_first_ten_invalid_rows_are_listed(
+def test_only_the_first_twenty_invalid_rows_are_listed_as_warnings(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rows = [[INSTANCE, FLOW, "", str(n)] for n in range(15)]
+    rows = [[INSTANCE, FLOW, "", str(n)] for n in range(25)]
     path = write_csv(tmp_path / "bad.csv", [HEADER, *rows])
     code, _, err = run(capsys, str(path))
     assert code == 1
-    assert "First 10 of 15 invalid rows:" in err
-    assert "row 11, column 'Name'" in err
-    assert "row 12, column" not in err
-    assert len(read_results(tmp_path / "bad.results.csv")) == 15
+    results = tmp_path / "bad.results.csv"
+    assert f"WARNING First 20 of 25 invalid rows (all of them are in {results}):" in err
+    assert "WARNING   row 21, column 'Name'" in err
+    assert "row 22, column" not in err
+    assert len(read_results(results)) == 25
 
 
 def test_options_supply_instance_and_flow(
@@ -225,7 +226,7 @@ def test_usage_and_input_errors_exit_2_with_one_line(
     }[case]
     code, out, err = run(capsys, *argv)
     assert code == 2
-    lines = log_messages(err)
+    lines = after_header(log_messages(err))
     assert len(lines) == 1, err
     assert expected in lines[0]
     assert "Traceback" not in err + out
@@ -306,7 +307,7 @@ def test_python_dash_m_importer_validate(tmp_path: Path) -> None:
 
     missing = _subprocess(tmp_path, "absent.xlsx")
     assert missing.returncode == 2
-    assert log_messages(missing.stderr) == ["absent.xlsx: no such file"]
+    assert after_header(log_messages(missing.stderr)) == ["absent.xlsx: no such file"]
     assert "Traceback" not in missing.stdout + missing.stderr
 
 

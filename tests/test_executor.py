@@ -22,7 +22,7 @@ from importer.errors import ApiError, ErrorKind, UsageError
 from importer.executor import Executor, ExecutorSettings, RunReport
 from importer.journal import Journal, JournalStatus
 from importer.model import Outcome, PreparedRow, RowError, SourceRow, Status
-from importer.row_journal import TaskJournal
+from importer.row_journal import TaskJournal, created_before
 from importer.row_sender import Submit
 from importer.sandbox import Sandbox, defaults
 
@@ -772,3 +772,17 @@ def test_told_rate_above_the_quota_still_fails_no_row(
     assert report.throttles == counters["throttled"] > 0
     assert report.throttles < 25
     assert report.final_rate < 100.0
+
+
+def test_a_row_is_already_created_when_its_token_s_entry_holds_a_task(tmp_path: Path) -> None:
+    row = PreparedRow(SourceRow(2, {}), {"Name": "a", "ClientToken": "t"}, "t")
+    with Journal(tmp_path / "j.sqlite3") as journal:
+        journal.start_run({})
+        assert created_before(row, journal.lookup("t")) is None
+        journal.mark_in_flight("t", row_number=2, batch_id="b", request_sha256="other")
+        assert created_before(row, journal.lookup("t")) is None, "in flight: no task known"
+        journal.record("t", JournalStatus.CREATED, attempts=1, contact_id="c")
+        outcome = created_before(row, journal.lookup("t"))
+    assert outcome is not None
+    assert (outcome.status, outcome.contact_id) == (Status.ALREADY_CREATED, "c")
+    assert "changed since" in outcome.error_message

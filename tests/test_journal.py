@@ -111,3 +111,16 @@ def test_a_batchs_created_tasks_and_where_tokens_were_sent_are_one_query_each(pa
     assert counts == {"a.csv": 800, "b.csv": 400}
     assert list(info) == [run] and info[run].command == "run"
     assert found[0] == run
+
+
+def test_a_run_s_settings_are_read_back_as_it_recorded_them(path: Path) -> None:
+    with Journal(path) as journal:
+        run = journal.start_run({"command": "run", "instance_id": "i", "from_mapping": []})
+        journal._execute("INSERT INTO runs (pid, started_at, settings) VALUES (1, 'x', 'oops')")
+        assert journal.run_settings(run) == {
+            "command": "run",
+            "instance_id": "i",
+            "from_mapping": [],
+        }
+        assert journal.run_settings(run + 1) == {}, "unreadable settings read as none"
+        assert journal.run_settings(99) == {}

@@ -90,7 +90,8 @@ def test_an_older_journal_is_migrated_and_remembers_rows_that_may_have_made_a_ta
         db.close()
 
 
-def test_a_version_3_journal_learns_which_token_a_retried_edit_came_from(path: Path) -> None:
+def version_3_journal(path: Path) -> None:
+    """A journal as version 3 wrote it (no origin tokens), holding one created task."""
     with Journal(path) as journal:
         journal.start_run({"command": "run"})
         journal.mark_in_flight("old", row_number=2, batch_id="b", request_sha256="x")
@@ -101,6 +102,10 @@ def test_a_version_3_journal_learns_which_token_a_retried_edit_came_from(path: P
         "PRAGMA user_version=3;"
     )
     db.close()
+
+
+def test_a_version_3_journal_learns_which_token_a_retried_edit_came_from(path: Path) -> None:
+    version_3_journal(path)
 
     with Journal(path) as journal:
         assert journal.lookup("old").origin_token == ""
@@ -156,3 +161,48 @@ def test_a_version_4_journal_gets_undos_stops_and_each_tasks_instance(path: Path
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     finally:
         db.close()
+
+
+# --- read only: a dry run, and retry looking for the run that wrote its file --------------
+
+
+def test_a_journal_read_only_is_read_beside_the_run_that_holds_it_and_never_written(
+    path: Path,
+) -> None:
+    with Journal(path) as holder:
+        holder.start_run({"command": "run"})
+        holder.mark_in_flight("t", row_number=2, batch_id="b", request_sha256="x")
+        holder.record("t", JournalStatus.CREATED, attempts=1, contact_id="c")
+        with Journal(path, read_only=True) as reader:
+            assert reader.lookup("t").contact_id == "c"
+            with pytest.raises(JournalError, match="cannot be read or written"):
+                reader.start_run({})
+        holder.mark_in_flight("u", row_number=3, batch_id="b", request_sha256="y")
+        with Journal(path, read_only=True) as reader:
+            assert reader.lookup("u") is not None, "sees what the holder wrote since"
+
+
+def test_a_missing_journal_reads_as_empty_and_is_not_made(path: Path) -> None:
+    with Journal(path, read_only=True) as journal:
+        assert journal.lookup("t") is None and journal.runs() == []
+    assert not path.parent.exists()
+
+
+def test_an_older_journal_read_only_is_read_from_a_copy_and_stays_as_it_was(path: Path) -> None:
+    version_3_journal(path)
+
+    with Journal(path, read_only=True) as journal:
+        assert journal.lookup("old").origin_token == ""
+        assert journal.created_for(["old"])["old"].contact_id == "c-old"
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+    finally:
+        db.close()
+
+
+def test_a_file_that_is_not_a_journal_read_only_is_a_journal_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("this is not a database\n" * 100)
+    with pytest.raises(JournalError, match="cannot be read"):
+        Journal(bogus, read_only=True)

@@ -120,6 +120,20 @@ def test_no_warning_when_every_column_maps(tmp_path: Path) -> None:
     assert batch.warnings == []
 
 
+def test_a_header_where_no_column_maps_is_said_once_with_what_to_do(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", [["Kunde", "Nmae"], ["Ann", "x"], ["Bo", "y"]])
+    batch, rows = prepare(path)
+    assert batch.maps_nothing
+    (warning,) = batch.warnings
+    assert warning.startswith("no column maps to a task field, so every row is the same request")
+    assert "the headers found: 'Kunde', 'Nmae' (did you mean 'Name'?)" in warning
+    assert "--mapping FILE" in warning and "task-importer template tasks.xlsx" in warning
+    assert [row.ok for row in rows] == [False, False]
+    assert not RowMapper(MappingSpec(), ["Name", "Kunde"]).maps_nothing
+    spec = MappingSpec.from_dict({"fields": {"Name": "Call {Kunde}"}})
+    assert not RowMapper(spec, ["Kunde"]).maps_nothing, "a format string maps it"
+
+
 # --- mapping templates ----------------------------------------------------------------------
 
 TEMPLATE = """

@@ -4,6 +4,7 @@ record they make."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
@@ -69,11 +70,70 @@ def test_executor_settings_follow_the_options_and_refuse_a_bad_value() -> None:
         RunOptions(concurrency=0).executor_settings()
 
 
-def test_the_audit_record_is_the_caller_s_or_every_option_as_json_holds_it() -> None:
+def test_the_preflight_checks_the_ids_the_mapping_template_gives_too(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        '[fields]\nInstanceId = "i-map"\nContactFlowId = "f-map"\nName = "{Title}"\n',
+        encoding="utf-8",
+    )
+    assert RunOptions(mapping=mapping, quick_connect_id="q").option_ids() == {
+        "InstanceId": "i-map",
+        "ContactFlowId": "f-map",
+        "TaskTemplateId": None,
+        "QuickConnectId": "q",
+    }
+    assert RunOptions(mapping=mapping, instance_id="i").option_ids()["InstanceId"] == "i"
+
+
+def test_the_audit_record_is_the_caller_s_or_every_option_then_the_effective_settings() -> None:
     given = RunOptions(rate=3.0, audit={"command": "run", "rate": 3.0})
-    assert given.audit_record() == {"command": "run", "rate": 3.0}
+    record = given.audit_record()
+    assert {key: record[key] for key in ("command", "rate")} == {"command": "run", "rate": 3.0}
+    assert record["instance_id"] is None and record["from_mapping"] == []
 
     record = RunOptions(journal=Path("j.sqlite3"), sandbox=True).audit_record()
     assert (record["journal"], record["sandbox"], record["rate"]) == ("j.sqlite3", True, 2.0)
     assert "audit" not in record
     json.dumps(record)
+
+
+def test_the_effective_settings_say_what_the_mapping_set_and_hash_it(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        'key_column = "Order"\ntimezone = "Europe/Berlin"\n'
+        '[fields]\nInstanceId = "i-map"\nContactFlowId = "f-map"\nQuickConnectId = "{Q}"\n',
+        encoding="utf-8",
+    )
+    options = RunOptions(
+        mapping=mapping, contact_flow_id="f", audit={"instance_id": None, "key_column": None}
+    )
+
+    record = options.audit_record()
+
+    assert record["instance_id"] == "i-map" and record["key_column"] == "Order"
+    assert (record["contact_flow_id"], record["timezone"]) == ("f", "Europe/Berlin")
+    assert record["quick_connect_id"] is None, "a format string over a column is no one id"
+    assert record["from_mapping"] == ["instance_id", "timezone", "key_column"]
+    assert record["mapping"] == str(mapping.absolute())
+    assert record["mapping_sha256"] == hashlib.sha256(mapping.read_bytes()).hexdigest()
+
+
+def test_the_effective_settings_of_a_mapping_that_cannot_be_read_are_the_options() -> None:
+    record = RunOptions(mapping="absent.toml", instance_id="i").audit_record()
+    assert (record["instance_id"], record["mapping_sha256"]) == ("i", None)
+    assert record["mapping"] == str(Path("absent.toml").absolute())
+
+
+def test_a_sandbox_s_instance_is_the_effective_one_where_nothing_names_one() -> None:
+    options = RunOptions(sandbox=True, sandbox_instance_id="sandbox-instance")
+    assert options.effective_settings()["instance_id"] == "sandbox-instance"
+
+
+def test_the_journal_is_the_option_s_else_the_environment_s_and_a_sandbox_s_is_thrown_away(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TASK_IMPORTER_JOURNAL", str(tmp_path / "env.sqlite3"))
+    assert RunOptions(journal=tmp_path / "j.sqlite3").journal_path() == tmp_path / "j.sqlite3"
+    assert RunOptions().journal_path() == tmp_path / "env.sqlite3"
+    assert RunOptions(sandbox=True).journal_path() is None
+    assert RunOptions(sandbox=True, journal="j").journal_path() == Path("j")

@@ -20,7 +20,10 @@ def test_progress_modes(caplog: pytest.LogCaptureFixture) -> None:
     assert isinstance(bar, BarProgress)
     bar.update(outcome, 1.5)
     bar.close()
-    assert "created 1, failed 0, rate 1.50/s" in stream.getvalue()
+    assert (
+        "created 1, already_created 0, invalid 0, failed 0, not_attempted 0, rate 1.50/s"
+        in stream.getvalue()
+    )
     with caplog.at_level(logging.INFO, logger="importer.progress"):
         ticks = iter([0.0, 10.0, 31.0])
         lines = LogProgress(total=3, interval=30.0, clock=lambda: next(ticks))
@@ -28,8 +31,29 @@ def test_progress_modes(caplog: pytest.LogCaptureFixture) -> None:
         lines.update(outcome, 2.0)
         lines.close()
     assert [r.getMessage() for r in caplog.records] == [
-        "progress: 2 of 3 rows done (created 2, failed 0, rate 2.00/s)"
+        "progress: 2 of 3 rows done "
+        "(created 2, already_created 0, invalid 0, failed 0, not_attempted 0, rate 2.00/s)"
     ] * 2
     assert "secret" not in caplog.text + stream.getvalue()
     with pytest.raises(ValueError, match="progress mode"):
         make_progress("fancy")  # type: ignore[arg-type]
+
+
+def test_rows_settled_before_sending_count_from_the_start_as_the_figures_count_them(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    done = {Status.ALREADY_CREATED: 40, Status.INVALID: 2}
+    stream = io.StringIO()
+    bar = make_progress("bar", total=45, stream=stream, done=done)
+    bar.update(Outcome(44, Status.NOT_ATTEMPTED, "t", {}), 2.0)
+    bar.close()
+    assert "43/45" in stream.getvalue()
+    assert "created 0, already_created 40, invalid 2, failed 0, not_attempted 1" in (
+        stream.getvalue()
+    )
+    with caplog.at_level(logging.INFO, logger="importer.progress"):
+        make_progress("log", total=45, done=done).close()
+    assert caplog.records[-1].getMessage() == (
+        "progress: 42 of 45 rows done "
+        "(created 0, already_created 40, invalid 2, failed 0, not_attempted 0, rate 0.00/s)"
+    )

@@ -307,3 +307,48 @@ def test_the_batch_a_results_file_continues(journal: Journal) -> None:
     assert batch_of_results(journal, ["never sent"], "a.csv") is not None
     assert batch_of_results(journal, ["never sent"], "a.csv").batch_id == "all-invalid.csv"
     assert batch_of_results(journal, ["never sent"], "b.csv") is None
+
+
+def test_the_run_that_wrote_a_results_file_is_the_newest_run_or_retry_that_sent_its_tokens(
+    journal: Journal,
+) -> None:
+    first_run(journal, NAMES[:3])  # run 1
+    journal.start_run({"command": "retry"})  # run 2 sends one token again
+    created(journal, 3, NAMES[1])
+    journal.start_run({"command": "undo"})  # run 3: not one that writes results to retry
+    created(journal, 4, NAMES[2])
+    tokens = [f"t-{name}" for name in NAMES[:3]]
+
+    found = batch_of_results(journal, tokens, "tasks.results.csv")
+
+    assert found is not None and (found.batch_id, found.run_id) == (BATCH, 2)
+    assert batch_of_results(journal, tokens[:1], "tasks.results.csv").run_id == 1
+
+
+def test_a_results_file_whose_tokens_were_never_sent_is_found_by_its_run_s_summary(
+    journal: Journal,
+) -> None:
+    files = [{"batch_id": "all-invalid.csv", "results": "/x/a.results.csv"}]
+    journal.finish_run(1, {"command": "run", "files": files})
+    journal.start_run({"command": "undo"})
+    journal.finish_run(0, {"command": "undo", "files": [{**files[0], "batch_id": "other"}]})
+
+    found = batch_of_results(journal, ["never sent"], "a.results.csv")
+
+    assert found is not None and (found.batch_id, found.run_id) == ("all-invalid.csv", 1)
+
+
+def test_the_plan_settles_rows_not_sent_and_leaves_the_rest_to_the_executor(
+    journal: Journal,
+) -> None:
+    first_run(journal, NAMES[:6])
+    rows = [row(n, NAMES[n - 2]) for n in (2, 4, 5, 6, 7)]
+    rows += [row(3, "n1 changed"), row(8, "new"), row(9, "bad", invalid=True)]
+
+    plan = reconcile(journal, BATCH, rows)
+
+    settled = {r.number: plan.settled(r) for r in rows}
+    assert settled[2] is None, "created under its own token: the executor says so"
+    assert settled[3] is not None and settled[3].error_code == EDITED_CODE
+    assert settled[8] is None
+    assert settled[9] is not None and settled[9].status is Status.INVALID

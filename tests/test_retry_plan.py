@@ -106,6 +106,9 @@ def test_the_batch_continued_is_the_option_s_else_the_journal_s_else_the_file_s(
     sent(journal, "t-a", prepared(batch, 2, "a"), "a", answered=True)
     found = continued_batch(journal, lines, "tasks.results.csv", "own", None)
     assert (found.batch_id, found.how) == (BATCH, "1 of its 1 ClientTokens were sent in it")
+    assert found.run_id is not None and found.run_id == journal.run_id
+    given = continued_batch(journal, lines, "tasks.results.csv", "own", "given")
+    assert (given.batch_id, given.run_id) == ("given", found.run_id), "its run is still known"
 
 
 def test_an_unchanged_line_keeps_its_recorded_token(journal: Journal, batch: Batch) -> None:

@@ -8,8 +8,11 @@ its name, help, options and handler, which takes the parsed arguments and return
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import textwrap
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from importer import __version__
 from importer.cli import (
@@ -25,7 +28,7 @@ from importer.cli import (
     validate,
 )
 from importer.cli.interrupts import command_signals
-from importer.cli.options import add_options
+from importer.cli.options import HELP_WIDTH, Command, add_options, run_options
 from importer.errors import ImporterError, Interrupted
 from importer.exitcodes import ExitCode
 
@@ -45,9 +48,19 @@ EXIT_CODES_HELP = """exit codes:
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors are also an ERROR line of the log (a cron log
+    grepped for ERROR finds every run that exited 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        console.error(f"{message} (see {self.prog} --help)")
+        self.exit(int(ExitCode.USAGE))
+
+
 def build_parser(config: Mapping[str, Any] | None = None) -> argparse.ArgumentParser:
     """The command line's parser; ``config``: a command's defaults by name, from --config."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="task-importer",
         description="Bulk-load Amazon Connect tasks from CSV and Excel files.",
         epilog=EXIT_CODES_HELP,
@@ -61,11 +74,43 @@ def build_parser(config: Mapping[str, Any] | None = None) -> argparse.ArgumentPa
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         subparser = subparsers.add_parser(
-            command.name, help=command.help, description=command.description
+            command.name,
+            help=command.help,
+            description=_wrapped(command.description),
+            epilog=exit_codes_help(command),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         add_options(subparser, command.options)
         subparser.set_defaults(func=command.handler, **(config or {}).get(command.name, {}))
     return parser
+
+
+def exit_codes_help(command: Command) -> str:
+    """The end of a command's --help: what its exit codes mean."""
+    if not command.exit_codes:
+        return EXIT_CODES_HELP
+    lines = ["exit codes:"]
+    for code, meaning in command.exit_codes:
+        wrapped = textwrap.wrap(meaning, HELP_WIDTH - 5, break_on_hyphens=False)
+        lines += [f"  {code}  {wrapped[0]}", *(f"     {line}" for line in wrapped[1:])]
+    return "\n".join(lines) + "\n"
+
+
+def _wrapped(text: str | None) -> str | None:
+    return textwrap.fill(text, HELP_WIDTH) if text else text
+
+
+def header(args: argparse.Namespace) -> str:
+    """The first line of every command: version, command, pid, config file and journal."""
+    parts = [f"task-importer {__version__} {args.command}", f"pid {os.getpid()}"]
+    if "config" in vars(args):
+        parts.append(f"config {args.config or 'none'}")
+    if "journal" in vars(args):
+        path = run_options(args).journal_path()
+        journal = str(path) if path is not None else "a throwaway one (--sandbox)"
+        read_only = " (read only: a dry run)" if getattr(args, "dry_run", False) else ""
+        parts.append(f"journal {journal}{read_only}")
+    return ", ".join(parts)
 
 
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -83,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parse(argv)
         console.configure(args.verbose, args.log_file)
+        console.say(header(args))
         with command_signals():
             return int(args.func(args))
     except ImporterError as problem:

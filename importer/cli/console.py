@@ -15,8 +15,10 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Mapping
 
 from importer.errors import UsageError
+from importer.model import Status
 from importer.progress import Mode, Progress, make_progress
 from importer.reporter import LogReporter
 
@@ -50,14 +52,17 @@ class ConsoleReporter(LogReporter):
         super().__init__(log)
         self._progress: Mode = "none" if no_progress else "auto"
 
-    def progress(self, total: int) -> Progress:
-        return make_progress(self._progress, total=total)
+    def progress(self, total: int, done: Mapping[Status, int] | None = None) -> Progress:
+        return make_progress(self._progress, total=total, done=done)
 
     def row_token(self, row: int, token: str) -> None:
         print(f"  row {row}: {token}")
 
     def item(self, text: str) -> None:
         print(f"  {text}")
+
+    def planned_row(self, row: int, plan: str) -> None:
+        print(f"  row {row}: {plan}")
 
 
 _LINE_BREAKING = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")

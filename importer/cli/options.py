@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ from importer.sandbox import defaults as sandbox_defaults
 _UNSET: Any = object()
 """An Option attribute argparse is not told about (its own default applies)."""
 
+HELP_WIDTH = 78
+"""Columns the texts of --help are wrapped to (they are given to argparse as written)."""
 GROUP_NOTES = {
     "sending": "Ctrl-C or SIGTERM stops sending: the requests in flight finish, the results "
     "are written and the exit code is 3. A second one stops waiting for those requests: "
@@ -105,6 +108,9 @@ class Command:
     handler: Callable[[argparse.Namespace], ExitCode]
     options: tuple[Option, ...]
     description: str | None = None
+    exit_codes: tuple[tuple[int, str], ...] = ()
+    """What each exit code means for this command, listed at the end of its --help (none
+    given: the table of every command's codes)."""
 
 
 def add_options(parser: argparse.ArgumentParser, options: Iterable[Option]) -> None:
@@ -115,7 +121,8 @@ def add_options(parser: argparse.ArgumentParser, options: Iterable[Option]) -> N
         if option.group is not None:
             if option.group not in groups:
                 note = GROUP_NOTES.get(option.group)
-                groups[option.group] = parser.add_argument_group(option.group, note)
+                wrapped = textwrap.fill(note, HELP_WIDTH) if note else None
+                groups[option.group] = parser.add_argument_group(option.group, wrapped)
             container = groups[option.group]
         option.add_to(container)
 
@@ -237,12 +244,10 @@ MAPPING_OPTIONS = (
 )
 """The options that decide how rows become requests, --results, --config and logging."""
 
-INPUT_OPTIONS = (
-    INPUTS,
-    *MAPPING_OPTIONS,
-    _mapping("--sheet", metavar="NAME", help="Excel sheet (default: the first one)"),
-    RESULTS_DIR,
+SHEET = Option(
+    ("--sheet",), metavar="NAME", help="Excel sheet (default: the first one)", group="input"
 )
+INPUT_OPTIONS = (INPUTS, *MAPPING_OPTIONS, SHEET, RESULTS_DIR)
 """INPUT and the options of the commands that read input files."""
 
 TARGET_OPTIONS = (
@@ -336,6 +341,33 @@ SEND_OPTIONS = (
     *TARGET_OPTIONS,
 )
 """The options of the commands that send rows: rate, retries, stop rules, journal, AWS."""
+
+
+DRY_RUN = Option(
+    ("--dry-run",),
+    action="store_true",
+    help="send nothing and write no results: say, row by row (on stdout), what the command "
+    "would do (send with which ClientToken, already created, invalid, not sent as edited "
+    "after creation) and the counts; the journal is only read, so it works beside a running "
+    "job",
+)
+SEND_EXIT_CODES = (
+    (0, "every row created or already created (--dry-run: would be)"),
+    (
+        1,
+        "some rows invalid or failed (the results files say which and why; --dry-run: some "
+        "would not be created); or, of several inputs, some could not be read while others "
+        "were sent",
+    ),
+    (2, "usage, configuration or input-file error, or a failed preflight check; nothing sent"),
+    (
+        3,
+        "stopped early (access denied, quota, no answer from the endpoint, journal not "
+        "writable, interrupted); running the same command again continues",
+    ),
+    (4, "another run holds the journal; nothing sent"),
+)
+"""The exit codes of retry (and run, whose empty inbox is 0 too)."""
 
 
 def run_options(args: argparse.Namespace) -> RunOptions:

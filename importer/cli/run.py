@@ -1,5 +1,5 @@
 """`task-importer run INPUT...`: send every valid row of each input as a task, exactly once
-(importer.running); ``--dry-run`` validates (importer.validating) and shows the tokens."""
+(importer.running); ``--dry-run`` says what it would do with each row (importer.dry_run)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,20 @@ import argparse
 
 from importer.cli.console import ConsoleReporter
 from importer.cli.interrupts import run_stop
-from importer.cli.options import INPUT_OPTIONS, SEND_OPTIONS, Command, Option, run_options
+from importer.cli.options import (
+    DRY_RUN,
+    INPUT_OPTIONS,
+    SEND_EXIT_CODES,
+    SEND_OPTIONS,
+    Command,
+    Option,
+    run_options,
+)
 from importer.cli.summary_json import summarised
-from importer.cli.target import connector, sending_to
+from importer.cli.target import checking_against, connector, sending_to
+from importer.dry_run import dry_run_inputs
 from importer.exitcodes import ExitCode
 from importer.running import run_inputs
-from importer.validating import validate_inputs
 
 RUN_OPTIONS = (
     *INPUT_OPTIONS,
@@ -39,11 +47,7 @@ RUN_OPTIONS = (
         action="store_true",
         help="run the preflight (see the check command) first; if a check fails, send nothing",
     ),
-    Option(
-        ("--dry-run",),
-        action="store_true",
-        help="validate only and show the ClientToken each row would be sent with",
-    ),
+    DRY_RUN,
 )
 """run's options: every key a config file may have."""
 
@@ -52,7 +56,8 @@ def run_run(args: argparse.Namespace) -> ExitCode:
     options = run_options(args)
     reporter = ConsoleReporter(no_progress=args.no_progress)
     if args.dry_run:
-        return validate_inputs(args.inputs, options, reporter=reporter, show_tokens=True).exit_code
+        connect = connector(options, checking_against)
+        return dry_run_inputs(args.inputs, options, connect=connect, reporter=reporter).exit_code
     return summarised(
         "run",
         args.summary_json,
@@ -75,9 +80,11 @@ COMMAND = Command(
     "through a shared rate limiter, retrying transient errors with the same ClientToken. "
     "Every outcome is journaled, so running again never creates a task twice. INPUT may "
     "be files, globs, folders (an inbox) or s3:// URLs; each file gets its own results "
-    "file. Exit 0: all rows created or already created; 1: some invalid or failed; "
-    "2: usage/input error, nothing sent; 3: stopped early (a re-run continues); "
-    "4: another run holds the journal.",
+    "file.",
     handler=run_run,
     options=RUN_OPTIONS,
+    exit_codes=(
+        (0, f"{SEND_EXIT_CODES[0][1]}; also an empty inbox"),
+        *SEND_EXIT_CODES[1:],
+    ),
 )

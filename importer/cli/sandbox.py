@@ -324,4 +324,8 @@ COMMAND = Command(
     ),
     handler=handler,
     options=SANDBOX_OPTIONS,
+    exit_codes=(
+        (0, "stopped by Ctrl-C or SIGTERM"),
+        (2, "an option is wrong, or the port cannot be listened on (in use)"),
+    ),
 )

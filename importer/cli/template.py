@@ -26,11 +26,20 @@ def run_template(args: argparse.Namespace) -> ExitCode:
 COMMAND = Command(
     "template",
     help="write a blank spreadsheet (headers, an example row, a column guide in xlsx)",
+    description="Write a blank spreadsheet for ops to fill in, one row per task: the headers "
+    "that map to StartTaskContact's fields by name, and an example row whose ids are the "
+    "sandbox's (so it validates and runs with --sandbox). An .xlsx also gets a second sheet "
+    "that explains each column and its limits. An existing OUT is never replaced (it may "
+    "be a sheet someone filled in) unless --force.",
     handler=run_template,
     options=(
         Option(("output",), metavar="OUT", help="OUT.xlsx or OUT.csv"),
         Option(
             ("--force",), action="store_true", help="replace OUT if it exists (default: refuse)"
         ),
+    ),
+    exit_codes=(
+        (0, "the spreadsheet was written"),
+        (2, "OUT exists (and no --force), cannot be written, or is not .xlsx or .csv"),
     ),
 )

@@ -22,8 +22,7 @@ COMMAND = Command(
     "validate",
     help="check input files; write a results file of valid/invalid rows for each",
     description="Read each INPUT, map and validate every row, and write a results file "
-    "with status valid or invalid per row. Nothing is sent to Amazon Connect. "
-    "Exit 0: all rows valid; 1: some invalid; 2: the files or options are wrong.",
+    "with status valid or invalid per row. Nothing is sent to Amazon Connect.",
     handler=run_validate,
     options=(
         *INPUT_OPTIONS,
@@ -32,5 +31,10 @@ COMMAND = Command(
             action="store_true",
             help="print each valid row's ClientToken (stdout)",
         ),
+    ),
+    exit_codes=(
+        (0, "every row valid; also an empty inbox"),
+        (1, "some rows invalid (the results files say which and why)"),
+        (2, "usage, configuration or input-file error (no input could be read)"),
     ),
 )

@@ -1,6 +1,6 @@
 """What both the locked journal (importer.journal.store) and a read-only look at it
-(importer.journal.reader) ask of the database: the tasks undo stopped, and on which
-instance each task was created.
+(importer.journal.reader) ask of the database: runs and their settings, the tasks undo
+stopped, and on which instance each task was created.
 
 A journal opened read-only may be older than this version (nothing migrates it), so the
 queries ask first whether the table or column they read exists.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from importer.journal.records import (
     STOPPED_COLUMNS,
     Entry,
     JournalStatus,
+    RunInfo,
     StoppedTask,
     entry_of,
     stopped_of,
@@ -52,6 +53,67 @@ class JournalQueries:
         """Whether the database has this table (and column): an older journal may not."""
         columns = {row[1] for row in self._execute(f"PRAGMA table_info({table})")}
         return bool(columns) and (column is None or column in columns)
+
+    # --- runs -------------------------------------------------------------------------------
+
+    def run_settings(self, run_id: int) -> dict[str, Any]:
+        """The settings a run recorded when it started ({} if none could be read)."""
+        row = self._execute("SELECT settings FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        try:
+            settings = json.loads(row[0]) if row else {}
+        except ValueError:
+            return {}
+        return settings if isinstance(settings, dict) else {}
+
+    def latest_run(
+        self, tokens: Iterable[str], batch_id: str, commands: Collection[str]
+    ) -> int | None:
+        """The newest run of one of ``commands`` (or recorded without a command) that sent
+        any of these tokens in batch ``batch_id``."""
+        kinds = ",".join("?" * len(commands))
+        found = self._select_in(
+            "SELECT MAX(tasks.run_id) FROM tasks JOIN runs USING (run_id) "
+            "WHERE client_token IN ({}) AND batch_id = ? "
+            f"AND IFNULL(json_extract(runs.settings, '$.command') IN ({kinds}), 1)",
+            tokens,
+            batch_id,
+            *commands,
+        )
+        return max((run_id for (run_id,) in found if run_id is not None), default=None)
+
+    def summaries_mentioning(self, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(run id, summary) of the runs whose summary JSON holds ``text``, newest first;
+        each summary is read only when the caller gets that far."""
+        needle = json.dumps(text)[1:-1]  # as it is spelled inside the JSON
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        run_ids = self._execute(
+            "SELECT run_id FROM runs WHERE summary LIKE ? ESCAPE '\\' ORDER BY run_id DESC",
+            (f"%{escaped}%",),
+        ).fetchall()
+        for (run_id,) in run_ids:
+            (summary,) = self._execute(
+                "SELECT summary FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            try:
+                yield run_id, json.loads(summary)
+            except ValueError:
+                continue
+
+    def run_info(self, run_ids: Collection[int]) -> dict[int, RunInfo]:
+        """Which command each of these runs was, and when it started."""
+        info: dict[int, RunInfo] = {}
+        rows = self._select_in(
+            "SELECT run_id, settings, started_at FROM runs WHERE run_id IN ({})", run_ids
+        )
+        for run_id, settings, started_at in rows:
+            try:
+                command = str(json.loads(settings).get("command") or "")
+            except (ValueError, AttributeError):
+                command = ""
+            info[run_id] = RunInfo(run_id, command, started_at)
+        return info
+
+    # --- stops ------------------------------------------------------------------------------
 
     def stop_entry(self, contact_id: str) -> Entry | None:
         """The journal's record of undo's StopContact calls for a ContactId, or None."""

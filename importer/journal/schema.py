@@ -9,7 +9,9 @@ fsyncs per row cost nothing noticeable.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from importer.errors import JournalError
@@ -74,24 +76,72 @@ def open_database(path: Path) -> sqlite3.Connection:
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as error:
         raise JournalError(f"journal {path} cannot be opened: {error}; {FIX}") from error
-    try:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise JournalError(
-                f"journal {path} was written by a newer connect-task-importer; "
-                "upgrade, or use another journal"
-            )
+    with _closed_on_error(db, f"journal {path} cannot be used: {{}}; {FIX}"):
+        version = _version(db, path)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.executescript(_SCHEMA)
         if version < SCHEMA_VERSION:
             _migrate(db)
+    return db
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """The journal at ``path`` to read only, beside a run that may be writing it (WAL lets
+    readers in): nothing in the file is created or migrated. A journal that does not exist
+    reads as an empty one; one written by an older version is read from an up-to-date copy
+    in memory."""
+    if not path.exists():
+        return _in_memory()
+    try:
+        db = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro",
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+    except sqlite3.Error as error:
+        raise JournalError(f"journal {path} cannot be opened: {error}") from error
+    with _closed_on_error(db, f"journal {path} cannot be read: {{}}"):
+        if _version(db, path) < SCHEMA_VERSION:
+            copy = _in_memory(db)
+            db.close()
+            return copy
+    return db
+
+
+@contextlib.contextmanager
+def _closed_on_error(db: sqlite3.Connection, message: str) -> Iterator[None]:
+    """Close ``db`` if its block fails; a database error is a JournalError: ``message``
+    with the error in its ``{}``."""
+    try:
+        yield
     except sqlite3.DatabaseError as error:
         db.close()
-        raise JournalError(f"journal {path} cannot be used: {error}; {FIX}") from error
+        raise JournalError(message.format(error)) from error
     except BaseException:
         db.close()
         raise
+
+
+def _version(db: sqlite3.Connection, path: Path) -> int:
+    """The journal's schema version; a JournalError for one a newer version wrote."""
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise JournalError(
+            f"journal {path} was written by a newer connect-task-importer; "
+            "upgrade, or use another journal"
+        )
+    return version
+
+
+def _in_memory(source: sqlite3.Connection | None = None) -> sqlite3.Connection:
+    """A journal in memory: empty, or a copy of ``source`` brought up to date."""
+    db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    if source is not None:
+        source.backup(db)
+    db.executescript(_SCHEMA)
+    _migrate(db)
     return db
 
 

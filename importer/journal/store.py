@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -32,18 +32,27 @@ from importer.journal.records import (
     CreatedTask,
     Entry,
     JournalStatus,
-    RunInfo,
     entry_of,
 )
 from importer.journal.records import now as _now
-from importer.journal.schema import open_database
+from importer.journal.schema import open_database, open_read_only
 
 
 class Journal(JournalQueries):
-    """The journal at ``path``, locked for this process until :meth:`close`. Thread-safe."""
+    """The journal at ``path``, locked for this process until :meth:`close`. Thread-safe.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    ``read_only``: to look, beside a run that may hold it (a dry run): no lock, nothing
+    written, nothing created (a journal that does not exist reads as an empty one).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.run_id: int | None = None
+        self._mutex = threading.Lock()
+        self._lock: RunLock | None = None
+        if read_only:
+            self._db: sqlite3.Connection | None = open_read_only(self.path)
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as error:
@@ -51,11 +60,9 @@ class Journal(JournalQueries):
                 f"journal {self.path} cannot be opened: its folder {self.path.parent} cannot "
                 f"be created ({error.strerror}); {FIX}"
             ) from None
-        self.run_id: int | None = None
-        self._mutex = threading.Lock()
         self._lock = RunLock(self.path)
         try:
-            self._db: sqlite3.Connection | None = open_database(self.path)
+            self._db = open_database(self.path)
         except BaseException:
             self._lock.release()
             raise
@@ -66,7 +73,8 @@ class Journal(JournalQueries):
             if self._db is not None:
                 self._db.close()
                 self._db = None
-            self._lock.release()
+            if self._lock is not None:
+                self._lock.release()
 
     def __enter__(self) -> Journal:
         return self
@@ -344,35 +352,3 @@ class Journal(JournalQueries):
         for batch_id, count in rows:
             counts[batch_id] += count
         return counts
-
-    def summaries_mentioning(self, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(run id, summary) of the runs whose summary JSON holds ``text``, newest first;
-        each summary is read only when the caller gets that far."""
-        needle = json.dumps(text)[1:-1]  # as it is spelled inside the JSON
-        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        run_ids = self._execute(
-            "SELECT run_id FROM runs WHERE summary LIKE ? ESCAPE '\\' ORDER BY run_id DESC",
-            (f"%{escaped}%",),
-        ).fetchall()
-        for (run_id,) in run_ids:
-            (summary,) = self._execute(
-                "SELECT summary FROM runs WHERE run_id = ?", (run_id,)
-            ).fetchone()
-            try:
-                yield run_id, json.loads(summary)
-            except ValueError:
-                continue
-
-    def run_info(self, run_ids: Collection[int]) -> dict[int, RunInfo]:
-        """Which command each of these runs was, and when it started."""
-        info: dict[int, RunInfo] = {}
-        rows = self._select_in(
-            "SELECT run_id, settings, started_at FROM runs WHERE run_id IN ({})", run_ids
-        )
-        for run_id, settings, started_at in rows:
-            try:
-                command = str(json.loads(settings).get("command") or "")
-            except (ValueError, AttributeError):
-                command = ""
-            info[run_id] = RunInfo(run_id, command, started_at)
-        return info

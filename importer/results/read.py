@@ -55,9 +55,10 @@ class ResultLine:
     def outcome(self, number: int) -> Outcome:
         """The line as it reads, to write back as row ``number`` (its status as written,
         whatever it is: a line a person added has none)."""
+        known = self.status in Status._value2member_map_
         return Outcome(
             number,
-            cast(Status, self.status),
+            Status(self.status) if known else cast(Status, self.status),
             self.client_token,
             self.values,
             contact_id=self.contact_id,
