@@ -10,7 +10,7 @@ EditedAfterCreation). A retry's dry run reads the results file as retry does (th
 settings taken, importer.retrying.read_retry_file).
 
 Nothing is sent, no results file or summary is written, and the journal is read without
-its lock (importer.sending.reading_journal), so a dry run works beside a running job and
+its lock (importer.run_journal.reading_journal), so a dry run works beside a running job and
 never replaces a run's results. With ``check`` the preflight runs too, on the rows a run
 would send.
 """
@@ -37,7 +37,7 @@ from importer.reconcile import Plan, reconcile
 from importer.reporter import Reporter
 from importer.retrying import read_retry_file
 from importer.row_journal import created_before
-from importer.sending import reading_journal
+from importer.run_journal import reading_journal
 from importer.staging import no_inputs, open_staging
 
 

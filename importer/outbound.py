@@ -28,10 +28,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from importer.agents import UserDirectory
-from importer.attachments import ORIGIN, LinkError, Presigner, s3_locations
+from importer.attachments import ORIGIN, LinkError, Presigner, link_seconds, s3_locations
+from importer.aws import make_client
 from importer.errors import ApiError, ErrorKind, InputFileError
 from importer.locations import S3, S3Url
 from importer.model import PreparedRow, RowError
+from importer.options import RunOptions
 from importer.preflight import Check, Kind
 from importer.row_sender import Submit
 from importer.segments import CREATED_BY_FIELD, user_name, with_agent_arn
@@ -224,3 +226,19 @@ def _rows(numbers: list[int]) -> str:
     shown = ", ".join(str(number) for number in numbers[:NAMED])
     more = f" and {len(numbers) - NAMED:,} more" if len(numbers) > NAMED else ""
     return f"row{'s' if len(numbers) > 1 else ''} {shown}{more}"
+
+
+def presigner_for(options: RunOptions) -> Presigner:
+    """Signs attachment links with the S3 client the options make; for a sandbox, which never
+    fetches them, with dummy credentials, so that it needs no AWS credentials."""
+    seconds = link_seconds(options.attachment_url_hours)
+    keys = ("sandbox", "sandbox") if options.sandbox else None
+    region = options.region or ("us-east-1" if options.sandbox else None)
+
+    def make() -> Any:
+        profile = None if options.sandbox else options.profile
+        return make_client(
+            service="s3", region=region, profile=profile, access_keys=keys, presigning=True
+        )
+
+    return Presigner(make, seconds)

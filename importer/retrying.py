@@ -48,8 +48,9 @@ from importer.retry_plan import (
     number_lines,
     refuse_repeated_rows,
 )
+from importer.run_journal import reading_journal
 from importer.run_summary import FileSummary, RunSummary, file_sha256
-from importer.sending import Stop, open_sending, reading_journal, report_refused_edits
+from importer.sending import Stop, open_sending, report_refused_edits
 from importer.staging import SANDBOX_ADVICE, Staging, open_staging, written_back
 
 

@@ -16,15 +16,12 @@ StopContact's). Whatever the command, a results line whose task undo stopped rea
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from importer.attachments import Presigner, link_seconds
-from importer.aws import make_client, task_submitter
+from importer.aws import task_submitter
 from importer.batch_messages import (
     FIRST_ERRORS_SHOWN,
     report_failed_rows,
@@ -33,22 +30,23 @@ from importer.batch_messages import (
     rows_named,
 )
 from importer.clients import Clients, Connector
-from importer.errors import ImporterError, Interrupted, JournalError, JournalLockedError, UsageError
+from importer.errors import ImporterError, Interrupted, JournalError
 from importer.executor import Executor, ExecutorSettings, RunReport, make_limiter
 from importer.exit_policy import batch_exit, batch_reason
 from importer.exitcodes import ExitCode
-from importer.journal import Journal, readable_time, record_refused_run
+from importer.journal import Journal, readable_time
 from importer.lost_answers import refused_edit
 from importer.messages import Wording
 from importer.model import Outcome, PreparedRow, Status
 from importer.options import RunOptions
-from importer.outbound import Outbound
+from importer.outbound import Outbound, presigner_for
 from importer.ratelimit import RateLimiter
 from importer.reconcile import EDITED_CODE, Plan, reconcile
 from importer.reporter import Reporter
 from importer.results import ResultsWriter
 from importer.row_journal import RowJournal, TaskJournal
 from importer.row_sender import Submit
+from importer.run_journal import open_run_journal, record_failed_run
 from importer.run_summary import COUNTED, FileSummary, RunSummary
 from importer.staging import Staging
 from importer.stop_rules import FailureTally
@@ -307,15 +305,7 @@ def open_sending(
     settings = options.executor_settings()
     with contextlib.ExitStack() as stack:
         clients = stack.enter_context(connect(settings.concurrency))
-        journal_path = _journal_path(options, stack)
-        try:
-            journal = stack.enter_context(Journal(journal_path))
-        except JournalLockedError as locked:
-            summary.fail(locked.exit_code, str(locked))
-            record_refused_run(journal_path, summary.settings, summary.as_dict())
-            raise
-        _refuse_mixed_journal(journal, sandbox=options.sandbox)
-        journal.start_run({"command": summary.command, **summary.settings})
+        journal = stack.enter_context(open_run_journal(options, summary))
         stop = stop if stop is not None else Stop()
         stop.sending = True
         try:
@@ -329,78 +319,11 @@ def open_sending(
                 stop,
                 settings,
                 make_limiter(settings),
-                Outbound(clients.connect, _presigner(options)),
+                Outbound(clients.connect, presigner_for(options)),
             )
         except (ImporterError, Interrupted) as problem:
-            _record_failed_run(journal, summary, problem)
+            record_failed_run(journal, summary, problem)
             raise
-
-
-def _record_failed_run(
-    journal: Journal, summary: RunSummary, problem: ImporterError | Interrupted
-) -> None:
-    """Keep the end of a run that ended on an error (a failed preflight, exit 2) in the
-    journal, with its reason, so that ``history`` does not take it for a run that died."""
-    summary.fail(problem.exit_code, str(problem))
-    with contextlib.suppress(JournalError):
-        journal.finish_run(problem.exit_code, summary.as_dict())
-
-
-def _presigner(options: RunOptions) -> Presigner:
-    """Signs attachment links with the S3 client the options make; for a sandbox, which never
-    fetches them, with dummy credentials, so that it needs no AWS credentials."""
-    seconds = link_seconds(options.attachment_url_hours)
-    keys = ("sandbox", "sandbox") if options.sandbox else None
-    region = options.region or ("us-east-1" if options.sandbox else None)
-
-    def make() -> Any:
-        profile = None if options.sandbox else options.profile
-        return make_client(
-            service="s3", region=region, profile=profile, access_keys=keys, presigning=True
-        )
-
-    return Presigner(make, seconds)
-
-
-@contextlib.contextmanager
-def reading_journal(options: RunOptions) -> Iterator[Journal]:
-    """The run's journal to read only (a dry run, retry finding its run): no lock, so it
-    can be read beside a run that holds it; a sandbox's throwaway one reads as empty."""
-    with contextlib.ExitStack() as stack:
-        journal = stack.enter_context(Journal(_journal_path(options, stack), read_only=True))
-        _refuse_mixed_journal(journal, sandbox=options.sandbox)
-        yield journal
-
-
-def _journal_path(options: RunOptions, stack: contextlib.ExitStack) -> Path:
-    """The run's journal, or a throwaway one (a sandbox run without one) removed by
-    ``stack``."""
-    path = options.journal_path()
-    if path is None:
-        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="importer-"))
-        path = Path(scratch) / "sandbox-journal.sqlite3"
-    return path
-
-
-def _refuse_mixed_journal(journal: Journal, sandbox: bool) -> None:
-    """A sandbox run never writes into a journal of real runs, and a real run never reads
-    one a sandbox wrote: the sandbox's ContactIds name no real task, so a real run would
-    report its rows already created and never send them."""
-    others = journal.runs_of_the_other_kind(sandbox)
-    if not others:
-        return
-    if sandbox:
-        raise UsageError(
-            f"journal {journal.path} records {others:,} runs against Amazon Connect; a "
-            "sandbox run must not add its made-up ContactIds to it (the real runs would "
-            "take those rows for created). Give the sandbox run a journal of its own with "
-            "--journal PATH, or none: without --journal it uses a throwaway one"
-        )
-    raise UsageError(
-        f"journal {journal.path} records {others:,} sandbox runs: the tasks it lists as "
-        "created were made by the local emulator and do not exist in Amazon Connect. Use "
-        "another journal for real runs (--journal PATH or $TASK_IMPORTER_JOURNAL)"
-    )
 
 
 def _report_edited(reporter: Reporter, plan: Plan) -> None:
