@@ -1,4 +1,4 @@
-"""The one sequence that sends batches, shared by run and retry (and by undo, to come).
+"""The one sequence that sends batches, shared by run, retry and undo.
 
 :func:`open_sending` opens the clients (through a Connector), the journal and the run's
 record in it; from then on a :class:`Stop` stops the run cleanly. Each input file (or
