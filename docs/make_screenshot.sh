@@ -34,71 +34,9 @@ EOF
     --contact-flow-id f10f10f1-0000-4000-8000-000000000001 \
     --results tasks.results.xlsx || [ $? -eq 1 ]
 
-"$PYTHON" - tasks.results.xlsx print.xlsx <<'EOF'
-"""Copy the workbook for printing; show three comments in boxes below the table."""
-import os
-import re
-import sys
-import zipfile
-
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-
-source, target = sys.argv[1:]
-HIDDEN = ("error_code", "error_message", "attempts", "client_token")
-# (column, row) of a comment to show -> (first column, last column, right offset px) of its box
-SHOWN = {
-    ("status", 6): (1, 2, 150),
-    ("Name", 3): (7, 8, 60),
-    ("ScheduledTime", 5): (10, 12, 60),
-}
-
-workbook = load_workbook(source)
-sheet = workbook["Results"]
-header = [cell.value for cell in sheet[1]]
-for name in HIDDEN:
-    sheet.column_dimensions[get_column_letter(header.index(name) + 1)].hidden = True
-sheet.page_setup.orientation = "landscape"
-sheet.page_setup.fitToWidth = 1
-sheet.page_setup.fitToHeight = 1
-sheet.sheet_properties.pageSetUpPr.fitToPage = True
-boxes = {}
-for row in sheet.iter_rows():
-    for cell in row:
-        if cell.comment:
-            box = SHOWN.get((header[cell.column - 1], cell.row))
-            if box:
-                boxes[(cell.row - 1, cell.column - 1)] = box
-workbook.save(target)
-top, bottom = sheet.max_row + 1, sheet.max_row + 6
-
-
-def show(match: re.Match, x: str) -> str:
-    """A comment's VML shape, made visible in its box when it is one of those SHOWN."""
-    shape = match.group(0)
-    row = int(re.search(r"Row>(\d+)<", shape).group(1))
-    column = int(re.search(r"Column>(\d+)<", shape).group(1))
-    if (row, column) not in boxes:
-        return shape
-    first, last, right = boxes[(row, column)]
-    anchor = f"{first}, 4, {top}, 4, {last}, {right}, {bottom}, 0"
-    extra = f"<{x}:Visible/><{x}:Anchor>{anchor}</{x}:Anchor>"
-    shape = shape.replace("visibility:hidden", "visibility:visible")
-    return shape.replace(f"</{x}:ClientData>", f"{extra}</{x}:ClientData>")
-
-
-patched = target + ".patched"
-with zipfile.ZipFile(target) as old, zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as new:
-    for item in old.infolist():
-        data = old.read(item.filename)
-        if item.filename.endswith(".vml"):
-            text = data.decode()
-            x = re.search(r'xmlns:(\w+)="urn:schemas-microsoft-com:office:excel"', text).group(1)
-            text = re.sub(r"<(\w+):shape .*?</\1:shape>", lambda m: show(m, x), text, flags=re.S)
-            data = text.encode()
-        new.writestr(item, data)
-os.replace(patched, target)
-EOF
+"$PYTHON" "$docs/print_copy.py" tasks.results.xlsx print.xlsx Results \
+    --hide error_code --hide error_message --hide attempts --hide client_token \
+    --show status 6 1 2 150 --show Name 3 7 8 60 --show ScheduledTime 5 10 12 60
 
 soffice --headless --convert-to pdf print.xlsx > /dev/null
 # Page 1 at 150 dpi, cropped to the table and the comment boxes.

@@ -30,6 +30,7 @@ from importer.reporter import LogReporter, Reporter
 from importer.retrying import retry_results
 from importer.run_summary import RunSummary
 from importer.running import run_inputs
+from importer.templating import TemplateSheet, make_template_sheet
 from importer.undoing import Confirm, undo_results
 from importer.validating import Validation, validate_inputs
 
@@ -41,6 +42,7 @@ __all__ = [
     "history",
     "retry",
     "run",
+    "template_sheet",
     "undo",
     "validate",
 ]
@@ -97,6 +99,18 @@ def check(
 ) -> CheckResult:
     """Check the credentials and that what ``inputs`` and ``options`` name exists."""
     return check_inputs(_locations(inputs), options or RunOptions(), reporter=reporter)
+
+
+def template_sheet(
+    output: str | Path,
+    options: RunOptions,
+    *,
+    replace: bool = False,
+    reporter: Reporter | None = None,
+) -> TemplateSheet:
+    """Write the spreadsheet made from the task template ``options.task_template_id`` of
+    ``options.instance_id`` (.xlsx or .csv); an existing file only if ``replace``."""
+    return make_template_sheet(output, options, replace=replace, reporter=reporter)
 
 
 def _locations(inputs: Inputs) -> list[str]:

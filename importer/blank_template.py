@@ -7,8 +7,9 @@ validates, and runs with ``--sandbox``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,25 +157,38 @@ def write_blank_template(
     path = Path(path)
     headers = [guide.column for guide in GUIDE]
     example = [(examples or {}).get(guide.column, guide.example) for guide in GUIDE]
+    with writing_template(path, replace) as suffix:
+        if suffix == ".csv":
+            write_template_csv(path, [headers, example])
+        else:
+            _write_xlsx(path, headers, example)
+    return path
+
+
+@contextlib.contextmanager
+def writing_template(path: Path, replace: bool) -> Iterator[str]:
+    """Check that a template may be written to ``path`` (a .csv or .xlsx name; an existing
+    file only if ``replace``), give its suffix, and make a failed write a UsageError."""
     suffix = path.suffix.lower()
     if path.is_dir():
         raise UsageError(f"{path} is a folder; name the template file (.csv or .xlsx)")
+    if suffix not in (".csv", ".xlsx"):
+        raise UsageError(f"{path}: the template must end in .csv or .xlsx")
     if path.exists() and not replace:
         raise UsageError(
             f"{path} already exists (it may hold rows someone filled in); name a new file, "
-            "or add --force to replace it with a blank template"
+            "or add --force to replace it with a new template"
         )
     try:
-        if suffix == ".csv":
-            with path.open("w", encoding="utf-8-sig", newline="") as stream:
-                csv.writer(stream).writerows([headers, example])
-        elif suffix == ".xlsx":
-            _write_xlsx(path, headers, example)
-        else:
-            raise UsageError(f"{path}: the template must end in .csv or .xlsx")
+        yield suffix
     except OSError as error:
         raise UsageError(f"{path}: cannot be written ({error.strerror})") from error
-    return path
+
+
+def write_template_csv(path: Path, rows: list[list[str]]) -> None:
+    """A template as CSV: UTF-8 with a BOM, so Excel reads its accents right."""
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        csv.writer(stream).writerows(rows)
 
 
 def _write_xlsx(path: Path, headers: list[str], example: list[str]) -> None:

@@ -22,9 +22,14 @@ from importer.locations import Locations
 from importer.options import RunOptions
 from importer.outbound import Referenced
 from importer.pipeline import PrepareOptions, open_batch
-from importer.preflight import MAX_RESOURCES, Preflight, PreflightReport, Resources
+from importer.preflight import MAX_RESOURCES, Kind, Preflight, PreflightReport, Resources
 from importer.reporter import Reporter
 from importer.staging import Staging, no_inputs, open_staging
+from importer.template_book import TemplateBook, template_fetcher
+from importer.template_checks import CODE as TEMPLATE_CODE
+
+TEMPLATE_ERRORS_SHOWN = 5
+"""Errors against a task template that check names (validate lists them all)."""
 
 
 @dataclass
@@ -60,18 +65,24 @@ def check_inputs(
     reporter = reporter if reporter is not None else Reporter()
     connect = connect if connect is not None else aws_connector(options)
     prepare = options.prepare_options()
-    with open_staging(options, reporter) as staging:
+    with open_staging(options, reporter) as staging, connect(1) as clients:
         found = staging.find(inputs, with_results=False)
         if not found.inputs:
             reporter.info(
                 f"{no_inputs(found)}: checking the ids the options, --config and the mapping name."
             )
+        prepare.templates = TemplateBook(template_fetcher(clients.connect))
         read = read_resources(
             staging, options, prepare, found.inputs, lambda item: staging.fetch(item.location)
         )
-    with connect(1) as clients:
         report = run_preflight(
-            options, clients, read.resources, reporter, read.referenced, staging.locations
+            options,
+            clients,
+            read.resources,
+            reporter,
+            read.referenced,
+            staging.locations,
+            templates=prepare.templates,
         )
     return CheckResult(report, read.unreadable)
 
@@ -100,6 +111,8 @@ def read_resources(
         except InputFileError as problem:
             staging.reporter.error(str(problem))
             inputs.unreadable += 1
+    for instance_id, template_id in prepare.templates.fetched:  # named by invalid rows too
+        inputs.resources.add({"InstanceId": instance_id, "TaskTemplateId": template_id})
     return inputs
 
 
@@ -108,15 +121,23 @@ def _read_one(
 ) -> None:
     batch = open_batch(local, prepare)
     total = invalid = 0
+    breaking: list[str] = []
     for row in batch.rows():
         total += 1
         if row.request is None:
             invalid += 1
+            breaking += [
+                f"row {row.number}, column '{error.column}': {error.message}"
+                for error in row.errors
+                if error.code == TEMPLATE_CODE
+            ][: TEMPLATE_ERRORS_SHOWN - len(breaking)]
         else:
             inputs.resources.add(row.request)
             inputs.referenced.add(row)
     skipped = f"; {invalid} invalid rows skipped (validate shows why)" if invalid else ""
     reporter.info(f"Input: {location}: {total} rows, {total - invalid} valid{skipped}")
+    if breaking:
+        reporter.warning(f"rows that break their task template: {'; '.join(breaking)}")
     for warning in batch.warnings:
         reporter.warning(warning)
 
@@ -129,24 +150,32 @@ def run_preflight(
     referenced: Referenced | None = None,
     locations: Locations | None = None,
     users: UserDirectory | None = None,
+    templates: TemplateBook | None = None,
 ) -> PreflightReport:
     """Run the checks with ``clients``, say one line per check and a verdict; the report
     says whether all passed (``ok``) and who the caller is (``caller_arn``). With
     ``referenced`` (and the ``locations`` of its S3 objects), also that its user names are
-    agents (looked up with ``users``, which keeps the answers) and its objects exist."""
+    agents (looked up with ``users``, which keeps the answers) and its objects exist.
+    ``templates``: those the rows were checked against, reported without fetching them
+    again."""
     if not resources:
         reporter.warning(
             "no valid row, option or mapping names an instance: only the credentials are checked"
         )
-    report = Preflight(clients.connect, clients.sts).run(resources)
+    answers = templates.answer if templates is not None else None
+    report = Preflight(clients.connect, clients.sts, templates=answers).run(resources)
     if referenced is not None and locations is not None and report.caller_arn is not None:
         users = users if users is not None else UserDirectory(clients.connect)
         report.checks += referenced.checks(users, lambda: locations.s3)
     for check in report.checks:
-        if check.ok:
-            reporter.info(f"ok: {check.message}")
-        else:
+        if not check.ok:
             reporter.error(f"FAILED: {check.message}")
+            continue
+        reporter.info(f"ok: {check.message}")
+        if templates is not None and check.kind is Kind.TASK_TEMPLATE:
+            template = templates.template(check.instance, check.id)
+            if template is not None:
+                reporter.info(f"  its fields: {template.describe_fields()}")
     sts_endpoint = clients.sts.meta.endpoint_url
     if report.caller_arn is None and options.endpoint_url and "amazonaws.com" in sts_endpoint:
         reporter.info(

@@ -39,6 +39,7 @@ from importer.retrying import read_retry_file
 from importer.row_journal import created_before
 from importer.run_journal import reading_journal
 from importer.staging import no_inputs, open_staging
+from importer.template_book import TemplateBook
 
 
 @dataclass
@@ -125,6 +126,7 @@ def dry_run_results(
     reporter = reporter if reporter is not None else Reporter()
     with open_staging(options, reporter) as staging, reading_journal(options) as journal:
         retry = read_retry_file(staging, journal, str(results_file), options, reporter)
+        retry.open_batch(TemplateBook(), str(results_file), reporter)
         kept = retry.kept()
         tokens, rows = retry.rows(journal)
         plan = reconcile(

@@ -212,12 +212,26 @@ class _FieldPlan(NamedTuple):
     where: str  # the origin of the format string's or the constant's text
 
 
+@dataclass(frozen=True)
+class ColumnBinding:
+    """Columns a task template names (importer.task_templates), which map before the
+    headers above: to a request field (``fields``: column -> field), or to a reference
+    (``references``: column -> (type, name)); ``ignored`` ones map to nothing, unwarned."""
+
+    fields: MappingABC[str, str] = field(default_factory=dict)
+    references: MappingABC[str, tuple[str, str]] = field(default_factory=dict)
+    ignored: frozenset[str] = frozenset()
+
+
 class RowMapper:
     """A mapping bound to one file's header: maps each row to request fields."""
 
-    def __init__(self, spec: MappingSpec, columns: list[str]) -> None:
+    def __init__(
+        self, spec: MappingSpec, columns: list[str], binding: ColumnBinding | None = None
+    ) -> None:
         self.spec = spec
         self.columns = columns
+        binding = binding or ColumnBinding()
         folded = {name.casefold(): name for name in columns}
         self._field_columns: dict[str, str] = {}
         attribute_columns: dict[str, str] = {}
@@ -226,8 +240,13 @@ class RowMapper:
         attachment_columns: list[tuple[int, str]] = []
         used: set[str] = set()
         for column in columns:
-            name = _FIELD_BY_FOLDED.get(column.casefold())
-            if name:
+            name = binding.fields.get(column) or _FIELD_BY_FOLDED.get(column.casefold())
+            if column in binding.ignored:
+                pass
+            elif column in binding.references:
+                kind, reference = binding.references[column]
+                reference_columns[reference] = (kind, column)
+            elif name in FIELDS:
                 self._field_columns[name] = column
             elif column.casefold().startswith(ATTRIBUTE_PREFIX.casefold()):
                 key = column[len(ATTRIBUTE_PREFIX) :].strip()

@@ -89,6 +89,9 @@ class RunOptions:
     sandbox: bool = False
     """The requests go to an emulator: its results and journal are kept apart from real
     ones, and inputs are never archived."""
+    fetch_templates: bool = False
+    """validate: fetch each task template the rows name and check them against it (run,
+    retry and check always do)."""
     sandbox_instance_id: str | None = None
     """With ``sandbox``, the InstanceId of rows that no option or mapping gives one."""
 

@@ -18,6 +18,9 @@ from importer.model import PreparedRow, RowError, SourceRow
 from importer.reading import Cells, Table, first_row, open_cells, table_of
 from importer.results.format import RESULT_COLUMNS, RESULTS_SHEET, is_results_header
 from importer.scheduled_time import local_zone, zone
+from importer.sheet_template import SheetTemplate, carried_template, sheet_template
+from importer.template_book import TemplateBook
+from importer.template_checks import TemplateRules
 from importer.tokens import TokenAssigner
 from importer.validation import RowValidator
 
@@ -30,6 +33,9 @@ class PrepareOptions:
     sheet: str | None = None
     batch_id: str | None = None
     now: dt.datetime | None = None
+    templates: TemplateBook = field(default_factory=TemplateBook)
+    """The task templates rows are checked against (offline by default: only those the
+    workbooks carry)."""
 
 
 @dataclass
@@ -43,10 +49,20 @@ class Batch:
     timezone_is_default: bool
     validator: RowValidator
     tokens: TokenAssigner
+    template_rules: TemplateRules
+    sheet_template: SheetTemplate | None = None
+    """The task template the sheet was made for, if it names one."""
 
     @property
     def warnings(self) -> list[str]:
         unmapped = self.mapper.unmapped_warning()
+        sheet = self.sheet_template
+        if unmapped and sheet is not None and sheet.template is None:
+            unmapped += (
+                f". (The sheet's task template {sheet.identity.template_id} is not known "
+                "here: columns named after its fields map once it is fetched, by run or by "
+                "validate --fetch-templates)"
+            )
         return [*self.table.warnings, *([unmapped] if unmapped else [])]
 
     @property
@@ -65,6 +81,7 @@ class Batch:
             mapped = self.mapper.map(source)
             request, errors = self.validator.build(mapped)
             errors[:0] = source.problems
+            errors += self.template_rules.check(request, mapped, source.values)
             if source.overflow:
                 letters = ", ".join(source.overflow)
                 errors.append(
@@ -102,9 +119,13 @@ class Batch:
 
 def open_batch(path: str | Path, options: PrepareOptions) -> Batch:
     """Open an input file and bind the mapping to its header; raise ImporterError if not
-    (ResultsFileGiven for a results file, whatever its name)."""
+    (ResultsFileGiven for a results file, whatever its name). The definition of a task
+    template the workbook carries joins ``options.templates``."""
     cells = open_cells(path, options.sheet)
     refuse_results_file(cells)
+    carried = carried_template(cells.path, cells.sheets)
+    if carried is not None:
+        options.templates.carry(carried)
     return batch_for_table(table_of(cells), options)
 
 
@@ -126,8 +147,9 @@ def refuse_results_file(cells: Cells) -> None:
 def batch_for_table(table: Table, options: PrepareOptions) -> Batch:
     """Bind the mapping to an opened table's header."""
     path = table.path
-    spec = options.mapping
-    mapper = RowMapper(spec, table.columns)
+    sheet = sheet_template(table.columns, options.templates, options.mapping)
+    spec = options.mapping if sheet is None else sheet.mapping(options.mapping)
+    mapper = RowMapper(spec, table.columns, sheet.binding if sheet else None)
     if spec.timezone:
         tz, tz_name, tz_default = zone(spec.timezone), spec.timezone, False
     else:
@@ -141,4 +163,6 @@ def batch_for_table(table: Table, options: PrepareOptions) -> Batch:
         timezone_is_default=tz_default,
         validator=RowValidator(tz, options.now),
         tokens=TokenAssigner(batch_id, mapper.key_column),
+        template_rules=TemplateRules(options.templates.template, tz, sheet),
+        sheet_template=sheet,
     )

@@ -28,6 +28,7 @@ from typing import Any
 from importer.aws import call
 from importer.errors import ApiError, ErrorKind
 from importer.retry_policy import RetryPolicy
+from importer.task_templates import TaskTemplate
 
 MAX_RESOURCES = 100
 """At most this many instances, flows, templates and quick connects are checked."""
@@ -139,6 +140,9 @@ ROUTING = (
         _quick_connect,
     ),
 )
+TemplateAnswers = Callable[[str, str], TaskTemplate | ApiError | None]
+"""Task templates already fetched, by (instance id, template id): preflight reports them
+without calling GetTaskTemplate again."""
 IAM_ACTIONS = ("sts:GetCallerIdentity", INSTANCE.action, *(probe.action for probe in ROUTING))
 """Every action the check calls, in the order it calls them."""
 
@@ -177,6 +181,8 @@ class Check:
     message: str
     code: str = ""
     """The error code of a failed call (e.g. ResourceNotFoundException)."""
+    instance: str = ""
+    """The instance a flow, template or quick connect was looked for in."""
 
 
 @dataclass
@@ -218,7 +224,9 @@ class Preflight:
         max_resources: int = MAX_RESOURCES,
         attempts: int = ATTEMPTS,
         sleep: Callable[[float], None] = time.sleep,
+        templates: TemplateAnswers | None = None,
     ) -> None:
+        self._templates = templates
         self._connect = connect
         self._sts = sts
         self._max_resources = max_resources
@@ -281,13 +289,14 @@ class Preflight:
         if isinstance(answer, ApiError):
             self._stop_if_unreachable(answer, probe.kind, resource_id, self._connect)
             message = self._failure(probe, subject, instance, answer)
-            return Check(probe.kind, resource_id, False, message, answer.code)
+            return Check(probe.kind, resource_id, False, message, answer.code, instance)
         found = probe.read(answer)
         named = f"{subject} '{found.name}'" if found.name else subject
         if found.problem:
-            return Check(probe.kind, resource_id, False, f"{named} exists, but {found.problem}")
+            message = f"{named} exists, but {found.problem}"
+            return Check(probe.kind, resource_id, False, message, instance=instance)
         details = f" ({found.details})" if found.details else ""
-        return Check(probe.kind, resource_id, True, f"{named} found{details}")
+        return Check(probe.kind, resource_id, True, f"{named} found{details}", instance=instance)
 
     def _failure(self, probe: Probe, subject: str, instance: str, error: ApiError) -> str:
         if error.code == "ContactFlowNotPublishedException":
@@ -326,14 +335,32 @@ class Preflight:
             raise _Unreachable(Check(kind, resource_id, False, message, error.code))
 
     def _call(self, client: Any, method: str, params: dict[str, str]) -> dict[str, Any] | ApiError:
-        """The answer, or the classified error once retrying no longer helps."""
-        retrying = self._retry.retrying(
-            lambda error: isinstance(error, ApiError) and worth_retrying(error), sleep=self._sleep
-        )
-        try:
-            return retrying(call, getattr(client, method), **params)
-        except ApiError as error:
-            return error
+        """The answer, or the classified error once retrying no longer helps (a template
+        the rows were checked against is not fetched again)."""
+        if method == "get_task_template" and self._templates is not None:
+            found = self._templates(params[INSTANCE.field], params["TaskTemplateId"])
+            if found is not None:
+                return dict(found.answer) if isinstance(found, TaskTemplate) else found
+        return read_call(client, method, params, self._retry, self._sleep)
+
+
+def read_call(
+    client: Any,
+    method: str,
+    params: Mapping[str, str],
+    retry: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any] | ApiError:
+    """A read call's answer, or the classified error once retrying (throttles and 5xx
+    answers, ``retry``: preflight's policy by default) no longer helps."""
+    retry = retry or RetryPolicy(ATTEMPTS, FIRST_BACKOFF_S, jitter=False)
+    retrying = retry.retrying(
+        lambda error: isinstance(error, ApiError) and worth_retrying(error), sleep=sleep
+    )
+    try:
+        return retrying(call, getattr(client, method), **params)
+    except ApiError as error:
+        return error
 
 
 def worth_retrying(error: ApiError) -> bool:

@@ -52,6 +52,7 @@ from importer.run_journal import reading_journal
 from importer.run_summary import FileSummary, RunSummary, file_sha256
 from importer.sending import Stop, open_sending, report_refused_edits
 from importer.staging import SANDBOX_ADVICE, Staging, open_staging, written_back
+from importer.template_book import TemplateBook, template_fetcher
 
 
 def retry_results(
@@ -83,11 +84,14 @@ def retry_results(
         file = FileSummary(source, sha256=file_sha256(retry.path))
         summary.files.append(file)
         with open_sending(options, staging, summary, connect, reporter, stop) as sending:
+            templates = TemplateBook(template_fetcher(sending.clients.connect))
+            batch = retry.open_batch(templates, source, reporter)
             sent = sending.batch(retry.continued.batch_id)
-            sent.list_invalid = not retry.batch.maps_nothing
+            sent.list_invalid = not batch.maps_nothing
             for outcome in retry.kept():
                 sent.keep(outcome)
             tokens, rows = retry.rows(sending.journal)
+            templates.raise_problems()  # a template that takes no task: nothing is sent
             plan = sent.reconcile(rows, added=tokens.fresh)
             report = sent.send(rows, plan)
             resent = explain_resent_edits(sent.outcomes, tokens, reconciled=plan.resent)
@@ -112,7 +116,26 @@ class RetryFile:
     new: set[int]
     continued: Continued
     options: RunOptions
-    batch: Batch
+    batch: Batch | None = None
+    """The batch the lines are prepared in, once :meth:`open_batch` made it."""
+
+    def open_batch(self, templates: TemplateBook, source: str, reporter: Reporter) -> Batch:
+        """Bind the options (and the task templates rows are checked against: fetched for a
+        retry, offline for its dry run) to the file's columns, and say what will be
+        retried."""
+        prepare = self.options.prepare_options()
+        prepare.templates = templates
+        self.batch = batch_for_table(Table(self.path, self.input_columns, iter(())), prepare)
+        report_header(reporter, self.batch, source)
+        new = f", {len(self.new):,} new" if self.new else ""
+        stopped = sum(1 for line in self.done.values() if line.status == Status.STOPPED)
+        added = f", {stopped:,} stopped{new}" if stopped else new
+        reporter.info(
+            f"Retrying {len(self.todo):,} of {len(self.lines):,} rows "
+            f"({len(self.done) - stopped:,} already created{added})."
+        )
+        reporter.info(f"Continuing batch '{self.continued.batch_id}' ({self.continued.how}).")
+        return self.batch
 
     def kept(self) -> list[Outcome]:
         """The done lines' outcomes, as they stand in the file."""
@@ -124,6 +147,7 @@ class RetryFile:
             SourceRow(number, dict(line.values), problems=list(line.problems))
             for number, line in self.todo.items()
         ]
+        assert self.batch is not None, "open_batch() first"
         tokens = RetryTokens(self.batch, self.todo, self.new, journal)
         return tokens, [tokens.assign(row) for row in self.batch.prepare(sources)]
 
@@ -132,8 +156,7 @@ def read_retry_file(
     staging: Staging, journal: Journal, source: str, options: RunOptions, reporter: Reporter
 ) -> RetryFile:
     """Read the results file ``source``, find in ``journal`` the batch it continues and the
-    run that wrote it, take that run's settings for the options not given, and say what
-    will be retried."""
+    run that wrote it, and take that run's settings for the options not given."""
     path = staging.fetch(source)
     input_columns, lines = read_results(path)
     refuse_repeated_rows(path, lines)
@@ -142,17 +165,6 @@ def read_retry_file(
         journal, lines, source, options.batch_id or path.name, options.batch_id
     )
     options = take_run_settings(options, journal, continued, location_name(source), reporter)
-    table = Table(path, input_columns, iter(()))
-    batch = batch_for_table(table, options.prepare_options())
-    report_header(reporter, batch, source)
     done = {number: line for number, line in by_row.items() if line.done}
     todo = {number: line for number, line in by_row.items() if not line.done}
-    added = f", {len(new):,} new" if new else ""
-    stopped = sum(1 for line in done.values() if line.status == Status.STOPPED)
-    added = f", {stopped:,} stopped{added}" if stopped else added
-    reporter.info(
-        f"Retrying {len(todo):,} of {len(lines):,} rows "
-        f"({len(done) - stopped:,} already created{added})."
-    )
-    reporter.info(f"Continuing batch '{continued.batch_id}' ({continued.how}).")
-    return RetryFile(path, input_columns, lines, done, todo, new, continued, options, batch)
+    return RetryFile(path, input_columns, lines, done, todo, new, continued, options)

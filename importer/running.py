@@ -7,6 +7,7 @@ go on; a file that stops the run (access denied, quota, interrupted) ends it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 from importer.batch_messages import report_header, report_total, warn_reused_name
@@ -21,6 +22,7 @@ from importer.reporter import Reporter
 from importer.run_summary import FileSummary, RunSummary, file_sha256
 from importer.sending import Sending, Stop, open_sending
 from importer.staging import SANDBOX_ADVICE, StagedFile, Staging, no_inputs, open_staging
+from importer.template_book import TemplateBook, template_fetcher
 
 
 def run_inputs(
@@ -50,9 +52,12 @@ def run_inputs(
         for location, why in found.skipped:
             summary.skip(location, why)
         with open_sending(options, staging, summary, connect, reporter, stop) as sending:
+            prepare.templates = TemplateBook(template_fetcher(sending.clients.connect))
             staged = [_stage(staging, item, options.sandbox) for item in found.inputs]
             if options.check:
                 summary.caller_arn = _preflight(sending, prepare, staged)
+            elif len(staged) > 1:
+                _fetch_templates(prepare, staged)
             for number, (item, ready) in enumerate(zip(found.inputs, staged, strict=True)):
                 file = _run_file(sending, item, ready, prepare)
                 if file is None:
@@ -99,10 +104,23 @@ def _preflight(
         inputs.referenced,
         sending.staging.locations,
         sending.outbound.users,
+        prepare.templates,
     )
     if not report.ok:
         raise UsageError("the preflight check failed (see above); nothing was sent")
     return report.caller_arn
+
+
+def _fetch_templates(prepare: PrepareOptions, staged: list[StagedFile | InputFileError]) -> None:
+    """Fetch every task template the inputs name before any is sent: a template that
+    takes no task stops the run (exit 2) before its first file is sent. (The inputs are
+    read twice; a single input is read once, its template fetched as it is read.)"""
+    for item in staged:
+        if isinstance(item, StagedFile):
+            with contextlib.suppress(InputFileError):  # reported when the file is run
+                for _ in open_batch(item.local, prepare).rows():
+                    pass
+    prepare.templates.raise_problems()
 
 
 def _run_file(
@@ -124,6 +142,7 @@ def _run_file(
         batch = open_batch(staged.local, prepare)
         report_header(reporter, batch, item.location)
         rows = list(batch.rows())  # read to the end first: a bad line further down sends nothing
+        prepare.templates.raise_problems()  # a template that takes no task: nothing is sent
     except ResultsFileGiven:
         if not staging.report_results_file(item):
             return None

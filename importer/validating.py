@@ -3,11 +3,13 @@ write a results file of valid and invalid rows for each input."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from importer.batch_messages import FIRST_ERRORS_SHOWN, report_first_errors, report_header
+from importer.clients import Connector, aws_connector
 from importer.errors import InputFileError, ResultsFileGiven
 from importer.exit_policy import validated_file_exit, validation_exit
 from importer.exitcodes import ExitCode
@@ -18,6 +20,7 @@ from importer.reporter import Reporter
 from importer.results import ResultsWriter
 from importer.segments import user_name
 from importer.staging import StagedFile, no_inputs, open_staging
+from importer.template_book import TemplateBook, template_fetcher
 
 
 @dataclass
@@ -52,13 +55,20 @@ def validate_inputs(
     *,
     reporter: Reporter | None = None,
     show_tokens: bool = False,
+    connect: Connector | None = None,
 ) -> Validation:
     """Map and validate every row of every input and write its results file; with
-    ``show_tokens``, report each valid row's ClientToken."""
+    ``show_tokens``, report each valid row's ClientToken.
+
+    Offline, rows are checked against the task templates the workbooks made by
+    ``task-importer template`` carry; with ``options.fetch_templates``, each template the
+    rows name is fetched once (through ``connect``) and a template that takes no task is a
+    UsageError (exit 2)."""
     reporter = reporter if reporter is not None else Reporter()
     prepare = options.prepare_options()
     validation = Validation()
-    with open_staging(options, reporter) as staging:
+    with open_staging(options, reporter) as staging, _templates(options, connect) as templates:
+        prepare.templates = templates
         found = staging.find(inputs)
         if not found.inputs:
             reporter.info(f"{no_inputs(found)}.")
@@ -68,6 +78,8 @@ def validate_inputs(
                 batch = open_batch(staged.local, prepare)
                 staging.keep_run_results(staged.results, "validating")
                 validation.files.append(_validate_file(reporter, batch, staged, show_tokens))
+                templates.raise_problems()
+                _report_unknown(reporter, templates)
                 staging.publish(staged)
             except ResultsFileGiven:
                 if staging.report_results_file(item):
@@ -106,3 +118,27 @@ def _validate_file(
         )
     reporter.info(f"Results: {staged.results}")
     return ValidatedFile(staged.input.location, valid, bad, staged.results)
+
+
+@contextlib.contextmanager
+def _templates(options: RunOptions, connect: Connector | None) -> Iterator[TemplateBook]:
+    """The task templates rows are checked against: fetched with --fetch-templates, else
+    those the workbooks carry."""
+    if not options.fetch_templates:
+        yield TemplateBook()
+        return
+    connect = connect if connect is not None else aws_connector(options)
+    with connect(1) as clients:
+        yield TemplateBook(template_fetcher(clients.connect))
+
+
+def _report_unknown(reporter: Reporter, templates: TemplateBook) -> None:
+    """Name, once, each template rows named that could not be checked offline."""
+    for instance_id, template_id in templates.unknown:
+        reporter.info(
+            f"Rows that name task template {template_id} (instance {instance_id}) were not "
+            "checked against it: it is not known offline (only a workbook made by "
+            "'task-importer template' carries its definition); add --fetch-templates to "
+            "fetch it"
+        )
+    templates.unknown.clear()

@@ -162,7 +162,7 @@ class RowValidator:
                     f"reference type '{kind}' cannot be set when a task is created; use one "
                     f"of {', '.join(CREATION_REFERENCE_TYPES)}",
                 )
-            elif kind == "URL" and not _is_web_url(value):
+            elif kind == "URL" and not is_web_url(value):
                 error(path, "is not an http:// or https:// URL; write the whole web address")
             if len(name) not in self._reference_name:
                 _length_error(path, name, self._reference_name, error)
@@ -212,7 +212,7 @@ def _utf8_len(text: str) -> int:
     return len(text.encode("utf-8", errors="surrogatepass"))
 
 
-def _is_web_url(value: str) -> bool:
+def is_web_url(value: str) -> bool:
     """An http:// or https:// URL with a host and no space, as urllib.parse reads it."""
     return _PLAIN_WEB_URL.fullmatch(value) is not None or _parses_as_web_url(value)
 

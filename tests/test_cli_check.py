@@ -38,6 +38,10 @@ def target(sandbox, monkeypatch: pytest.MonkeyPatch):
     return start
 
 
+PHONE_COLUMN = "References.STRING.Customer phone"
+"""The field the sandbox's default template requires."""
+
+
 def tasks_file(path: Path, *flows: str, instance: str = INSTANCE) -> Path:
     header = ["InstanceId", "ContactFlowId", "Name"]
     return write_csv(
@@ -144,9 +148,9 @@ def test_every_routing_kind_and_several_inputs_are_checked(
     second = write_csv(
         tmp_path / "second.csv",
         [
-            ["InstanceId", "TaskTemplateId", "QuickConnectId", "Name"],
-            [INSTANCE, TASK_TEMPLATE, "", "From a template"],
-            [INSTANCE, "", QUICK_CONNECT, "To a quick connect"],
+            ["InstanceId", "TaskTemplateId", "QuickConnectId", "Name", PHONE_COLUMN],
+            [INSTANCE, TASK_TEMPLATE, "", "From a template", "+12065550100"],
+            [INSTANCE, "", QUICK_CONNECT, "To a quick connect", ""],
         ],
     )
 

@@ -275,6 +275,16 @@ JOURNAL = _sending(
     path=True,
 )
 
+
+FETCH_TEMPLATES = _aws(
+    "--fetch-templates",
+    action="store_true",
+    help="validate, run --dry-run: fetch each task template the rows name (GetTaskTemplate) "
+    "and check the rows against it; without it, only against the template a sheet made by "
+    "'task-importer template' carries (run, retry and check always fetch them)",
+)
+"""How validate checks rows against task templates online (run, retry and check do)."""
+
 SEND_OPTIONS = (
     _sending("--rate", type=float, default=2.0, help="requests/second (default 2)"),
     _sending("--burst", type=int, default=5, help="burst size (default 5)"),

@@ -9,6 +9,7 @@ from importer.cli.console import ConsoleReporter
 from importer.cli.interrupts import run_stop
 from importer.cli.options import (
     DRY_RUN,
+    FETCH_TEMPLATES,
     INPUT_OPTIONS,
     SEND_EXIT_CODES,
     SEND_OPTIONS,
@@ -48,6 +49,7 @@ RUN_OPTIONS = (
         help="run the preflight (see the check command) first; if a check fails, send nothing",
     ),
     DRY_RUN,
+    FETCH_TEMPLATES,
 )
 """run's options: every key a config file may have."""
 

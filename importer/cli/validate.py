@@ -6,14 +6,27 @@ from __future__ import annotations
 import argparse
 
 from importer.cli.console import ConsoleReporter
-from importer.cli.options import INPUT_OPTIONS, Command, Option, run_options
+from importer.cli.options import (
+    FETCH_TEMPLATES,
+    INPUT_OPTIONS,
+    TARGET_OPTIONS,
+    Command,
+    Option,
+    run_options,
+)
+from importer.cli.target import checking_against, connector
 from importer.exitcodes import ExitCode
 from importer.validating import validate_inputs
 
 
 def run_validate(args: argparse.Namespace) -> ExitCode:
+    options = run_options(args)
     validation = validate_inputs(
-        args.inputs, run_options(args), reporter=ConsoleReporter(), show_tokens=args.show_tokens
+        args.inputs,
+        options,
+        reporter=ConsoleReporter(),
+        show_tokens=args.show_tokens,
+        connect=connector(options, checking_against),
     )
     return validation.exit_code
 
@@ -31,6 +44,8 @@ COMMAND = Command(
             action="store_true",
             help="print each valid row's ClientToken (stdout)",
         ),
+        FETCH_TEMPLATES,
+        *TARGET_OPTIONS,
     ),
     exit_codes=(
         (0, "every row valid; also an empty inbox"),
