@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from importer.aws import CONNECT_TIMEOUT, READ_TIMEOUT
+from importer.cli.argument_types import parse_max_failures, positive_seconds
 from importer.exitcodes import ExitCode
 from importer.options import RunOptions
 from importer.reconcile import EDITED_CODE
@@ -125,35 +125,6 @@ def add_options(parser: argparse.ArgumentParser, options: Iterable[Option]) -> N
                 groups[option.group] = parser.add_argument_group(option.group, wrapped)
             container = groups[option.group]
         option.add_to(container)
-
-
-def positive_seconds(text: str) -> float:
-    """A number of seconds above 0."""
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = 0.0
-    if not 0 < seconds < math.inf:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds above 0")
-    return seconds
-
-
-def parse_max_failures(text: str) -> tuple[int | None, float | None]:
-    """``N`` -> (N, None); ``N%`` -> (None, N/100)."""
-    try:
-        if text.endswith("%"):
-            percent = float(text[:-1])
-            if not 0 < percent <= 100:
-                raise ValueError
-            return None, percent / 100
-        count = int(text)
-        if count < 0:
-            raise ValueError
-        return count, None
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not a count or a percentage (e.g. 50 or 5%)"
-        ) from None
 
 
 def _mapping(*names: str, **rest: Any) -> Option:
