@@ -73,6 +73,7 @@ EXIT_CODES = {
     "retry": "01234",
     "template": "02",
     "sandbox": "02",
+    "history": "02",
 }
 """The exit codes each command can end with."""
 

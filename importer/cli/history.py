@@ -155,9 +155,12 @@ COMMAND = Command(
     "inputs and counts per status. A run that has not finished is shown as unfinished: "
     "running now, or killed. RUN_ID shows one run in full: its summary, settings and "
     "results paths. The journal is only read (never created, never locked): history "
-    "works while a run holds it. Exit 0 (also for an empty or missing journal); 2: no "
-    "such run, or a file that is not a journal.",
+    "works while a run holds it.",
     handler=run_history,
+    exit_codes=(
+        (0, "the runs listed (also for an empty or missing journal)"),
+        (2, "no such run, a file that is not a journal, or a usage error"),
+    ),
     options=(
         Option(
             ("run_id",),

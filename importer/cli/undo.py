@@ -82,11 +82,19 @@ COMMAND = Command(
     "task's instance is its line's InstanceId cell, else --instance-id, else the instance "
     "the journal recorded for the run that created it. Rate-limited, retried and "
     "journaled like run: each task is stopped once, and undoing the file again sends "
-    "nothing new; a task that has already ended counts as stopped. Exit 0: every task "
-    "stopped (or stopped before); 1: some could not be stopped; 2: usage or file error, "
-    "not confirmed, nothing sent; 3: stopped early (a re-run continues); 4: another run "
-    "holds the journal.",
+    "nothing new; a task that has already ended counts as stopped.",
     handler=run_undo,
+    exit_codes=(
+        (0, "every task stopped, or stopped before (--dry-run: listed)"),
+        (1, "some tasks could not be stopped (the results file says which and why)"),
+        (
+            2,
+            "usage or results-file error, or not confirmed (no terminal and no --yes); "
+            "nothing sent",
+        ),
+        (3, "stopped early (access denied, quota, no answer, interrupted); undo again continues"),
+        (4, "another run holds the journal; nothing sent"),
+    ),
     options=(
         Option(
             ("results_file",),
