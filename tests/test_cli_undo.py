@@ -19,6 +19,7 @@ from cli_runs import FLOW, INSTANCE, cli_args, results_of, statuses, task_rows, 
 from spreadsheets import read_results, write_csv, write_xlsx
 
 from importer.cli import main
+from importer.journal import Journal
 from importer.results.workbook import LAVENDER, STATUS_LOOKS
 from importer.sandbox import Sandbox
 
@@ -202,6 +203,37 @@ def test_faults_still_stop_each_task_exactly_once(
 
     assert main(undo_args(results, sb, tmp_path, "--yes")) == 0
     assert sb.counters()["stop_requests"] == counters["stop_requests"]
+
+
+def test_undo_told_a_rate_above_stop_contacts_quota_is_throttled_and_still_stops_each_once(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox(stop_rate=2.0, stop_burst=2)
+    results = created(sb, tmp_path, task_rows(8))
+    capsys.readouterr()
+
+    assert main(undo_args(results, sb, tmp_path, "--yes", "--max-attempts", "30")) == 0
+
+    counters = sb.counters()
+    assert counters["stop_throttled"] > 0, "undo's --rate 500 met StopContact's own quota"
+    assert counters["stopped"] == 8 and set(states(sb).values()) == {"stopped"}
+    assert statuses(read_results(results)) == {"stopped": 8}
+    assert f"{counters['stop_throttled']} throttled" in capsys.readouterr().err
+
+
+def test_undo_while_another_run_holds_the_journal_exits_4_and_sends_nothing(
+    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = sandbox(**STOP_FAST)
+    results = created(sb, tmp_path, task_rows(3))
+    before = results.read_bytes()
+
+    with Journal(tmp_path / "j.sqlite3"):  # another run holds it
+        assert main(undo_args(results, sb, tmp_path, "--yes")) == 4
+
+    assert sb.counters()["stop_requests"] == 0
+    assert results.read_bytes() == before
+    assert "is in use by another run" in capsys.readouterr().err
 
 
 def test_access_denied_stops_undo_early_naming_connect_stop_contact(
