@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from importer.blank_template import write_template_csv, writing_template
-from importer.limits import SCHEDULE_MAX_DAYS, limits
+from importer.limits import EXPIRY_MINUTES, SCHEDULE_MAX_DAYS, limits
 from importer.sheet_template import DEFINITION_SHEET, definition_row
 from importer.task_templates import TaskTemplate, TemplateField, TemplateIdentity
 from importer.template_checks import TEXT_AREA_MAX_CHARACTERS, TEXT_MAX_CHARACTERS
@@ -101,7 +101,7 @@ def _limits(field: TemplateField) -> str:
         "URL": "an http:// or https:// address",
         "EMAIL": "an email address (name@example.com)",
         "SCHEDULED_TIME": f"not in the past, at most {SCHEDULE_MAX_DAYS} days ahead",
-        "EXPIRY_DURATION": "whole minutes",
+        "EXPIRY_DURATION": f"whole minutes, {EXPIRY_MINUTES[0]} to {EXPIRY_MINUTES[1]:,} (7 days)",
         "QUICK_CONNECT": "leave empty: a task that names a template cannot name a quick "
         "connect too (StartTaskContact takes one of ContactFlowId, QuickConnectId, "
         "TaskTemplateId)",
@@ -230,8 +230,13 @@ def _validation(lists: Any, field: TemplateField) -> Any:
             "decimal", "A number", operator="between", formula1="-1E+307", formula2="1E+307"
         )
     if field.type == "EXPIRY_DURATION":
+        low, high = EXPIRY_MINUTES
         return check(
-            "whole", "Whole minutes, 1 or more", operator="greaterThanOrEqual", formula1="1"
+            "whole",
+            f"Whole minutes, {low} to {high:,}",
+            operator="between",
+            formula1=str(low),
+            formula2=str(high),
         )
     if field.type in ("DATE_TIME", "SCHEDULED_TIME"):
         return check("date", "A date and time", operator="greaterThan", formula1="1")

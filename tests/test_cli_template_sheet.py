@@ -73,6 +73,8 @@ def test_the_sheet_has_a_column_per_field_agents_see_with_checks_defaults_and_co
     )
     assert checks["Notes"].formula1 == "4095"
     assert (checks["Source"].type, checks["Source"].formula1) == ("textLength", "0")
+    expiry = checks["Expiry"]
+    assert (expiry.type, expiry.formula1, expiry.formula2) == ("whole", "1", "10080")
 
     comments = {name: tasks.cell(1, header.index(name) + 1).comment.text for name in COLUMNS}
     assert comments["Customer phone"].startswith("Required: yes.")
@@ -96,6 +98,7 @@ def test_the_sheet_has_a_column_per_field_agents_see_with_checks_defaults_and_co
     assert by_column["Name"][1:4] == ["yes", "NAME", "the task's Name"]
     assert by_column["Order total"][5].startswith("a number")
     assert by_column["Priority"][6] == "Normal"
+    assert by_column["Expiry"][5] == "whole minutes, 1 to 10,080 (7 days)"
     assert guide[len(COLUMNS) + 3][:4] == ["Case id", None, "TEXT", "not sent: invisible to agents"]
 
     (definition,) = workbook["Task template"].iter_rows(values_only=True)
