@@ -51,6 +51,9 @@ def batch_reason(
             f"{count} {status}" for status, count in counts.items() if count and status not in _DONE
         ]
         return f"{wording.some_not_done}: " + ", ".join(parts)
+    stopped = counts.get(Status.STOPPED, 0)
+    if stopped and wording.all_done_some_stopped:
+        return wording.all_done_some_stopped.format(count=stopped)
     return wording.all_done
 
 

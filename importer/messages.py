@@ -49,6 +49,12 @@ class Wording:
     """What a batch's results lines say after the run stopped early, and what to do."""
     all_done: str = "every row created or already created"
     """A batch's reason for exit 0."""
+    all_done_some_stopped: str | None = (
+        "every row created, already created or stopped by undo ({count} stopped: retry never "
+        "re-creates a stopped row)"
+    )
+    """A batch's reason for exit 0 when ``{count}`` of its rows are stopped (None: stopping
+    is what the requests do, and ``all_done`` says so)."""
     some_not_done: str = "rows not created"
     """A batch's reason for exit 1, before the counts of the rows it means."""
 
@@ -88,6 +94,7 @@ STOPS = Wording(
         "twice)."
     ),
     all_done="every task stopped (or found already ended)",
+    all_done_some_stopped=None,
     some_not_done="tasks not stopped",
 )
 

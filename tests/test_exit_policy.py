@@ -13,6 +13,7 @@ from importer.exit_policy import (
     validation_exit,
 )
 from importer.exitcodes import ExitCode
+from importer.messages import STOPS
 from importer.model import Status
 from importer.run_summary import FileSummary
 
@@ -58,6 +59,14 @@ def test_a_batch_s_reason_names_what_was_not_created() -> None:
     )
     assert batch_reason(ExitCode.STOPPED, counts, "quota") == "stopped early: quota"
     assert batch_reason(ExitCode.OK, counts, None) == "every row created or already created"
+    undone = {Status.CREATED: 1, Status.STOPPED: 2}
+    assert batch_reason(ExitCode.OK, undone, None) == (
+        "every row created, already created or stopped by undo (2 stopped: retry never "
+        "re-creates a stopped row)"
+    )
+    assert batch_reason(ExitCode.OK, undone, None, STOPS) == (
+        "every task stopped (or found already ended)"
+    )
 
 
 def test_results_that_could_not_be_uploaded_make_1_but_a_stop_stays_3() -> None:
