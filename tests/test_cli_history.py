@@ -114,6 +114,8 @@ def test_run_retry_and_undo_are_listed_newest_first_with_their_summaries(
     assert f"  exit       1: {source}: rows not created: 1 invalid" in details
     assert f"  results    {results}" in details
     assert "  counts     created 3, invalid 1" in details
+    (calls,) = [line for line in details if line.startswith("  API calls  3 API calls in ")]
+    assert "requests/s" not in calls, "no rate for a run of a few seconds"
     assert f"    instance-id: {INSTANCE}" in details
     assert any(line.startswith(f"  input      {source} (sha256 ") for line in details)
 

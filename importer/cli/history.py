@@ -8,6 +8,7 @@ import dataclasses
 import json
 from typing import Any
 
+from importer.batch_messages import calls_text
 from importer.cli.console import say
 from importer.cli.options import CONFIG, JOURNAL, LOGGING_OPTIONS, Command, Option
 from importer.exitcodes import ExitCode
@@ -78,10 +79,13 @@ def run_details(record: dict[str, Any]) -> list[str]:
         lines.append(f"  input      {name}{sha}")
     lines.append(f"  counts     {_counts(record)}")
     if record.get("api_calls") is not None:
-        lines.append(
-            f"  API calls  {record['api_calls']:,} ({record.get('throttles') or 0:,} "
-            f"throttled), achieved {record.get('achieved_rate') or 0:.2f} requests/s"
+        calls = calls_text(
+            record["api_calls"],
+            record.get("elapsed_seconds") or 0.0,
+            record.get("achieved_rate") or 0.0,
+            record.get("throttles") or 0,
         )
+        lines.append(f"  API calls  {calls}")
     lines += [f"  results    {path}" for path in record.get("results") or []]
     for file in record.get("files") or []:
         counted = _counts(file)
