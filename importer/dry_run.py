@@ -5,9 +5,10 @@ Each row takes the steps a run takes before sending: importer.reconcile's plan (
 already created, or edited after their task was created), then the journal's record of
 its ClientToken (importer.row_journal.created_before), so a dry run and the run after it
 agree. A row is sent (counted ``valid``: checked, not sent), ``already_created``,
-``invalid``, or not sent because it changed after its task was created (``failed``,
-EditedAfterCreation). A retry's dry run reads the results file as retry does (the run's
-settings taken, importer.retrying.read_retry_file).
+``stopped`` (its task was created, then stopped by undo: never re-created), ``invalid``, or
+not sent because it changed after its task was created (``failed``, EditedAfterCreation).
+A retry's dry run reads the results file as retry does (the run's settings taken,
+importer.retrying.read_retry_file).
 
 Nothing is sent, no results file or summary is written, and the journal is read without
 its lock (importer.run_journal.reading_journal), so a dry run works beside a running job and
@@ -36,10 +37,12 @@ from importer.preflight import Resources
 from importer.reconcile import Plan, reconcile
 from importer.reporter import Reporter
 from importer.retrying import read_retry_file
-from importer.row_journal import created_before
+from importer.row_journal import created_before, read_stopped
 from importer.run_journal import reading_journal
 from importer.staging import no_inputs, open_staging
 from importer.template_book import TemplateBook
+
+STOPPED_NOT_SENT = "not sent (neither run nor retry re-creates a stopped task)"
 
 
 @dataclass
@@ -138,7 +141,10 @@ def dry_run_results(
             send_edited=options.send_edited,
         )
         for outcome in kept:
-            reporter.planned_row(outcome.row, f"already created, ContactId {outcome.contact_id}")
+            said = f"already created, ContactId {outcome.contact_id}"
+            reporter.planned_row(
+                outcome.row, _stopped(outcome) if outcome.status is Status.STOPPED else said
+            )
         outcomes = _planned(reporter, journal, plan, rows)
         counts = _report_counts(reporter, [*kept, *outcomes.values()])
     _report_nothing_done(reporter)
@@ -150,22 +156,27 @@ def _planned(
 ) -> dict[int, Outcome]:
     """Each row's outcome as the run would have it before sending (``valid``: sent), said
     row by row."""
-    planned = {}
+    planned, unanswered = {}, set()
     for row in rows:
-        outcome, unanswered = plan.settled(row), False
+        outcome = plan.settled(row)
         if outcome is None:
             entry = journal.lookup(row.client_token)
             outcome = created_before(row, entry) or row.outcome(Status.VALID)
-            unanswered = entry is not None and may_have_created(entry)
-        planned[row.number] = outcome
-        reporter.planned_row(row.number, _what(outcome, row, plan, unanswered))
-    return planned
+            if entry is not None and may_have_created(entry):
+                unanswered.add(row.number)
+        planned[row.number] = (row, outcome)
+    read_stopped(journal, (outcome for _, outcome in planned.values()), STOPPED_NOT_SENT)
+    for number, (row, outcome) in planned.items():
+        reporter.planned_row(number, _what(outcome, row, plan, number in unanswered))
+    return {number: outcome for number, (_, outcome) in planned.items()}
 
 
 def _what(outcome: Outcome, row: PreparedRow, plan: Plan, unanswered: bool) -> str:
     """What the run would do with the row, in a few words."""
     if outcome.status is Status.ALREADY_CREATED:
         return f"already created, ContactId {outcome.contact_id}"
+    if outcome.status is Status.STOPPED:
+        return _stopped(outcome)
     if outcome.status is Status.INVALID:
         columns = ", ".join(dict.fromkeys(error.column for error in row.errors))
         return f"invalid ({columns}): not sent"
@@ -187,6 +198,10 @@ def _what(outcome: Outcome, row: PreparedRow, plan: Plan, unanswered: bool) -> s
     return f"send {row.client_token}"
 
 
+def _stopped(outcome: Outcome) -> str:
+    return f"stopped by undo, ContactId {outcome.contact_id}: {STOPPED_NOT_SENT}"
+
+
 def _report_counts(reporter: Reporter, outcomes: Iterable[Outcome]) -> Counter[Status]:
     """Count and say the rows' outcomes (a kept ``created`` line is already created now)."""
     counts = Counter(
@@ -204,6 +219,7 @@ def _counts_text(counts: Mapping[Status, int]) -> str:
         f"{counts.get(Status.ALREADY_CREATED, 0):,} already created, "
         f"{counts.get(Status.INVALID, 0):,} invalid, "
         f"{counts.get(Status.FAILED, 0):,} not sent as edited after creation"
+        + (f", {stopped:,} stopped by undo" if (stopped := counts.get(Status.STOPPED)) else "")
     )
 
 

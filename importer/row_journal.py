@@ -13,11 +13,13 @@ A :class:`RowJournal` says what that means for one kind of request:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from importer import messages
 from importer.aws import CONTACT_NOT_FOUND
+from importer.errors import JournalError
 from importer.journal import Entry, Journal, JournalStatus, readable_time, request_digest
 from importer.messages import Wording
 from importer.model import Outcome, PreparedRow, Status
@@ -231,3 +233,23 @@ def created_before(row: PreparedRow, entry: Entry | None) -> Outcome | None:
     )
     message = messages.CHANGED_SINCE_CREATED if changed else ""
     return row.outcome(Status.ALREADY_CREATED, contact_id=entry.contact_id, error_message=message)
+
+
+def read_stopped(journal: Journal, outcomes: Iterable[Outcome], done: str) -> None:
+    """Outcomes that say their task was created, of a task undo has stopped since, read
+    ``stopped``: when, by which run, and ``done`` (what came of the row now). A journal that
+    cannot be read leaves them as they are."""
+    created = (Status.CREATED, Status.ALREADY_CREATED)
+    lines = [o for o in outcomes if o.status in created and o.contact_id]
+    try:
+        stopped = journal.stopped(o.contact_id for o in lines)
+    except JournalError:
+        return
+    for outcome in lines:
+        task = stopped.get(outcome.contact_id)
+        if task is not None:
+            outcome.status, outcome.error_code = Status.STOPPED, ""
+            outcome.error_message = (
+                f"stopped by undo on {readable_time(task.stopped_at)} (journal run "
+                f"{task.run_id}) after it was created; {done}"
+            )

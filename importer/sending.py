@@ -34,7 +34,7 @@ from importer.errors import ImporterError, Interrupted, JournalError
 from importer.executor import Executor, ExecutorSettings, RunReport, make_limiter
 from importer.exit_policy import batch_exit, batch_reason
 from importer.exitcodes import ExitCode
-from importer.journal import Journal, readable_time
+from importer.journal import Journal
 from importer.lost_answers import refused_edit
 from importer.messages import Wording
 from importer.model import Outcome, PreparedRow, Status
@@ -44,7 +44,7 @@ from importer.ratelimit import RateLimiter
 from importer.reconcile import EDITED_CODE, Plan, reconcile
 from importer.reporter import Reporter
 from importer.results import ResultsWriter
-from importer.row_journal import RowJournal, TaskJournal
+from importer.row_journal import RowJournal, TaskJournal, read_stopped
 from importer.row_sender import Submit
 from importer.run_journal import open_run_journal, record_failed_run
 from importer.run_summary import COUNTED, FileSummary, RunSummary
@@ -234,7 +234,7 @@ class BatchSending:
         """Write the results in row order to ``local_results``, say the batch's figures
         (naming the results ``results``: an S3 URL for a file uploaded after), record the
         batch in ``file`` and publish the results to ``results``."""
-        self._read_stopped()
+        read_stopped(self.run.journal, self.outcomes.values(), "nothing was sent")
         with ResultsWriter(local_results, input_columns) as writer:
             for row in sorted(self.outcomes):
                 writer.write(self.outcomes[row])
@@ -253,24 +253,6 @@ class BatchSending:
         report_failed_rows(reporter, self.outcomes.values(), results)
         _record_batch(file, self.batch_id, counts, report, self.records.wording)
         self.run.staging.publish_results(local_results, results, file)
-
-    def _read_stopped(self) -> None:
-        """Lines that say their task was created, of a task undo has stopped since, read
-        ``stopped``: when, and by which run (a journal that cannot be read leaves them)."""
-        created = (Status.CREATED, Status.ALREADY_CREATED)
-        lines = [o for o in self.outcomes.values() if o.status in created and o.contact_id]
-        try:
-            stopped = self.run.journal.stopped(o.contact_id for o in lines)
-        except JournalError:
-            return
-        for outcome in lines:
-            task = stopped.get(outcome.contact_id)
-            if task is not None:
-                outcome.status, outcome.error_code = Status.STOPPED, ""
-                outcome.error_message = (
-                    f"stopped by undo on {readable_time(task.stopped_at)} (journal run "
-                    f"{task.run_id}) after it was created; nothing was sent"
-                )
 
 
 def _record_batch(

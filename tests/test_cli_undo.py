@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_runs import FLOW, INSTANCE, cli_args, results_of, statuses, task_rows, write_input
+from cli_runs import (
+    FLOW,
+    INSTANCE,
+    cli_args,
+    planned_rows,
+    results_of,
+    statuses,
+    task_rows,
+    write_input,
+)
 from spreadsheets import read_results, write_csv, write_xlsx
 
 from importer.cli import main
@@ -94,6 +103,16 @@ def test_undo_stops_every_created_task_once_and_nothing_creates_them_again(
 
     assert main(undo_args(results, sb, tmp_path, "--yes")) == 0, "a second undo"
     capsys.readouterr()
+    for command, source in (("retry", results), ("run", tmp_path / "tasks.csv")):
+        assert main([*cli_args(command, source, sb, tmp_path), "--dry-run"]) == 1
+        out, err = capsys.readouterr()
+        plans = planned_rows(out)
+        for line in after[:5]:
+            assert plans[int(line["row"])] == (
+                f"stopped by undo, ContactId {line['contact_id']}: not sent (neither run nor "
+                "retry re-creates a stopped task)"
+            ), command
+        assert "0 already created" in err and ", 5 stopped by undo" in err, command
     assert main(cli_args("retry", results, sb, tmp_path)) == 1, "its invalid line"
     assert "Retrying 1 of 6 rows (0 already created, 5 stopped)." in capsys.readouterr().err
     assert statuses(read_results(results)) == {"stopped": 5, "invalid": 1}
