@@ -71,6 +71,16 @@ def sibling(location: str, name: str) -> str:
     return str(Path(location).with_name(name))
 
 
+def file_key(path: str | Path) -> str:
+    """What two local paths share when they could name one file: the absolute path,
+    casefolded, since Windows and macOS ignore case (``Tasks.csv`` is ``tasks.csv``)."""
+    return str(Path(path).resolve()).casefold()
+
+
+CASE_NOTE = " (names that differ only in case are one file on Windows and macOS)"
+"""Said when two paths are refused as one file although they differ in case."""
+
+
 def inside(folder: str, name: str) -> str:
     """A file called ``name`` in ``folder`` (a local folder or an S3 prefix)."""
     if is_s3(folder):
