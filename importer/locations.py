@@ -88,6 +88,19 @@ def inside(folder: str, name: str) -> str:
     return str(Path(folder) / name)
 
 
+def _move_local(source: str, destination: str) -> None:
+    """``shutil.move``, but never a file left in both places: where the original cannot be
+    removed after it was copied (on Windows, a file open in Excel), the copy is removed and
+    the error raised."""
+    existed = Path(destination).exists()
+    try:
+        shutil.move(source, destination)
+    except OSError:
+        if not existed and Path(source).exists():
+            Path(destination).unlink(missing_ok=True)
+        raise
+
+
 class S3:
     """The few S3 operations the importer needs, with errors users can act on."""
 
@@ -175,7 +188,7 @@ class Locations:
         then delete the original."""
         if not is_s3(location) and not is_s3(destination):
             Path(destination).parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(location, destination)
+            _move_local(location, destination)
             return
         if is_s3(destination):
             self.s3.upload(local_copy, S3Url.parse(destination))
