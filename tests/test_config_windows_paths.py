@@ -1,7 +1,9 @@
-"""Windows paths in a config file: a backslash in a TOML double-quoted string starts an
-escape, so "C:\\data\\x.csv" is not TOML and "C:\\new\\tasks.csv" silently becomes a line feed
-and a tab. Either is one error (exit 2) naming the file, the line and the fix; single quotes
-and forward slashes work. Local paths are built with the OS's own path class, never by
+"""Windows paths in a config file, and TOML files as Windows Notepad may save them.
+
+A backslash in a TOML double-quoted string starts an escape, so "C:\\data\\x.csv" is not
+TOML and "C:\\new\\tasks.csv" silently becomes a line feed and a tab. Either is one error
+(exit 2) naming the file, the line and the fix; single quotes and forward slashes work, and
+so does a byte order mark. Local paths are built with the OS's own path class, never by
 splitting on '/', so a Windows path keeps its drive and backslashes.
 """
 
@@ -16,6 +18,7 @@ from cli_runs import cli_args, log_messages, task_rows, write_input
 from importer import locations
 from importer.cli import main, parse
 from importer.errors import UsageError
+from importer.mapping import MappingSpec
 from importer.results import format as results_format
 from importer.sandbox import Sandbox
 
@@ -114,6 +117,13 @@ def test_a_config_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> N
     config.write_text("rate = 7\n", encoding="utf-8-sig")
 
     assert parse(["run", "--config", str(config)]).rate == 7
+
+
+def test_a_mapping_template_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    mapping = tmp_path / "crm.mapping.toml"
+    mapping.write_text('timezone = "Europe/Berlin"\n', encoding="utf-8-sig")
+
+    assert MappingSpec.load(mapping).timezone == "Europe/Berlin"
 
 
 def test_results_and_archive_names_keep_a_windows_path_whole(
