@@ -25,7 +25,8 @@ from importer.cli.sandbox import _stopped_by_signals
 from importer.errors import Interrupted
 from importer.sandbox import Sandbox
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="simulates Windows on POSIX")
+if sys.platform == "win32":
+    pytest.skip("simulates Windows on POSIX (SIGUSR1 stands in)", allow_module_level=True)
 
 CTRL_BREAK = signal.SIGUSR1
 """Stands in for Windows' SIGBREAK."""
