@@ -12,7 +12,7 @@
                                makes it a row's outcome, preflight a failed check: no command
                                ends on one (one that escaped would exit 3)
 
-    Interrupted                Ctrl-C or SIGTERM before sending started (exit 3); like
+    Interrupted                Ctrl-C, Ctrl-Break or SIGTERM before sending (exit 3); like
                                KeyboardInterrupt, a BaseException, so that no ``except
                                Exception`` around reading a file takes it for a bad file
 
@@ -121,6 +121,7 @@ class ApiError(ImporterError):
 
 
 class Interrupted(BaseException):
-    """Ctrl-C or SIGTERM arrived while a command was not sending (finding or reading files)."""
+    """Ctrl-C, Ctrl-Break or SIGTERM arrived while a command was not sending (finding or
+    reading files)."""
 
     exit_code = ExitCode.STOPPED

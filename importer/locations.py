@@ -71,11 +71,34 @@ def sibling(location: str, name: str) -> str:
     return str(Path(location).with_name(name))
 
 
+def file_key(path: str | Path) -> str:
+    """What two local paths share when they could name one file: the absolute path,
+    casefolded, since Windows and macOS ignore case (``Tasks.csv`` is ``tasks.csv``)."""
+    return str(Path(path).resolve()).casefold()
+
+
+CASE_NOTE = " (names that differ only in case are one file on Windows and macOS)"
+"""Said when two paths are refused as one file although they differ in case."""
+
+
 def inside(folder: str, name: str) -> str:
     """A file called ``name`` in ``folder`` (a local folder or an S3 prefix)."""
     if is_s3(folder):
         return str(S3Url.parse(folder if folder.endswith("/") else folder + "/").child(name))
     return str(Path(folder) / name)
+
+
+def _move_local(source: str, destination: str) -> None:
+    """``shutil.move``, but never a file left in both places: where the original cannot be
+    removed after it was copied (on Windows, a file open in Excel), the copy is removed and
+    the error raised."""
+    existed = Path(destination).exists()
+    try:
+        shutil.move(source, destination)
+    except OSError:
+        if not existed and Path(source).exists():
+            Path(destination).unlink(missing_ok=True)
+        raise
 
 
 class S3:
@@ -165,7 +188,7 @@ class Locations:
         then delete the original."""
         if not is_s3(location) and not is_s3(destination):
             Path(destination).parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(location, destination)
+            _move_local(location, destination)
             return
         if is_s3(destination):
             self.s3.upload(local_copy, S3Url.parse(destination))

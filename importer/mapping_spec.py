@@ -102,7 +102,7 @@ class MappingSpec:
         """Read a mapping template; UsageError naming the file and key for anything wrong."""
         path = Path(path)
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad: a BOM
         except FileNotFoundError as error:
             raise UsageError(f"mapping file {path}: no such file") from error
         except (OSError, UnicodeDecodeError) as error:

@@ -174,7 +174,12 @@ def _archive(
     try:
         target = staging.archive(staged, archive_dir, sha256)
     except (InputFileError, OSError) as problem:
-        reporter.error(f"{location}: all rows done, but archiving failed: {problem}")
+        hint = (
+            "; if it is open (in Excel, say), close it: the next run archives it"
+            if isinstance(problem, PermissionError)
+            else ""
+        )
+        reporter.error(f"{location}: all rows done, but archiving failed: {problem}{hint}")
         return ""
     if target is None:
         reporter.warning(

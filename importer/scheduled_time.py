@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import tzlocal
 
 from importer.errors import UsageError
 
@@ -31,25 +32,31 @@ def zone(name: str) -> dt.tzinfo:
 
 
 def local_zone() -> tuple[dt.tzinfo, str]:
-    """The machine's local timezone and its name (IANA where it can be found)."""
-    name = os.environ.get("TZ", "").lstrip(":")
-    if name:
-        try:
-            return ZoneInfo(name), name
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    localtime = Path("/etc/localtime")
-    if localtime.is_symlink():
-        target = str(localtime.resolve())
-        if "zoneinfo/" in target:
-            name = target.split("zoneinfo/", 1)[1]
+    """The machine's local timezone and its IANA name: ``TZ`` when it names one, else the
+    OS's setting as tzlocal finds it (/etc/localtime and the like on Linux and macOS, the
+    registry on Windows, its zone names mapped to IANA ones); else this moment's offset."""
+    for lookup in (_tz_variable, _os_zone_name):  # TZ first: tzlocal keeps its first answer
+        name = lookup()
+        if name:
             try:
                 return ZoneInfo(name), name
             except (ZoneInfoNotFoundError, ValueError):
-                pass
+                continue
     fixed = dt.datetime.now().astimezone().tzinfo
     assert fixed is not None
     return fixed, str(fixed)
+
+
+def _tz_variable() -> str:
+    return os.environ.get("TZ", "").lstrip(":")
+
+
+def _os_zone_name() -> str | None:
+    """The IANA name of the zone the OS is set to, or None where it cannot be told."""
+    try:
+        return tzlocal.get_localzone_name()
+    except (LookupError, OSError, ValueError):  # ZoneInfoNotFoundError is a LookupError
+        return None
 
 
 def parse_scheduled_time(text: str, tz: dt.tzinfo) -> int:

@@ -17,7 +17,15 @@ from importer.aws import make_client
 from importer.errors import InputFileError, ResultsFileGiven, UsageError
 from importer.exit_policy import unsaved_results_exit
 from importer.inbox import RESULTS_MARK, Found, InputFile, excel_owner_file, find_inputs
-from importer.locations import Locations, inside, is_s3, location_name, sibling
+from importer.locations import (
+    CASE_NOTE,
+    Locations,
+    file_key,
+    inside,
+    is_s3,
+    location_name,
+    sibling,
+)
 from importer.options import RunOptions
 from importer.reporter import Reporter
 from importer.results import (
@@ -95,19 +103,21 @@ class Staging:
             raise UsageError(
                 f"--results-dir {results_dir} is a file; name a folder (it is made if missing)"
             )
-        owners: dict[str, str] = {}
+        owners: dict[str, tuple[str, str]] = {}
         for item in found.inputs:
             results = self._results_location(item.location)
             missing = not is_s3(item.location) and not Path(item.location).exists()
             if not is_s3(results) and not missing:  # a missing input: its own error, later
                 check_results_path(Path(results))
-            same = results if is_s3(results) else str(Path(results).resolve())
+            same = results if is_s3(results) else file_key(results)
             if same in owners:
+                owner, earlier = owners[same]
+                case = CASE_NOTE if earlier != results else ""
                 raise UsageError(
-                    f"{owners[same]} and {item.location} would both write their results to "
-                    f"{results}; rename one of them, or run them separately"
+                    f"{owner} and {item.location} would both write their results to "
+                    f"{results}{case}; rename one of them, or run them separately"
                 )
-            owners[same] = item.location
+            owners[same] = (item.location, results)
 
     def stage(self, item: InputFile) -> StagedFile:
         """Download an S3 input; decide the results file. Errors are InputFileErrors."""
@@ -229,11 +239,12 @@ class Staging:
         if self._options.results:
             results = str(self._options.results)
             if results == location or (
-                not is_s3(results) and Path(results).resolve() == Path(location).resolve()
+                not is_s3(results) and file_key(results) == file_key(location)
             ):
+                case = CASE_NOTE if results != location else ""
                 raise UsageError(
-                    f"results file {results} is the input file; the results would replace "
-                    "it. Pick another --results path"
+                    f"results file {results} is the input file{case}; the results would "
+                    "replace it. Pick another --results path"
                 )
             return results
         name = default_results_path(location_name(location), self._options.sandbox).name

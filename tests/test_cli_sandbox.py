@@ -21,6 +21,9 @@ from importer.cli import build_parser, main
 from importer.cli.sandbox import config_from_args
 from importer.errors import UsageError
 from importer.sandbox import defaults
+from importer.sandbox.config import SandboxConfig
+from importer.sandbox.server import SandboxHTTPServer
+from importer.sandbox.service import ConnectService
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -200,6 +203,22 @@ def test_a_port_in_use_is_one_error_line_and_exit_2():
     assert after_header(log_messages(result.stderr)) == [
         f"port {port} is already in use on 127.0.0.1; pick another with --port (0: any)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("platform", "reuse"), [("linux", True), ("darwin", True), ("win32", False)]
+)
+def test_the_port_is_bound_without_so_reuseaddr_on_windows(
+    monkeypatch: pytest.MonkeyPatch, platform: str, reuse: bool
+) -> None:
+    """On Windows SO_REUSEADDR lets a second server bind a port in use (and get none of its
+    requests) instead of failing, so a taken port would go unnoticed there."""
+    monkeypatch.setattr(sys, "platform", platform)
+    server = SandboxHTTPServer(0, ConnectService(SandboxConfig()))
+    try:
+        assert bool(server.socket.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)) is reuse
+    finally:
+        server.server_close()
 
 
 def parse(*args: str) -> argparse.Namespace:

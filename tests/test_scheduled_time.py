@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import sys
+import types
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
 import pytest
+import tzlocal
 from spreadsheets import FLOW, INSTANCE, only_error, prepare, task_rows, write_xlsx
 
 from importer.errors import UsageError
@@ -83,6 +90,81 @@ def test_the_local_timezone_comes_from_tz_when_it_names_one(
     assert dt.datetime(2026, 1, 1, tzinfo=tz).utcoffset() == dt.timedelta(hours=9)
     monkeypatch.setenv("TZ", "Not/AZone")
     assert local_zone()[1] != "Not/AZone"
+
+
+def _registry(values: dict[str, Any]) -> types.SimpleNamespace:
+    """A stand-in for Windows' ``winreg`` whose one key holds ``values``."""
+
+    class Key:
+        def Close(self) -> None:
+            pass
+
+    items = list(values.items())
+    return types.SimpleNamespace(
+        HKEY_LOCAL_MACHINE="HKLM",
+        ConnectRegistry=lambda machine, hive: hive,
+        OpenKey=lambda handle, name: Key(),
+        QueryInfoKey=lambda key: (0, len(items), 0),
+        EnumValue=lambda key, index: (*items[index], 1),
+    )
+
+
+@pytest.fixture
+def windows_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """tzlocal's Windows code, reading a registry set to Windows' zone for Berlin."""
+    monkeypatch.delenv("TZ", raising=False)
+    monkeypatch.setitem(sys.modules, "_winreg", None)
+    registry = {"TimeZoneKeyName": "W. Europe Standard Time\x00\x00", "Bias": -60}
+    monkeypatch.setitem(sys.modules, "winreg", _registry(registry))
+    win32 = importlib.import_module("tzlocal.win32")
+    monkeypatch.setattr(tzlocal, "get_localzone_name", win32.get_localzone_name)
+    try:
+        yield
+    finally:
+        sys.modules.pop("tzlocal.win32", None)
+
+
+@pytest.mark.usefixtures("windows_zone")
+def test_on_windows_the_local_timezone_is_the_iana_zone_of_windows_setting() -> None:
+    tz, name = local_zone()
+
+    assert name == "Europe/Berlin"
+    assert parse_scheduled_time("2026-07-01 09:00", tz) == parse_scheduled_time(
+        "2026-07-01T09:00:00+02:00", dt.UTC
+    )
+    assert parse_scheduled_time("2026-01-05 09:00", tz) == parse_scheduled_time(
+        "2026-01-05T09:00:00+01:00", dt.UTC
+    )
+
+
+def test_tz_wins_over_the_os_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tzlocal, "get_localzone_name", lambda: "Europe/Berlin")
+    monkeypatch.setenv("TZ", "America/Chicago")
+
+    assert local_zone()[1] == "America/Chicago"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [ZoneInfoNotFoundError("Mid-Atlantic Standard Time"), LookupError("no setting"), None],
+    ids=["an unknown windows zone", "no setting", "no name"],
+)
+def test_without_a_zone_name_the_local_timezone_is_this_moments_offset(
+    monkeypatch: pytest.MonkeyPatch, answer: Exception | None
+) -> None:
+    def os_zone() -> str | None:
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.delenv("TZ", raising=False)
+    monkeypatch.setattr(tzlocal, "get_localzone_name", os_zone)
+
+    tz, name = local_zone()
+
+    now = dt.datetime.now().astimezone()
+    assert tz.utcoffset(now) == now.utcoffset()
+    assert name == str(tz)
 
 
 def test_epoch_seconds_and_spaces_around_a_time() -> None:

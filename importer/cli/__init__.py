@@ -124,6 +124,7 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    console.replace_unencodable()
     console.configure()
     try:
         args = parse(argv)

@@ -5,12 +5,15 @@ too; stdout is kept for machine output (``--summary-json -``, ``validate --show-
 Every record is one line: control characters in a message (a file name may hold a line
 feed) are escaped. The library's own loggers stay silent at INFO about task content: only
 counts, rates, row numbers and column names. botocore and urllib3 are held at WARNING even
-with ``-v``: their debug output carries request bodies and signed headers.
+with ``-v``: their debug output carries request bodies and signed headers. A character
+stdout's or stderr's encoding lacks (a Cyrillic file name on a cp1252 Windows console)
+is written as '?' rather than raising ``UnicodeEncodeError``.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import logging
 import re
 import sys
@@ -108,6 +111,15 @@ def _timestamped() -> logging.Formatter:
     formatter = _OneLineFormatter(TIMESTAMPED, DATE_FORMAT)
     formatter.converter = time.gmtime
     return formatter
+
+
+def replace_unencodable() -> None:
+    """Make stdout and stderr write '?' for characters their encoding cannot hold, where
+    they are text streams that can be reconfigured (under pythonw.exe they are None)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if isinstance(stream, io.TextIOBase) and callable(reconfigure):
+            reconfigure(errors="replace")
 
 
 def configure(verbose: bool = False, log_file: str | None = None) -> None:

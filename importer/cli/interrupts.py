@@ -1,4 +1,4 @@
-"""Ctrl-C and SIGTERM: what they do depends on how far a command has got.
+"""Ctrl-C, Ctrl-Break and SIGTERM: what they do depends on how far a command has got.
 
 Until rows are being sent (finding, watching, downloading and reading files; all of
 ``validate`` and ``check``) a signal ends the command at once: ``Interrupted`` is raised
@@ -9,6 +9,10 @@ new is sent, and the results, journal and summary being written are completed ra
 cut short. A second signal stops waiting for the requests in flight: their rows are
 reported at once (a task may have been created; the journal keeps them in flight, so the
 next run reconciles them).
+
+Only the signals the platform delivers are handled (:func:`delivered_signals`): SIGINT
+(Ctrl-C) everywhere, SIGTERM except on Windows, which never delivers it, and SIGBREAK
+(Ctrl-Break) where it exists, on Windows.
 """
 
 from __future__ import annotations
@@ -16,12 +20,24 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 from collections.abc import Iterator
 
 from importer.errors import Interrupted
 from importer.sending import Stop
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+def delivered_signals() -> tuple[signal.Signals, ...]:
+    """The stop signals this platform delivers to a console program: SIGINT (Ctrl-C)
+    always; SIGTERM except on Windows (defined there, never delivered); SIGBREAK
+    (Ctrl-Break) where it exists."""
+    found = [signal.SIGINT]
+    if sys.platform != "win32" and hasattr(signal, "SIGTERM"):
+        found.append(signal.SIGTERM)
+    ctrl_break = getattr(signal, "SIGBREAK", None)
+    if ctrl_break is not None:
+        found.append(ctrl_break)
+    return tuple(found)
 
 
 class _CommandSignals:
@@ -56,9 +72,9 @@ class _CommandSignals:
 
 @contextlib.contextmanager
 def command_signals() -> Iterator[None]:
-    """For one command: SIGINT and SIGTERM end it until sending starts (see the module)."""
+    """For one command: the delivered signals end it until sending starts (see the module)."""
     handler = _CommandSignals()
-    previous = {sig: signal.signal(sig, handler) for sig in SIGNALS}
+    previous = {sig: signal.signal(sig, handler) for sig in delivered_signals()}
     try:
         yield
     finally:
@@ -70,7 +86,7 @@ def run_stop() -> Stop:
     """The Stop of the run this command starts: the command's signals go to it once it is
     sending."""
     stop = Stop()
-    handler = signal.getsignal(signal.SIGTERM)
+    handler = signal.getsignal(signal.SIGINT)
     if isinstance(handler, _CommandSignals):
         handler.stop = stop
     return stop

@@ -30,10 +30,10 @@ _UNSET: Any = object()
 HELP_WIDTH = 78
 """Columns the texts of --help are wrapped to (they are given to argparse as written)."""
 GROUP_NOTES = {
-    "sending": "Ctrl-C or SIGTERM stops sending: the requests in flight finish, the results "
-    "are written and the exit code is 3. A second one stops waiting for those requests: "
-    "their rows are failed, saying a task may have been created, and the next run "
-    "reconciles them.",
+    "sending": "Ctrl-C (or SIGTERM; Ctrl-Break on Windows) stops sending: the requests in "
+    "flight finish, the results are written and the exit code is 3. A second one stops "
+    "waiting for those requests: their rows are failed, saying a task may have been "
+    "created, and the next run reconciles them.",
 }
 """The text a group's title is followed by in --help."""
 

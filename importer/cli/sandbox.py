@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from importer.cli.interrupts import delivered_signals
 from importer.cli.options import Command, Option
 from importer.errors import UsageError
 from importer.exitcodes import ExitCode
@@ -174,7 +175,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
 
 
 def handler(args: argparse.Namespace) -> ExitCode:
-    """Serve in the foreground until SIGINT or SIGTERM, then stop cleanly (exit 0)."""
+    """Serve in the foreground until a delivered signal (see interrupts), then stop (exit 0)."""
     sandbox = Sandbox(config_from_args(args), port=args.port)
     stop = threading.Event()
     with _stopped_by_signals(stop) as received:
@@ -297,14 +298,15 @@ def _bind_problem(port: int, error: OSError) -> str:
 
 @contextlib.contextmanager
 def _stopped_by_signals(stop: threading.Event) -> Iterator[list[str]]:
-    """Turn SIGINT and SIGTERM into ``stop.set()``; yields the names of signals received."""
+    """Turn the delivered signals (Ctrl-C; SIGTERM, or Ctrl-Break on Windows) into
+    ``stop.set()``; yields the names of signals received."""
     received: list[str] = []
 
     def on_signal(number: int, _frame: Any) -> None:
         received.append(signal.Signals(number).name)
         stop.set()
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, on_signal) for sig in delivered_signals()}
     try:
         yield received
     finally:
@@ -325,7 +327,7 @@ COMMAND = Command(
     handler=handler,
     options=SANDBOX_OPTIONS,
     exit_codes=(
-        (0, "stopped by Ctrl-C or SIGTERM"),
+        (0, "stopped by Ctrl-C or SIGTERM (Ctrl-Break on Windows)"),
         (2, "an option is wrong, or the port cannot be listened on (in use)"),
     ),
 )

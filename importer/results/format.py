@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from importer.errors import UsageError
+from importer.locations import CASE_NOTE, file_key
 from importer.model import Outcome
 from importer.reading import EXCEL_SUFFIXES
 
@@ -63,9 +64,10 @@ def results_path_for(
 ) -> Path:
     """The results file for an input: ``option`` or the default; never the input itself."""
     path = Path(option) if option else default_results_path(input_path)
-    if path.resolve() == Path(input_path).resolve():
+    if file_key(path) == file_key(input_path):
+        case = CASE_NOTE if str(path.resolve()) != str(Path(input_path).resolve()) else ""
         raise UsageError(
-            f"results file {path} is the input file; the results would replace it. "
+            f"results file {path} is the input file{case}; the results would replace it. "
             "Pick another --results path"
         )
     return path

@@ -24,6 +24,7 @@ import logging
 import re
 import socket
 import socketserver
+import sys
 import threading
 import time
 import uuid
@@ -59,7 +60,10 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         super().__init__((HOST, port), RequestHandler)
 
     def server_bind(self) -> None:
-        """Bind without HTTPServer's reverse DNS lookup of the host name (slow offline)."""
+        """Bind without HTTPServer's reverse DNS lookup of the host name (slow offline), and
+        on Windows without SO_REUSEADDR, which there lets a second server bind a port in use
+        (and get none of its requests) instead of failing: a taken port stays an error."""
+        self.allow_reuse_address = sys.platform != "win32"
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = HOST, self.server_address[1]
 
