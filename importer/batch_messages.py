@@ -14,13 +14,10 @@ from importer.model import Outcome, PreparedRow, Status
 from importer.pipeline import Batch
 from importer.reconcile import EDITED_CODE, Plan
 from importer.reporter import Reporter
-from importer.run_summary import RunSummary, status_counts
+from importer.run_summary import RATE_SHOWN_AFTER, RunSummary, status_counts
 
 FIRST_ERRORS_SHOWN = 20
 """Invalid rows, and failed rows, named with their errors in the log."""
-RATE_SHOWN_AFTER = 5.0
-"""Seconds of sending under which no achieved rate is given (a burst of 2 calls in 0.01 s
-is no rate)."""
 _ROWS_NAMED = 10
 """Row numbers a message names before it says how many more."""
 

@@ -18,7 +18,7 @@ from typing import Literal, Protocol, TextIO
 from tqdm import tqdm
 
 from importer.model import Outcome, Status
-from importer.run_summary import status_counts
+from importer.run_summary import RATE_SHOWN_AFTER, status_counts
 
 log = logging.getLogger(__name__)
 
@@ -44,31 +44,55 @@ class NullProgress:
         pass
 
 
+class Figures:
+    """What a progress line says: the count of each status, the API calls made, and the
+    request rate the limiter allows, once sending has lasted RATE_SHOWN_AFTER seconds."""
+
+    def __init__(self, done: Mapping[Status, int] | None, clock: Callable[[], float]) -> None:
+        self.counts: Counter[Status] = Counter(done or {})
+        self._calls = 0
+        self._rate = 0.0
+        self._clock = clock
+        self._start = clock()
+
+    def add(self, outcome: Outcome, rate: float) -> None:
+        self.counts[outcome.status] += 1
+        self._calls += outcome.attempts
+        self._rate = rate
+
+    def text(self) -> str:
+        plural = "" if self._calls == 1 else "s"
+        said = f"{status_counts(self.counts)}, {self._calls:,} API call{plural}"
+        if self._clock() - self._start >= RATE_SHOWN_AFTER:
+            said += f", rate {self._rate:.2f}/s"
+        return said
+
+
 class BarProgress:
-    """A tqdm bar: rows done, the count of each status and the current request rate.
-    ``done``: the rows settled before sending (already created, invalid...), counted from
-    the start."""
+    """A tqdm bar: rows done and the figures (``Figures``). ``done``: the rows settled before
+    sending (already created, invalid...), counted from the start."""
 
     def __init__(
         self,
         total: int | None = None,
         stream: TextIO | None = None,
         done: Mapping[Status, int] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._counts: Counter[Status] = Counter(done or {})
+        self._figures = Figures(done, clock)
         self._bar = tqdm(
             total=total,
-            initial=sum(self._counts.values()),
+            initial=sum(self._figures.counts.values()),
             unit="row",
             desc="tasks",
             file=stream if stream is not None else sys.stderr,
             dynamic_ncols=True,
         )
-        self._bar.set_postfix_str(_summary(self._counts, 0.0), refresh=False)
+        self._bar.set_postfix_str(self._figures.text(), refresh=False)
 
     def update(self, outcome: Outcome, rate: float) -> None:
-        self._counts[outcome.status] += 1
-        self._bar.set_postfix_str(_summary(self._counts, rate), refresh=False)
+        self._figures.add(outcome, rate)
+        self._bar.set_postfix_str(self._figures.text(), refresh=False)
         self._bar.update(1)
 
     def close(self) -> None:
@@ -89,13 +113,11 @@ class LogProgress:
         self._total = total
         self._interval = interval
         self._clock = clock
-        self._counts: Counter[Status] = Counter(done or {})
-        self._rate = 0.0
+        self._figures = Figures(done, clock)
         self._last = clock()
 
     def update(self, outcome: Outcome, rate: float) -> None:
-        self._counts[outcome.status] += 1
-        self._rate = rate
+        self._figures.add(outcome, rate)
         now = self._clock()
         if now - self._last >= self._interval:
             self._last = now
@@ -105,16 +127,9 @@ class LogProgress:
         self._emit()
 
     def _emit(self) -> None:
-        done = sum(self._counts.values())
+        done = sum(self._figures.counts.values())
         of = f" of {self._total:,}" if self._total is not None else ""
-        log.info(
-            "progress: %s%s rows done (%s)", f"{done:,}", of, _summary(self._counts, self._rate)
-        )
-
-
-def _summary(counts: Counter[Status], rate: float) -> str:
-    """The counts as the batch's figures give them at the end, and the request rate."""
-    return f"{status_counts(counts)}, rate {rate:.2f}/s"
+        log.info("progress: %s%s rows done (%s)", f"{done:,}", of, self._figures.text())
 
 
 def make_progress(

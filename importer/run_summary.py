@@ -32,6 +32,11 @@ COUNTED = (
 )
 
 
+RATE_SHOWN_AFTER = 5.0
+"""Seconds of sending under which no rate is given (a burst of 2 calls in 0.01 s is no
+rate): the summary line, the Summary sheet and the progress line alike."""
+
+
 def status_counts(counts: Mapping[Status, int]) -> str:
     """'created 12, already_created 0, invalid 1, failed 0, not_attempted 18': every status
     a run counts, in one order, so progress and figures read alike (``stopped``, which only

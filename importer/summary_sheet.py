@@ -14,9 +14,9 @@ import shlex
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from importer.batch_messages import RATE_SHOWN_AFTER
 from importer.executor import RunReport
 from importer.options import RunOptions
+from importer.run_summary import RATE_SHOWN_AFTER
 
 _SECRET = re.compile(r"secret|password|passwd|token|credential|session|access.?key", re.I)
 _NOT_SETTINGS = frozenset({"command", "inputs", "results_file", "from_mapping"})
