@@ -4,14 +4,17 @@ replaced, on the same outcomes, in one run?
 Usage::
 
     python benchmarks/results_writer.py [--rows 50000] [--repeat 1] [--baseline COMMIT]
+                                        [--cell-rows 20000]
 
 The baseline is ``importer/results/workbook.py`` as it was at COMMIT (the last with the
 openpyxl write-only writer), taken with ``git show``: run it inside the repository. Each
 measurement is a fresh process that builds N outcomes (1% invalid, with a comment each),
 then times ``write`` for each and ``close``; the runs alternate writer by writer. It prints
 the best time of each, the ratio ours/baseline, each one's peak RSS, and whether both
-workbooks hold the same cell values (read back with python-calamine). Nothing asserts: it
-only prints figures. See benchmarks/README.md.
+workbooks hold the same cell values (read back with python-calamine). Then it times the
+CSV formula-injection protection and the workbook's ``_xHHHH_`` escaping, as at COMMIT and
+now, on the same cells in one process, and checks their outputs are the same. Nothing
+asserts: it only prints figures. See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 
 BASELINE = "00b50a6"
 """The last commit whose results workbook was written with openpyxl."""
+BASELINE_BOOK = "importer/results/workbook.py"
 MARK = "BENCH-RESULT "
 REPO = Path(__file__).resolve().parent.parent
 
@@ -79,14 +83,15 @@ print("BENCH-RESULT " + json.dumps({"seconds": seconds, "hwm_kb": hwm}))
 """
 
 
+def git_show(commit: str, path: str) -> str:
+    """A file of the repository as it was at ``commit``."""
+    argv = ["git", "-C", str(REPO), "show", f"{commit}:{path}"]
+    return subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+
+
 def baseline_source(commit: str, folder: Path) -> Path:
     """The openpyxl writer as it was at ``commit``, saved as ``baseline_workbook.py``."""
-    source = subprocess.run(
-        ["git", "-C", str(REPO), "show", f"{commit}:importer/results/workbook.py"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    source = git_show(commit, BASELINE_BOOK)
     (folder / "baseline_workbook.py").write_text(source, encoding="utf-8")
     return folder
 
@@ -99,6 +104,57 @@ def measure(mode: str, rows: int, out: Path, baseline: Path) -> dict[str, float]
         if line.startswith(MARK):
             return json.loads(line[len(MARK) :])
     raise SystemExit(f"{mode} run failed:\n{done.stderr}")
+
+
+def cell_texts(rows: int) -> list[str]:
+    """The cells of ``rows`` results lines, CSV-risky and OOXML-like text among them."""
+    notes = ["plain", 'a "quoted", comma', "two\nlines", "=1+2", "x;=1+2", "_x0041_", "\r"]
+    cells = []
+    for n in range(rows):
+        description = f"Order {n:08d}: call about the delivery window, see notes; thanks\n"
+        cells += [
+            f"Call back customer {n}",
+            description * 3,
+            "f1e2d3c4-0000-4000-8000-00000000000f",
+            "2026-04-01T09:00:00Z" if n % 2 else "",
+            f"{n % 100000:07d}",
+            notes[n % len(notes)],
+        ]
+    return cells
+
+
+def time_cell_functions(commit: str, rows: int, repeat: int) -> None:
+    """CSV protection and the workbook's escaping, as at ``commit`` and now, on the same
+    cells in this process: best of ``repeat``, and whether the outputs are the same."""
+    import importlib.util
+    import timeit
+
+    from importer.results.csv import protect
+    from importer.results.xlsx_text import xlsx_text
+
+    old = {}
+    for name, path in (("csv", "importer/results/csv.py"), ("book", BASELINE_BOOK)):
+        source = git_show(commit, path)
+        spec = importlib.util.spec_from_loader(f"baseline_{name}", loader=None)
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        exec(compile(source, f"{commit}:{path}", "exec"), module.__dict__)
+        old[name] = module
+    cells = cell_texts(rows)
+    pairs = (
+        ("CSV protect", old["csv"].protect, protect),
+        ("xlsx escaping", old["book"]._xlsx_text, xlsx_text),
+    )
+    print(f"\ncell functions, {len(cells):,} cells, best of {repeat}")
+    for label, before, after in pairs:
+        seconds = [
+            min(timeit.repeat(lambda f=f: list(map(f, cells)), number=1, repeat=repeat))
+            for f in (before, after)
+        ]
+        same = list(map(before, cells)) == list(map(after, cells))
+        print(
+            f"{label:<16}{seconds[0]:>8.3f} s -> {seconds[1]:.3f} s  "
+            f"({seconds[1] / seconds[0]:.2f}x), same output: {'yes' if same else 'NO'}"
+        )
 
 
 def same_cells(first: Path, second: Path) -> bool:
@@ -116,6 +172,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each writer (best time)")
     parser.add_argument("--baseline", default=BASELINE, help="commit of the openpyxl writer")
+    parser.add_argument(
+        "--cell-rows", type=int, default=20_000, help="results lines (6 cells each) to escape"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
@@ -136,6 +195,7 @@ def main() -> None:
     print(f"time XlsxWriter/openpyxl: {best['xlsxwriter'] / best['openpyxl']:.2f}x")
     print(f"peak XlsxWriter/openpyxl: {peak['xlsxwriter'] / peak['openpyxl']:.2f}x")
     print(f"same cell values: {'yes' if same else 'NO'}")
+    time_cell_functions(args.baseline, args.cell_rows, max(3, args.repeat))
 
 
 if __name__ == "__main__":

@@ -24,15 +24,16 @@ _UNSTORABLE = "\ud800-\udfff\ufffe\uffff"
 _CELL_ESCAPES = re.compile(f"_x(?=[0-9A-Fa-f]{{4}}[_{_CONTROLS}])|[{_CONTROLS}]|[{_UNSTORABLE}]")
 """What ``xlsx_text`` changes: a literal ``_x`` where a reader would decode ``_xHHHH_`` (or
 where the escape of the control after the digits would complete one), controls, the rest."""
+_UNSAFE_CHARACTER = re.compile(f"[{_CONTROLS}{_UNSTORABLE}]").search
+"""Whether text holds a character ``xlsx_text`` changes (a quick test: no look-ahead)."""
 _COMMENT_UNSTORABLE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_UNSTORABLE}]")
 """What a comment cannot hold (CR can be there: read as a line feed, the same to see)."""
 
 
 def xlsx_text(text: str) -> str:
     """``text`` as a cell stores it, for Excel, LibreOffice and calamine to read ``text`` back."""
-    # Fast path: printable text holds no control, surrogate or noncharacter (all unprintable).
-    if "_x" not in text and text.isprintable():
-        return text
+    if "_x" not in text and (text.isprintable() or not _UNSAFE_CHARACTER(text)):
+        return text  # the usual: nothing to escape (printable text holds none of them)
     return _CELL_ESCAPES.sub(_cell_escape, text)
 
 
