@@ -50,7 +50,7 @@ class ResultsWriter(CommitOrAbort):
 
     def _open_sink(self, suffix: str) -> _Sink:
         if suffix == ".xlsx":
-            from importer.results.workbook import ResultsWorkbook  # openpyxl, loaded when used
+            from importer.results.workbook import ResultsWorkbook  # XlsxWriter, loaded when used
 
             return ResultsWorkbook(self._file.path, self.input_columns)
         return CsvSink(self._file.path, self.input_columns)
