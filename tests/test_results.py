@@ -99,3 +99,22 @@ def test_aborted_xlsx_writer_cleans_up_quietly(
     assert unraisable == []
     assert list(scratch.iterdir()) == []
     assert list(results.iterdir()) == []
+
+
+def test_more_lines_than_a_workbook_holds_is_a_usage_error_and_keeps_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Excel's 1,048,576 rows, made 1 + 2 here: the third line must not be dropped quietly.
+    from importer.results.workbook import ResultsWorkbook
+
+    monkeypatch.setattr(ResultsWorkbook, "max_lines", 2)
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(b"previous results")
+    many = [Outcome(n, Status.VALID, f"t{n}", {"Name": "a"}) for n in range(2, 5)]
+
+    with pytest.raises(UsageError, match=r"r\.xlsx: a workbook holds 2 lines.*--results r\.csv"):
+        write(path, many, ["Name"])
+
+    assert path.read_bytes() == b"previous results"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]
+    assert len(read_results(write(tmp_path / "r.csv", many, ["Name"]))) == 3  # CSV: no limit

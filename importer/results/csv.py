@@ -62,6 +62,8 @@ def unprotect(value: str) -> str:
 class CsvSink:
     """The .csv sink of ResultsWriter: every cell protected, UTF-8 with a BOM for Excel."""
 
+    max_lines: int | None = None
+
     def __init__(self, path: Path, input_columns: list[str]) -> None:
         self._stream: IO[str] = path.open("w", encoding="utf-8-sig", errors="replace", newline="")
         self._writer = csv.writer(self._stream)

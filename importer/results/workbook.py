@@ -128,6 +128,9 @@ def error_columns(where: str, columns: Sequence[str]) -> list[str]:
 class ResultsWorkbook:
     """The .xlsx sink of ResultsWriter: ``write`` outcomes, ``add_summary``, then ``close``."""
 
+    max_lines = 1_048_575
+    """Lines a worksheet holds under its header."""
+
     def __init__(self, path: Path, input_columns: list[str]) -> None:
         self._columns = list(input_columns)
         self._header = [*RESULT_COLUMNS, *self._columns]
