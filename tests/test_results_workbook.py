@@ -166,7 +166,11 @@ def test_ordinary_text_is_stored_as_is_and_a_carriage_return_as_excel_escapes_it
     assert read_results(path)[1][0].values == values
 
 
-@pytest.mark.parametrize("value", ["x" * 40_000, "two\r\nlines " * 3_000, "\r" * 4_682])
+@pytest.mark.parametrize(
+    "value",
+    # Excel counts UTF-16 units: 20,000 emoji are 40,000 of them.
+    ["x" * 40_000, "two\r\nlines " * 3_000, "\r" * 4_682, "\U0001f600" * 20_000],
+)
 def test_a_cell_too_long_for_excel_is_cut_short_saying_so_never_inside_an_escape(
     tmp_path: Path, value: str
 ) -> None:
