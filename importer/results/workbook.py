@@ -146,7 +146,7 @@ class ResultsWorkbook:
         options = {"constant_memory": True, "tmpdir": self._scratch.name}
         self._book = Workbook(os.fspath(path), options)
         try:
-            self._book.use_zip64()  # only a part over 2 GiB takes the extension, as openpyxl did
+            self._book.use_zip64()  # only a part of about 2 GiB takes it, as with openpyxl
             self._formats = {look: self._book.add_format(look.properties()) for look in _LOOKS}
             self._sheet = self._book.add_worksheet(RESULTS_SHEET, worksheet_class=_EscapedSheet)
             header = self._formats[HEADER]
@@ -192,7 +192,7 @@ class ResultsWorkbook:
             self.discard()
 
     def discard(self) -> None:
-        """Close XlsxWriter's scratch files and remove them (and the workbook, unfinished)."""
+        """Close XlsxWriter's scratch files and remove them (the workbook is ResultsWriter's)."""
         for sheet in self._book.worksheets():
             with contextlib.suppress(OSError):
                 sheet._opt_close()  # its rows' file: open, Windows would not remove it
