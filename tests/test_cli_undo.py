@@ -354,7 +354,7 @@ def test_an_undone_workbook_shows_its_stopped_lines_in_their_colour(
 
     assert statuses(read_results(results)) == {"stopped": 1, "invalid": 1}
     book = load_workbook(results)
-    assert book["Results"]["B2"].fill.fgColor.rgb.endswith(LAVENDER.fill.fgColor.rgb[-6:])
+    assert book["Results"]["B2"].fill.fgColor.rgb.endswith(LAVENDER.background)
     assert STATUS_LOOKS["stopped"] is LAVENDER
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row}
     assert summary["stopped"] == 1 and summary["invalid"] == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -81,19 +82,39 @@ def test_unsupported_results_suffix_is_a_usage_error(tmp_path: Path, name: str) 
 def test_aborted_xlsx_writer_cleans_up_quietly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # An abort must not leave openpyxl's streaming writer to the garbage collector: that
-    # prints "Exception ignored in ..." tracebacks and keeps a scratch file until exit.
-    from openpyxl.worksheet import _writer
-
+    # An abort must close the workbook writer's scratch files and remove them, and leave
+    # nothing to the garbage collector ("Exception ignored in ..." tracebacks).
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     unraisable: list[object] = []
     monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
-    before = set(_writer.ALL_TEMP_FILES)
-    writer = ResultsWriter(tmp_path / "r.xlsx", INPUT_COLUMNS)
+    results = tmp_path / "results"
+    writer = ResultsWriter(results / "r.xlsx", INPUT_COLUMNS)
     writer.write(outcomes()[0])
+    assert list(scratch.iterdir()) != []  # the rows so far
     writer.abort()
     del writer
     gc.collect()
     assert unraisable == []
-    leftovers = [p for p in _writer.ALL_TEMP_FILES if p not in before and Path(p).exists()]
-    assert leftovers == []
-    assert list(tmp_path.iterdir()) == []
+    assert list(scratch.iterdir()) == []
+    assert list(results.iterdir()) == []
+
+
+def test_more_lines_than_a_workbook_holds_is_a_usage_error_and_keeps_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Excel's 1,048,576 rows, made 1 + 2 here: the third line must not be dropped quietly.
+    from importer.results.workbook import ResultsWorkbook
+
+    monkeypatch.setattr(ResultsWorkbook, "max_lines", 2)
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(b"previous results")
+    many = [Outcome(n, Status.VALID, f"t{n}", {"Name": "a"}) for n in range(2, 5)]
+
+    with pytest.raises(UsageError, match=r"r\.xlsx: a workbook holds 2 lines.*--results r\.csv"):
+        write(path, many, ["Name"])
+
+    assert path.read_bytes() == b"previous results"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]
+    assert len(read_results(write(tmp_path / "r.csv", many, ["Name"]))) == 3  # CSV: no limit

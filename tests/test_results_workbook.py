@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import shlex
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,6 @@ import pytest
 from cli_runs import cli_args
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet import _writer
 from results_files import write_results
 from spreadsheets import FLOW, INSTANCE, prepare, write_csv, write_xlsx
 
@@ -28,7 +28,7 @@ from importer.results import workbook as workbook_module
 from importer.results.workbook import MAX_WIDTH, error_columns
 from importer.sandbox import Sandbox
 
-GREEN, GREY, RED, AMBER = "00C6EFCE", "00D9D9D9", "00FFC7CE", "00FFEB9C"
+GREEN, GREY, RED, AMBER = "C6EFCE", "D9D9D9", "FFC7CE", "FFEB9C"
 
 
 def validated_workbook(
@@ -53,7 +53,8 @@ def comments(sheet: Any) -> dict[str, str]:
 
 
 def fill(c: Any) -> str | None:
-    return c.fill.fgColor.rgb if c.fill.fill_type == "solid" else None
+    """A cell's fill colour as RRGGBB (writers differ in the alpha byte before it)."""
+    return c.fill.fgColor.rgb[-6:] if c.fill.fill_type == "solid" else None
 
 
 def red_cells(sheet: Any, first_column: int) -> set[str]:
@@ -165,7 +166,11 @@ def test_ordinary_text_is_stored_as_is_and_a_carriage_return_as_excel_escapes_it
     assert read_results(path)[1][0].values == values
 
 
-@pytest.mark.parametrize("value", ["x" * 40_000, "two\r\nlines " * 3_000, "\r" * 4_682])
+@pytest.mark.parametrize(
+    "value",
+    # Excel counts UTF-16 units: 20,000 emoji are 40,000 of them.
+    ["x" * 40_000, "two\r\nlines " * 3_000, "\r" * 4_682, "\U0001f600" * 20_000],
+)
 def test_a_cell_too_long_for_excel_is_cut_short_saying_so_never_inside_an_escape(
     tmp_path: Path, value: str
 ) -> None:
@@ -242,8 +247,8 @@ def test_header_frozen_filter_on_widths_fitted_and_capped(tmp_path: Path) -> Non
 
     assert sheet.freeze_panes == "C2"
     assert sheet.auto_filter.ref == "A1:J11"
-    widths = {
-        name: sheet.column_dimensions[get_column_letter(index)].width
+    widths = {  # in characters, as Excel shows them (the file adds a fraction for padding)
+        name: round(sheet.column_dimensions[get_column_letter(index)].width)
         for index, name in enumerate([c.value for c in sheet[1]], start=1)
     }
     assert widths["Long"] == MAX_WIDTH + 1
@@ -274,8 +279,12 @@ def test_a_failure_while_building_the_workbook_keeps_the_previous_file(
     monkeypatch.setattr(workbook_module.ResultsWorkbook, "_write_summary", broken)
     unraisable: list[object] = []
     monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
-    scratch = set(_writer.ALL_TEMP_FILES)
-    path = tmp_path / "r.xlsx"
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    results = tmp_path / "results"
+    results.mkdir()
+    path = results / "r.xlsx"
     path.write_bytes(b"previous results")
 
     with pytest.raises(RuntimeError, match="disk full"):
@@ -283,8 +292,8 @@ def test_a_failure_while_building_the_workbook_keeps_the_previous_file(
 
     gc.collect()
     assert path.read_bytes() == b"previous results"
-    assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]
-    assert [p for p in _writer.ALL_TEMP_FILES if p not in scratch and Path(p).exists()] == []
+    assert [p.name for p in results.iterdir()] == ["r.xlsx"]
+    assert list(scratch.iterdir()) == []
     assert unraisable == []
 
 

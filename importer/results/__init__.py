@@ -1,7 +1,8 @@
 """The results file every command writes: one line per input row, what happened to it.
 
 format holds what every results file shares (its columns, sheet, names and paths); writer
-writes one (ResultsWriter) through the csv or the workbook sink; read reads one back.
+writes one (ResultsWriter) through the csv or the workbook sink (xlsx_text: text as a
+workbook stores it); read reads one back.
 """
 
 from importer.results.csv import protect, unprotect

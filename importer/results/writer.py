@@ -50,12 +50,18 @@ class ResultsWriter(CommitOrAbort):
 
     def _open_sink(self, suffix: str) -> _Sink:
         if suffix == ".xlsx":
-            from importer.results.workbook import ResultsWorkbook  # openpyxl, loaded when used
+            from importer.results.workbook import ResultsWorkbook  # XlsxWriter, loaded when used
 
             return ResultsWorkbook(self._file.path, self.input_columns)
         return CsvSink(self._file.path, self.input_columns)
 
     def write(self, outcome: Outcome) -> None:
+        if self.count == self._sink.max_lines:
+            raise UsageError(
+                f"results file {self.path}: a workbook holds {self.count:,} lines under its "
+                "header and these results have more; name a CSV results file (--results "
+                f"{self.path.with_suffix('.csv').name})"
+            )
         self._sink.write(outcome)
         self.count += 1
 
@@ -92,6 +98,9 @@ class ResultsWriter(CommitOrAbort):
 
 
 class _Sink(Protocol):
+    max_lines: int | None
+    """The most lines the file holds (None: no limit)."""
+
     def write(self, outcome: Outcome) -> None: ...
     def add_summary(self, pairs: Sequence[tuple[str, str]]) -> None: ...
     def close(self) -> None: ...
