@@ -40,6 +40,6 @@ EOF
 
 soffice --headless --convert-to pdf print.xlsx > /dev/null
 # Page 1 at 150 dpi, cropped to the table and the comment boxes.
-pdftoppm -png -r 150 -f 1 -l 1 -singlefile -x 95 -y 140 -W 1460 -H 205 print.pdf shot
+pdftoppm -png -r 150 -f 1 -l 1 -singlefile -x 95 -y 101 -W 1460 -H 205 print.pdf shot
 cp shot.png "$docs/results-workbook.png"
 echo "wrote $docs/results-workbook.png"
