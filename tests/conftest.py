@@ -97,3 +97,11 @@ def _journal_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A run that forgets --journal must not write to the real ~/.local/state."""
     monkeypatch.setenv("TASK_IMPORTER_JOURNAL", str(tmp_path / "default-journal.sqlite3"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+@pytest.fixture(scope="session")
+def soffice_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A LibreOffice user profile (``-env:UserInstallation=`` value) for every soffice run of
+    this test process: made by the first run, reused by the next. One per pytest-xdist
+    worker, as each has its own base temp folder: soffice runs one at a time on a profile."""
+    return (tmp_path_factory.mktemp("soffice-profile") / "profile").as_uri()
