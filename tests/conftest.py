@@ -105,3 +105,10 @@ def soffice_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
     this test process: made by the first run, reused by the next. One per pytest-xdist
     worker, as each has its own base temp folder: soffice runs one at a time on a profile."""
     return (tmp_path_factory.mktemp("soffice-profile") / "profile").as_uri()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``early`` first, the rest in their order: pytest-xdist hands each worker
+    a share of the queue and idle workers take the end of busy ones' queues, so the long
+    tests start at once and the short ones fill the end."""
+    items.sort(key=lambda item: item.get_closest_marker("early") is None)

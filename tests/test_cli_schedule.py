@@ -402,6 +402,7 @@ def test_no_task_content_or_secret_appears_in_the_output_at_info(
 # --- never overlap -------------------------------------------------------------------------
 
 
+@pytest.mark.early
 def test_two_concurrent_runs_the_second_exits_4_and_nothing_is_duplicated(
     sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:

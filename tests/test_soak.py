@@ -24,7 +24,10 @@ from spreadsheets import read_results, write_csv
 
 from importer.sandbox import Sandbox
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="os.wait4 and POSIX signals")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="os.wait4 and POSIX signals"),
+    pytest.mark.early,
+]
 
 HEADER = ["Name", "Description", "Attributes.customer_id", "Attributes.region"]
 WAIT_S = 1200
