@@ -11,15 +11,18 @@ ApiError: :func:`task_submitter` is the one built from boto3 (StartTaskContact),
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import boto3
 import botocore.exceptions as bce
+import botocore.session
 from botocore.config import Config
 
 from importer import __version__
 from importer.errors import ApiError, ErrorKind, UsageError
+from importer.model_loader import shared_loader
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
@@ -298,6 +301,8 @@ def client_config(
     )
 
 
+_BOTO3_DATA = os.path.join(os.path.dirname(boto3.__file__), "data")
+"""The folder a boto3 session adds to its loader's search path."""
 _PRESIGNING = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
 
 
@@ -314,8 +319,9 @@ def make_client(
     presigning: bool = False,
 ) -> Any:
     """A boto3 client (Connect unless ``service`` says e.g. ``sts`` or ``s3``), made from a
-    session of its own: the one place the importer makes sessions and clients. Clients are
-    shared by all worker threads (boto3 clients are thread-safe).
+    session of its own (which reads botocore's model files through the process's shared
+    loader): the one place the importer makes sessions and clients. Clients are shared by
+    all worker threads (boto3 clients are thread-safe).
 
     ``endpoint_url`` None: botocore's own configuration decides, including
     ``AWS_ENDPOINT_URL_<SERVICE>``. ``access_keys`` (an access key id and secret) replace the
@@ -327,7 +333,11 @@ def make_client(
     missing credentials for the services we send to (see :data:`_RETRIED_HERE`)."""
     key_id, secret = access_keys or (None, None)
     try:
+        core = botocore.session.Session(profile=profile)
+        loader = shared_loader(core.get_config_variable("data_path"), _BOTO3_DATA)
+        core.register_component("data_loader", loader)
         session = boto3.session.Session(
+            botocore_session=core,
             aws_access_key_id=key_id,
             aws_secret_access_key=secret,
             profile_name=profile,

@@ -97,3 +97,18 @@ def _journal_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A run that forgets --journal must not write to the real ~/.local/state."""
     monkeypatch.setenv("TASK_IMPORTER_JOURNAL", str(tmp_path / "default-journal.sqlite3"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+@pytest.fixture(scope="session")
+def soffice_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A LibreOffice user profile (``-env:UserInstallation=`` value) for every soffice run of
+    this test process: made by the first run, reused by the next. One per pytest-xdist
+    worker, as each has its own base temp folder: soffice runs one at a time on a profile."""
+    return (tmp_path_factory.mktemp("soffice-profile") / "profile").as_uri()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``early`` first, the rest in their order: pytest-xdist hands each worker
+    a share of the queue and idle workers take the end of busy ones' queues, so the long
+    tests start at once and the short ones fill the end."""
+    items.sort(key=lambda item: item.get_closest_marker("early") is None)

@@ -402,12 +402,15 @@ def test_no_task_content_or_secret_appears_in_the_output_at_info(
 # --- never overlap -------------------------------------------------------------------------
 
 
+@pytest.mark.early
 def test_two_concurrent_runs_the_second_exits_4_and_nothing_is_duplicated(
     sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
-    sb = sandbox(latency_ms=(20, 40), seed=2)
+    # 1 s answers, 8 at a time: the first run takes 15 s unless the sandbox speeds up, which
+    # it does once the second run has ended
+    sb = sandbox(latency_ms=(1000, 1000))
     source = write_input(tmp_path / "tasks.csv", task_rows(120))
-    args = cli_args("run", source, sb, tmp_path, rate="10")  # 12 s: the second run overlaps
+    args = cli_args("run", source, sb, tmp_path)
     first, first_log = start_child(args, tmp_path)
     wait_until(lambda: sb.counters()["created"] >= 10, first, first_log)
 
@@ -417,6 +420,7 @@ def test_two_concurrent_runs_the_second_exits_4_and_nothing_is_duplicated(
     assert second.wait(timeout=WAIT_S) == 4
     assert first.poll() is None, "the first run ended before the second started"
     assert f"pid {first.pid}" in second_log.read_text()
+    sb.configure(latency_ms=(0.0, 0.0))
     assert first.wait(timeout=WAIT_S) == 0, first_log.read_text()
 
     assert len(tasks_by_token(sb)) == 120

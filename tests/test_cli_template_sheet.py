@@ -160,13 +160,14 @@ def test_with_sandbox_the_instance_is_the_sandboxs(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
-def test_libreoffice_opens_the_sheet_and_keeps_the_drop_downs(tmp_path: Path, sandbox) -> None:
+def test_libreoffice_opens_the_sheet_and_keeps_the_drop_downs(
+    tmp_path: Path, sandbox, soffice_profile: str
+) -> None:
     out = make_sheet(sandbox(), tmp_path / "callbacks.xlsx")
-    profile = tmp_path / "lo-profile"
     subprocess.run(
         [
             "soffice",
-            f"-env:UserInstallation=file://{profile}",
+            f"-env:UserInstallation={soffice_profile}",
             "--headless",
             "--convert-to",
             "ods",

@@ -23,7 +23,10 @@ from spreadsheets import read_csv, read_results, write_csv
 from importer.cli import main
 from importer.sandbox import Sandbox
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"),
+    pytest.mark.early,
+]
 
 ROWS = 300
 HEADER = ["Name", "Attributes.n"]
@@ -84,7 +87,7 @@ def test_interrupt_at_a_random_moment_loses_nothing_and_a_rerun_finishes(
         assert integrity(journal) == "ok"
     created_before = sb.counters()["created"]
 
-    assert main(args) == 0
+    assert main(cli_args("run", source, sb, tmp_path, rate="2000")) == 0  # the rate: no matter
 
     assert sb.counters()["created"] == ROWS
     by_token = tasks_by_token(sb)

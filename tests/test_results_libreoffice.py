@@ -61,7 +61,7 @@ NASTY = [
 """Cell texts that start a formula at the start of the cell or after a separator."""
 
 
-def formulas_in_calc(csv_file: Path, separator: str, workdir: Path) -> list[str]:
+def formulas_in_calc(csv_file: Path, separator: str, workdir: Path, profile: str) -> list[str]:
     """The formulas Calc finds when it imports ``csv_file`` split at ``separator``."""
     # CSV filter tokens: separator, text delimiter ("), charset (76: UTF-8), first line,
     # column formats, language, quoted field as text, detect special numbers, (3 export
@@ -71,7 +71,7 @@ def formulas_in_calc(csv_file: Path, separator: str, workdir: Path) -> list[str]
     done = subprocess.run(
         [
             str(SOFFICE),
-            f"-env:UserInstallation={(workdir / 'profile').as_uri()}",
+            f"-env:UserInstallation={profile}",
             "--headless",
             f"--infilter=CSV:{options}",
             "--convert-to",
@@ -108,9 +108,9 @@ def results_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("separator", [",", ";", "\t"], ids=["comma", "semicolon", "tab"])
 def test_calc_finds_no_formula_in_a_csv_results_file(
-    results_csv: Path, separator: str, tmp_path: Path
+    results_csv: Path, separator: str, tmp_path: Path, soffice_profile: str
 ) -> None:
-    formulas = formulas_in_calc(results_csv, separator, tmp_path)
+    formulas = formulas_in_calc(results_csv, separator, tmp_path, soffice_profile)
 
     assert formulas[:1] == ["of:=1+1"], "the control formula is missing: evaluation was off"
     assert formulas[1:] == []

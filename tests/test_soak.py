@@ -5,7 +5,7 @@ The CLI runs as a child process against the test's sandbox at a high quota, with
 sandbox (its token memory kept) half way. Every row must become exactly one task, and the
 sandbox, the journal and the results file must tell the same story. The 2,000-row soak is
 in the default suite; the 20,000-row one is marked slow (``pytest -m slow``). Peak memory
-and wall time are printed (``pytest -s``), never asserted.
+and wall time are printed (``pytest -s -n 0``: one process), never asserted.
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ from spreadsheets import read_results, write_csv
 
 from importer.sandbox import Sandbox
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="os.wait4 and POSIX signals")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="os.wait4 and POSIX signals"),
+    pytest.mark.early,
+]
 
 HEADER = ["Name", "Description", "Attributes.customer_id", "Attributes.region"]
 WAIT_S = 1200

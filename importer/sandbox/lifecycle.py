@@ -62,7 +62,7 @@ class Sandbox:
                 self._port = server.server_address[1]
                 self._thread = threading.Thread(
                     target=server.serve_forever,
-                    kwargs={"poll_interval": 0.05},
+                    kwargs={"poll_interval": 0.01},
                     name=f"connect-sandbox-{self._port}",
                     daemon=True,
                 )
