@@ -11,6 +11,9 @@ to the rate: it takes ``calls_to_recover`` requests' worth of time to get back t
 the last throttle, so a throttle costs the same small share of calls at 2 requests a second
 as at 200, instead of botocore's fixed-in-seconds curve that overshoots a low quota every
 couple of calls.
+
+Waiting threads queue for tokens in arrival order, and only the first watches the clock: one
+thread wakes per token, not every waiter (200 waiting threads at 1000/s used to burn cores).
 """
 
 from __future__ import annotations
@@ -148,6 +151,8 @@ class RateLimiter:
         self._updated = clock()
         self._throttled_at: float | None = None
         self._sent: deque[float] = deque(maxlen=_RATE_WINDOW)
+        self._queue: deque[threading.Event] = deque()
+        """Waiters for a token, in arrival order; the first one's event is set."""
         self.cuts = 0
 
     @property
@@ -157,19 +162,76 @@ class RateLimiter:
             return self._rate
 
     def acquire(self, cancelled: Callable[[], bool] | None = None) -> float | None:
-        """Block until a token is free and take it; return the send time (None: cancelled)."""
+        """Block until a token is free and take it; return the send time (None: cancelled).
+
+        Waiters queue in arrival order and only the first one watches the clock: when it
+        takes its token it wakes the next, so one thread wakes per token however many wait.
+        The others poll ``cancelled`` every :data:`MAX_NAP` seconds, or at once after
+        :meth:`wake_all`.
+        """
+        with self._lock:
+            if not self._queue:
+                now = self._take(self._clock())
+                if now is not None:
+                    return now
+            waiter = threading.Event()
+            self._queue.append(waiter)
+            if self._queue[0] is waiter:
+                waiter.set()
+        try:
+            return self._wait_in_turn(waiter, cancelled)
+        finally:
+            with self._lock:
+                self._leave(waiter)
+
+    def waiting(self) -> int:
+        """Threads waiting for a token now."""
+        with self._lock:
+            return len(self._queue)
+
+    def wake_all(self) -> None:
+        """Wake every waiter at once to check its ``cancelled`` (call when a run stops)."""
+        with self._lock:
+            for waiter in self._queue:
+                waiter.set()
+
+    def _wait_in_turn(
+        self, waiter: threading.Event, cancelled: Callable[[], bool] | None
+    ) -> float | None:
         while True:
             if cancelled is not None and cancelled():
                 return None
             with self._lock:
-                now = self._clock()
-                self._refill(now)
-                if self._tokens >= 1 - _EPSILON:
-                    self._tokens = max(0.0, self._tokens - 1)
-                    self._sent.append(now)
-                    return now
-                wait = (1 - self._tokens) / self._rate
-            self._sleep(min(wait, MAX_NAP))
+                first = self._queue[0] is waiter
+                if first:
+                    now = self._take(self._clock())
+                    if now is not None:
+                        return now
+                    wait = (1 - self._tokens) / self._rate
+                else:
+                    waiter.clear()
+            if first:
+                self._sleep(min(wait, MAX_NAP))
+            else:
+                waiter.wait(MAX_NAP)
+
+    def _take(self, now: float) -> float | None:
+        """Take a token at ``now`` if one is free (under the lock); None if not."""
+        self._refill(now)
+        if self._tokens < 1 - _EPSILON:
+            return None
+        self._tokens = max(0.0, self._tokens - 1)
+        self._sent.append(now)
+        return now
+
+    def _leave(self, waiter: threading.Event) -> None:
+        """Take ``waiter`` off the queue (under the lock); its successor may be first now."""
+        if self._queue and self._queue[0] is waiter:
+            self._queue.popleft()
+            if self._queue:
+                self._queue[0].set()
+        else:
+            self._queue.remove(waiter)
 
     def succeeded(self, sent_at: float) -> None:
         """The request sent at ``sent_at`` was not throttled: let the rate climb."""

@@ -130,6 +130,7 @@ class RowSender:
                 self._stop_note = stop.note
                 log.info("stopping the run: %s", stop.note)
         self.stopping = True
+        self._limiter.wake_all()
 
     def journal_failed(self, error: JournalError) -> None:
         self._journal_problem = self._journal_problem or str(error)
