@@ -8,7 +8,15 @@ from collections.abc import Callable
 
 import pytest
 
-from importer.ratelimit import BETA, CALLS_TO_RECOVER, Aimd, Cubic, RateLimiter, make_controller
+from importer.ratelimit import (
+    BETA,
+    CALLS_TO_RECOVER,
+    MEASURED_DIP,
+    Aimd,
+    Cubic,
+    RateLimiter,
+    make_controller,
+)
 
 
 class FakeClock:
@@ -114,6 +122,33 @@ def test_cut_is_from_the_rate_really_sent_at_when_below_the_ceiling() -> None:
     assert sent is not None
     bucket.throttled(sent)
     assert bucket.rate == pytest.approx(1.0 * BETA)
+
+
+def test_after_a_second_of_accepted_requests_a_throttle_restarts_just_under_their_rate() -> None:
+    bucket, clock = limiter(rate=100.0, burst=2)
+    sent = None
+    for _ in range(60):  # three seconds at 20/s, every one accepted
+        clock.sleep(0.05)
+        sent = bucket.acquire()
+        assert sent is not None
+        bucket.succeeded(sent)
+    clock.sleep(0.05)
+    throttled = bucket.acquire()
+    assert throttled is not None
+    bucket.throttled(throttled)
+    assert bucket.rate == pytest.approx(20.0 * MEASURED_DIP, rel=0.06)
+    clock.now = throttled + 2 * CALLS_TO_RECOVER / 20.0
+    bucket.succeeded(clock())
+    assert 20.0 <= bucket.rate < 100.0  # back to the measured rate, not the ceiling
+
+
+def test_in_the_first_second_a_throttle_restarts_at_no_more_than_a_second_of_accepted() -> None:
+    bucket, _ = limiter(rate=80.0, burst=5)
+    for sent in take(bucket, 5):
+        bucket.succeeded(sent)
+    throttled = take(bucket, 1)[0]
+    bucket.throttled(throttled)
+    assert bucket.rate == pytest.approx(5.0)  # not 0.7 x 80
 
 
 def test_repeated_throttles_stop_at_the_floor() -> None:
