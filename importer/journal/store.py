@@ -28,7 +28,7 @@ from importer.exitcodes import ExitCode
 from importer.journal.group_commit import GroupCommit
 from importer.journal.lock import RunLock
 from importer.journal.paths import FIX
-from importer.journal.queries import JournalQueries
+from importer.journal.queries import JournalQueries, Rows
 from importer.journal.records import (
     CREATED_COLUMNS,
     ENTRY_COLUMNS,
@@ -99,14 +99,14 @@ class Journal(JournalQueries):
     ) -> None:
         self.close()
 
-    def _execute(self, sql: str, parameters: tuple[Any, ...] = ()) -> sqlite3.Cursor:
-        """Read (on a connection of its own: what is committed, which every write is once
-        it returns)."""
+    def _execute(self, sql: str, parameters: tuple[Any, ...] = ()) -> Rows:
+        """Read, on a connection of its own: what is committed, which every write is once
+        it returns (the rows fetched at once, so no read is left on an old snapshot)."""
         with self._read_mutex:
             if self._reader is None:
                 raise RuntimeError("the journal is closed")
             try:
-                return self._reader.execute(sql, parameters)
+                return Rows(self._reader.execute(sql, parameters))
             except sqlite3.Error as error:
                 raise JournalError(
                     f"journal {self.path} cannot be read or written: {error}"
