@@ -8,7 +8,7 @@ and tests pass their own. What the journal keeps of each row is its
 StartTaskContact): marked in flight before it is sent, its answer recorded when it comes.
 
 The thread that calls :meth:`Executor.run` reads the rows, keeps a bounded window of them in
-flight, each sent from its own daemon thread by a :class:`RowSender`, and calls
+flight, each sent from a daemon worker thread by a :class:`RowSender`, and calls
 ``on_outcome`` once per row, in the order the rows finish (``Outcome.row`` gives the row
 number). A row that needs no request (invalid, already created) is reported without one; a
 row whose journal key (its ClientToken) is still in flight waits for it (the same token is
@@ -28,6 +28,7 @@ whether a task may have been created.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections import Counter
@@ -201,6 +202,7 @@ class Executor:
         started = time.monotonic()
         pending: _Pending = {}
         tokens: dict[str, Future[Outcome]] = {}
+        workers = _Workers(self._window)
         try:
             for row in rows:
                 key = self._journal.key(row) if row.ok and row.request is not None else ""
@@ -213,7 +215,7 @@ class Executor:
                 while len(pending) >= self._window:
                     self._drain(pending, tokens, on_outcome)
                 state = RowState(entry=entry)
-                future = _in_daemon_thread(self._sender.send, row, state)
+                future = workers.submit(self._sender.send, row, state)
                 pending[future] = (row, state)
                 tokens[key] = future
             while pending:
@@ -224,6 +226,7 @@ class Executor:
                 wait(pending)
             raise
         finally:
+            workers.close()
             self._progress.close()
         return self._report(time.monotonic() - started)
 
@@ -313,16 +316,40 @@ class Executor:
         )
 
 
-def _in_daemon_thread(function: Callable[..., Outcome], *args: Any) -> Future[Outcome]:
-    """``function(*args)`` run in a new daemon thread; its result or exception in the future."""
-    future: Future[Outcome] = Future()
+_Job = tuple[Future[Outcome], Callable[..., Outcome], tuple[Any, ...]]
 
-    def work() -> None:
-        future.set_running_or_notify_cancel()
-        try:
-            future.set_result(function(*args))
-        except BaseException as error:  # handed to the thread that reads the future
-            future.set_exception(error)
 
-    threading.Thread(target=work, name="importer-row", daemon=True).start()
-    return future
+class _Workers:
+    """Daemon threads that run jobs, started as jobs come, up to ``size`` (no more rows are
+    in flight at once, so a job never waits for a thread); each runs jobs until
+    :meth:`close`. One thread per row cost a thread's start-up per row."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._started = 0
+
+    def submit(self, function: Callable[..., Outcome], *args: Any) -> Future[Outcome]:
+        """``function(*args)`` run in a worker thread; its result or exception in the future."""
+        future: Future[Outcome] = Future()
+        if self._started < self._size:
+            threading.Thread(target=self._work, name="importer-row", daemon=True).start()
+            self._started += 1
+        self._jobs.put((future, function, args))
+        return future
+
+    def close(self) -> None:
+        """Let every worker end once it has finished the jobs it has (a request the run
+        stopped waiting for included)."""
+        for _ in range(self._started):
+            self._jobs.put(None)
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            future, function, args = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(function(*args))
+            except BaseException as error:  # handed to the thread that reads the future
+                future.set_exception(error)
