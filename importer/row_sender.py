@@ -325,8 +325,7 @@ class RowSender:
         stop = self._rules.failed(error)
         if stop is not None:
             self.trip(stop)
-        if error.kind is not ErrorKind.QUOTA:
-            self._rules.quota.inconclusive()
+        self._rules.quota.not_accepted()
         if error.kind is ErrorKind.THROTTLE:
             with self._lock:
                 self.throttles += 1

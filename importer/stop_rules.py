@@ -91,9 +91,9 @@ class QuotaGate:
                 self._success_since_resume = True
                 self._probe = None
 
-    def inconclusive(self) -> None:
-        """This thread's request got another answer than success or a quota refusal: if it
-        was the probe, another may probe."""
+    def not_accepted(self) -> None:
+        """This thread's request was not accepted (whatever the error): if it was the probe,
+        another may probe. (A refusal of the probe still stops the run: see refused.)"""
         with self._lock:
             if self._probe == threading.get_ident():
                 self._probe = None

@@ -171,12 +171,12 @@ def test_after_the_pause_one_request_probes_and_the_others_wait_for_its_answer()
     assert _ticket_in_another_thread(gate) is None  # the probe passed: everyone sends
 
 
-def test_a_probe_with_an_inconclusive_answer_lets_another_probe() -> None:
+def test_a_probe_not_accepted_lets_another_probe() -> None:
     gate = QuotaGate(0.0)
     gate.refused(time.monotonic())
     assert gate.ticket() is None
     assert _ticket_in_another_thread(gate) is not None
-    gate.inconclusive()  # throttled, say: says nothing of the active tasks
+    gate.not_accepted()  # throttled, say: says nothing of the active tasks
     assert _ticket_in_another_thread(gate) is None
 
 
