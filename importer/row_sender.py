@@ -130,6 +130,7 @@ class RowSender:
                 self._stop_note = stop.note
                 log.info("stopping the run: %s", stop.note)
         self.stopping = True
+        self._limiter.wake_all()
 
     def journal_failed(self, error: JournalError) -> None:
         self._journal_problem = self._journal_problem or str(error)
@@ -254,35 +255,51 @@ class RowSender:
 
     def _attempt(self, row: PreparedRow, state: RowState) -> str:
         """Submit the row's request once; returns the answer or raises ApiError."""
-        if self.stopping:
-            raise _Stopped
-        self.nap(self._rules.quota.remaining())
-        assert row.request is not None
-        with self._slots:
-            sent_at = self._limiter.acquire(cancelled=lambda: self.stopping)
-            if sent_at is None or self.stopping:
-                raise _Stopped
-            if not state.marked:
-                self._mark_in_flight(row)
-                state.marked = True
-            with self._lock:
-                if self.stopping:
+        while True:
+            self._wait_for_quota()
+            with self._slots:
+                sent_at = self._limiter.acquire(cancelled=lambda: self.stopping)
+                if sent_at is None or self.stopping:
                     raise _Stopped
-                state.attempts += 1
-                state.on_wire = True
-                self.calls += 1
-                sent_mono = time.monotonic()
-                if self.first_sent is None:
-                    self.first_sent = sent_mono
-            try:
-                answer = self._submit(row.request)
-            except ApiError as error:
-                state.retry = self._on_error(row, state, error, sent_at, sent_mono)
-                raise
-            finally:
-                state.on_wire = False
-                with self._lock:
-                    self.last_answer = time.monotonic()
+                if self._rules.quota.ticket() is None:  # not paused while this row waited
+                    return self._send(row, state, sent_at)
+
+    def _wait_for_quota(self) -> None:
+        """Wait until the active-task quota's gate lets this row send; _Stopped if the run
+        stops meanwhile."""
+        while True:
+            if self.stopping:
+                raise _Stopped
+            wait = self._rules.quota.ticket()
+            if wait is None:
+                return
+            self.nap(min(wait, POLL))
+
+    def _send(self, row: PreparedRow, state: RowState, sent_at: float) -> str:
+        """Journal the row in flight (once) and submit it, holding a slot and a token taken
+        at ``sent_at``; feeds the answer to the limiter and the stop rules."""
+        assert row.request is not None
+        if not state.marked:
+            self._mark_in_flight(row)
+            state.marked = True
+        with self._lock:
+            if self.stopping:
+                raise _Stopped
+            state.attempts += 1
+            state.on_wire = True
+            self.calls += 1
+            sent_mono = time.monotonic()
+            if self.first_sent is None:
+                self.first_sent = sent_mono
+        try:
+            answer = self._submit(row.request)
+        except ApiError as error:
+            state.retry = self._on_error(row, state, error, sent_at, sent_mono)
+            raise
+        finally:
+            state.on_wire = False
+            with self._lock:
+                self.last_answer = time.monotonic()
         self._limiter.succeeded(sent_at)
         self._rules.succeeded(sent_mono)
         return answer
@@ -308,6 +325,7 @@ class RowSender:
         stop = self._rules.failed(error)
         if stop is not None:
             self.trip(stop)
+        self._rules.quota.not_accepted()
         if error.kind is ErrorKind.THROTTLE:
             with self._lock:
                 self.throttles += 1

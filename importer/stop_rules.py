@@ -28,6 +28,8 @@ _SUCCEEDED = (Status.CREATED, Status.STOPPED)
 """What a request made of a row that succeeded: a task created, or stopped (undo)."""
 FRACTION_MIN_ROWS = 20
 """Rows that must have finished before ``max_failure_fraction`` can stop a run."""
+PROBE_POLL = 0.05
+"""Seconds between looks at the quota gate while the probe after a pause is out."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,11 @@ class FailureTally:
 
 
 class QuotaGate:
-    """Pauses all sending after an active-task quota refusal; says when pausing is futile."""
+    """Pauses all sending after an active-task quota refusal; says when pausing is futile.
+
+    After the pause one request probes (:meth:`ticket`): the others wait for its answer, so
+    a quota still full costs one refused call, not one per request waiting.
+    """
 
     def __init__(self, pause: float) -> None:
         self.pause = pause
@@ -63,6 +69,8 @@ class QuotaGate:
         self.resume_at = 0.0
         self._paused = False
         self._success_since_resume = False
+        self._probe: int | None = None
+        """The thread sending the one request after a pause, if one is."""
 
     def refused(self, sent_at: float) -> bool:
         """A request sent at ``sent_at`` was refused; False when the last pause did not help."""
@@ -74,12 +82,35 @@ class QuotaGate:
             self.resume_at = time.monotonic() + self.pause
             self._paused = True
             self._success_since_resume = False
+            self._probe = None
             return True
 
     def succeeded(self, sent_at: float) -> None:
         with self._lock:
             if sent_at >= self.resume_at:
                 self._success_since_resume = True
+                self._probe = None
+
+    def not_accepted(self) -> None:
+        """This thread's request was not accepted (whatever the error): if it was the probe,
+        another may probe. (A refusal of the probe still stops the run: see refused.)"""
+        with self._lock:
+            if self._probe == threading.get_ident():
+                self._probe = None
+
+    def ticket(self) -> float | None:
+        """None: this thread may send now (as the probe, after a pause); else seconds to
+        wait before asking again."""
+        with self._lock:
+            if not self._paused or self._success_since_resume:
+                return None
+            left = self.resume_at - time.monotonic()
+            if left > 0:
+                return left
+            if self._probe is None or self._probe == threading.get_ident():
+                self._probe = threading.get_ident()
+                return None
+            return PROBE_POLL
 
     def remaining(self) -> float:
         return max(0.0, self.resume_at - time.monotonic())

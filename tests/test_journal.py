@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -124,3 +126,42 @@ def test_a_run_s_settings_are_read_back_as_it_recorded_them(path: Path) -> None:
         }
         assert journal.run_settings(run + 1) == {}, "unreadable settings read as none"
         assert journal.run_settings(99) == {}
+
+
+def test_writes_from_many_threads_are_each_on_disk_when_they_return(path: Path) -> None:
+    seen_by_another_connection: list[bool] = []
+    lock = threading.Lock()
+    with Journal(path) as journal:
+
+        def worker(index: int) -> None:
+            for n in range(10):
+                token = f"t-{index}-{n}"
+                send(journal, token, row=n)
+                journal.record(token, JournalStatus.CREATED, attempts=1, contact_id=f"c-{token}")
+                other = sqlite3.connect(path)
+                try:
+                    row = other.execute(
+                        "SELECT contact_id FROM tasks WHERE client_token = ?", (token,)
+                    ).fetchone()
+                finally:
+                    other.close()
+                with lock:
+                    seen_by_another_connection.append(row == (f"c-{token}",))
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert journal.counts() == {JournalStatus.CREATED: 80}
+    assert seen_by_another_connection == [True] * 80
+
+
+def test_a_write_that_fails_fails_alone(path: Path) -> None:
+    with Journal(path) as journal:
+        send(journal, "t1")
+        with pytest.raises(KeyError, match="never marked in flight"):
+            journal.record("never-sent", JournalStatus.CREATED, attempts=1, contact_id="c")
+        journal.record("t1", JournalStatus.CREATED, attempts=1, contact_id="c-1")
+        entry = journal.lookup("t1")
+        assert entry is not None and entry.contact_id == "c-1"

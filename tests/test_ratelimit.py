@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 import pytest
 
-from importer.ratelimit import BETA, CALLS_TO_RECOVER, Aimd, Cubic, RateLimiter, make_controller
+from importer.ratelimit import (
+    BETA,
+    CALLS_TO_RECOVER,
+    MEASURED_DIP,
+    Aimd,
+    Cubic,
+    RateLimiter,
+    make_controller,
+)
 
 
 class FakeClock:
@@ -112,6 +122,33 @@ def test_cut_is_from_the_rate_really_sent_at_when_below_the_ceiling() -> None:
     assert sent is not None
     bucket.throttled(sent)
     assert bucket.rate == pytest.approx(1.0 * BETA)
+
+
+def test_after_a_second_of_accepted_requests_a_throttle_restarts_just_under_their_rate() -> None:
+    bucket, clock = limiter(rate=100.0, burst=2)
+    sent = None
+    for _ in range(60):  # three seconds at 20/s, every one accepted
+        clock.sleep(0.05)
+        sent = bucket.acquire()
+        assert sent is not None
+        bucket.succeeded(sent)
+    clock.sleep(0.05)
+    throttled = bucket.acquire()
+    assert throttled is not None
+    bucket.throttled(throttled)
+    assert bucket.rate == pytest.approx(20.0 * MEASURED_DIP, rel=0.06)
+    clock.now = throttled + 2 * CALLS_TO_RECOVER / 20.0
+    bucket.succeeded(clock())
+    assert 20.0 <= bucket.rate < 100.0  # back to the measured rate, not the ceiling
+
+
+def test_in_the_first_second_a_throttle_restarts_at_no_more_than_a_second_of_accepted() -> None:
+    bucket, _ = limiter(rate=80.0, burst=5)
+    for sent in take(bucket, 5):
+        bucket.succeeded(sent)
+    throttled = take(bucket, 1)[0]
+    bucket.throttled(throttled)
+    assert bucket.rate == pytest.approx(5.0)  # not 0.7 x 80
 
 
 def test_repeated_throttles_stop_at_the_floor() -> None:
@@ -235,3 +272,78 @@ def test_bad_settings_are_refused() -> None:
         RateLimiter(2, 0)
     with pytest.raises(ValueError, match="algorithm"):
         make_controller("vegas")  # type: ignore[arg-type]
+
+
+def _until(condition: Callable[[], bool]) -> None:
+    """Wait (in real time) until another thread has made ``condition`` true."""
+    while not condition():
+        time.sleep(0.001)
+
+
+def test_only_the_first_waiter_watches_the_clock() -> None:
+    clock = FakeClock()  # never moves: no token comes while the naps are watched
+    nappers: list[int] = []
+
+    def nap(_seconds: float) -> None:
+        nappers.append(threading.get_ident())
+        time.sleep(0.001)
+
+    bucket = RateLimiter(1.0, 2, clock=clock, sleep=nap)
+    take(bucket, 1)
+    stop = threading.Event()
+    threads = [threading.Thread(target=bucket.acquire, args=(stop.is_set,)) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    _until(lambda: bucket.waiting() == len(threads))
+    nappers.clear()
+    _until(lambda: len(nappers) >= 40)
+    stop.set()
+    bucket.wake_all()
+    for thread in threads:
+        thread.join()
+    assert len(set(nappers[:40])) == 1  # one thread wakes per token, not every waiter
+
+
+def test_waiters_are_served_in_arrival_order() -> None:
+    clock = FakeClock()  # moves only when this test moves it
+    bucket = RateLimiter(1.0, 2, clock=clock, sleep=lambda _seconds: time.sleep(0.001))
+    take(bucket, 1)
+    served: list[int] = []
+
+    def worker(index: int) -> None:
+        assert bucket.acquire() is not None
+        served.append(index)
+
+    threads = []
+    for index in range(5):
+        threads.append(threading.Thread(target=worker, args=(index,)))
+        threads[-1].start()
+        _until(lambda n=index + 1: bucket.waiting() == n)
+    for count in range(1, len(threads) + 1):
+        clock.sleep(1.0)  # one more token
+        _until(lambda n=count: len(served) == n)
+    for thread in threads:
+        thread.join()
+    assert served == list(range(5))
+
+
+def test_wake_all_lets_every_cancelled_waiter_return_none() -> None:
+    clock = FakeClock()  # never moves: no token comes
+    bucket = RateLimiter(1.0, 2, clock=clock, sleep=time.sleep)
+    take(bucket, 1)
+    stop = threading.Event()
+    answers: list[float | None] = []
+
+    def worker() -> None:
+        answers.append(bucket.acquire(stop.is_set))
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    _until(lambda: bucket.waiting() == len(threads))
+    stop.set()
+    bucket.wake_all()
+    for thread in threads:
+        thread.join()
+    assert answers == [None] * 6
+    assert bucket.waiting() == 0

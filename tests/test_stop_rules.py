@@ -3,6 +3,7 @@ what a stop does to the rows)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -149,6 +150,41 @@ def test_a_success_after_the_pause_lets_the_quota_pause_again() -> None:
     assert not gate.refused(time.monotonic())  # paused, and nothing passed since
     gate.succeeded(time.monotonic())
     assert gate.refused(time.monotonic())
+
+
+def _ticket_in_another_thread(gate: QuotaGate) -> float | None:
+    answer: list[float | None] = []
+    thread = threading.Thread(target=lambda: answer.append(gate.ticket()))
+    thread.start()
+    thread.join()
+    return answer[0]
+
+
+def test_after_the_pause_one_request_probes_and_the_others_wait_for_its_answer() -> None:
+    gate = QuotaGate(0.0)
+    assert gate.ticket() is None  # nothing refused yet: everyone sends
+    assert gate.refused(time.monotonic())
+    assert gate.ticket() is None  # the pause is over: this thread probes
+    assert gate.ticket() is None  # and still may, for its own request
+    assert _ticket_in_another_thread(gate) is not None  # the others wait
+    gate.succeeded(time.monotonic())
+    assert _ticket_in_another_thread(gate) is None  # the probe passed: everyone sends
+
+
+def test_a_probe_not_accepted_lets_another_probe() -> None:
+    gate = QuotaGate(0.0)
+    gate.refused(time.monotonic())
+    assert gate.ticket() is None
+    assert _ticket_in_another_thread(gate) is not None
+    gate.not_accepted()  # throttled, say: says nothing of the active tasks
+    assert _ticket_in_another_thread(gate) is None
+
+
+def test_while_paused_no_one_may_send() -> None:
+    gate = QuotaGate(30.0)
+    gate.refused(time.monotonic())
+    wait = gate.ticket()
+    assert wait is not None and 29 < wait <= 30
 
 
 @pytest.mark.parametrize(

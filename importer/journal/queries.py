@@ -29,12 +29,30 @@ _CHUNK = 500
 """Values per query of the lookups by many values (well under SQLite's 999 parameters)."""
 
 
+class Rows:
+    """A query's rows, every one fetched: its statement is done, so it holds no read
+    transaction open (which would keep the connection's other reads on an old snapshot)."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self.description = cursor.description
+        self._rows = cursor.fetchall()
+
+    def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[Any]:
+        return self._rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._rows)
+
+
 class JournalQueries:
     """Read queries over a journal's database; subclasses give :meth:`_execute`."""
 
     path: Path
 
-    def _execute(self, sql: str, parameters: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+    def _execute(self, sql: str, parameters: tuple[Any, ...] = ()) -> sqlite3.Cursor | Rows:
         raise NotImplementedError
 
     def _select_in(

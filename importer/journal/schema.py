@@ -86,6 +86,18 @@ def open_database(path: Path) -> sqlite3.Connection:
     return db
 
 
+def open_reader(path: Path) -> sqlite3.Connection:
+    """A second connection to a journal :func:`open_database` has opened, for reads that
+    must not wait for the writing connection's commits (WAL lets them in beside it)."""
+    try:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as error:
+        raise JournalError(f"journal {path} cannot be opened: {error}; {FIX}") from error
+    with _closed_on_error(db, f"journal {path} cannot be used: {{}}; {FIX}"):
+        db.execute("PRAGMA synchronous=FULL")
+    return db
+
+
 def open_read_only(path: Path) -> sqlite3.Connection:
     """The journal at ``path`` to read only, beside a run that may be writing it (WAL lets
     readers in): nothing in the file is created or migrated. A journal that does not exist

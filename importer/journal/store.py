@@ -4,9 +4,11 @@ Each row is written as ``in_flight`` before its request goes out and gets its fi
 soon as the answer arrives, so a run killed at any moment loses at most the answers of the
 requests in flight, and the next run knows which tokens were sent but never answered.
 
-The tables and their migration are in importer.journal.schema, the lock that keeps to one
-run at a time in importer.journal.lock. Every failure to open, read or write the journal is
-a JournalError naming it.
+Writes go through importer.journal.group_commit on one connection (writes from many threads
+share a commit; none returns before it is on disk); reads use a second connection, which
+sees what is committed and never waits for a commit. The tables and their migration are in
+importer.journal.schema, the lock that keeps to one run at a time in importer.journal.lock.
+Every failure to open, read or write the journal is a JournalError naming it.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from typing import Any
 
 from importer.errors import JournalError
 from importer.exitcodes import ExitCode
+from importer.journal.group_commit import GroupCommit
 from importer.journal.lock import RunLock
 from importer.journal.paths import FIX
-from importer.journal.queries import JournalQueries
+from importer.journal.queries import JournalQueries, Rows
 from importer.journal.records import (
     CREATED_COLUMNS,
     ENTRY_COLUMNS,
@@ -35,7 +38,7 @@ from importer.journal.records import (
     entry_of,
 )
 from importer.journal.records import now as _now
-from importer.journal.schema import open_database, open_read_only
+from importer.journal.schema import open_database, open_read_only, open_reader
 
 
 class Journal(JournalQueries):
@@ -49,9 +52,14 @@ class Journal(JournalQueries):
         self.path = Path(path)
         self.run_id: int | None = None
         self._mutex = threading.Lock()
+        """Guards the writing connection, ``_db``."""
+        self._read_mutex = threading.Lock()
+        """Guards the reading connection, ``_reader``: reads never wait for a commit."""
+        self._group = GroupCommit(self._mutex)
         self._lock: RunLock | None = None
+        self._db: sqlite3.Connection | None = None
         if read_only:
-            self._db: sqlite3.Connection | None = open_read_only(self.path)
+            self._reader: sqlite3.Connection | None = open_read_only(self.path)
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -63,16 +71,20 @@ class Journal(JournalQueries):
         self._lock = RunLock(self.path)
         try:
             self._db = open_database(self.path)
+            self._reader = open_reader(self.path)
         except BaseException:
+            if self._db is not None:
+                self._db.close()
             self._lock.release()
             raise
 
     def close(self) -> None:
         """Close the database and release the lock."""
-        with self._mutex:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+        with self._mutex, self._read_mutex:
+            for db in (self._db, self._reader):
+                if db is not None:
+                    db.close()
+            self._db = self._reader = None
             if self._lock is not None:
                 self._lock.release()
 
@@ -87,22 +99,37 @@ class Journal(JournalQueries):
     ) -> None:
         self.close()
 
-    def _execute(self, sql: str, parameters: tuple[Any, ...] = ()) -> sqlite3.Cursor:
-        with self._mutex:
-            if self._db is None:
+    def _execute(self, sql: str, parameters: tuple[Any, ...] = ()) -> Rows:
+        """Read, on a connection of its own: what is committed, which every write is once
+        it returns (the rows fetched at once, so no read is left on an old snapshot)."""
+        with self._read_mutex:
+            if self._reader is None:
                 raise RuntimeError("the journal is closed")
             try:
-                return self._db.execute(sql, parameters)
+                return Rows(self._reader.execute(sql, parameters))
             except sqlite3.Error as error:
                 raise JournalError(
                     f"journal {self.path} cannot be read or written: {error}"
                 ) from error
 
+    def _write(self, sql: str, parameters: tuple[Any, ...]) -> sqlite3.Cursor:
+        """Execute a write and return once it is on disk (committed with the others written
+        meanwhile: importer.journal.group_commit)."""
+        db = self._db
+        if db is None and self._reader is not None:
+            raise JournalError(f"journal {self.path} cannot be read or written: opened to read")
+        if db is None:
+            raise RuntimeError("the journal is closed")
+        try:
+            return self._group.write(db, sql, parameters)
+        except sqlite3.Error as error:
+            raise JournalError(f"journal {self.path} cannot be read or written: {error}") from error
+
     # --- runs -------------------------------------------------------------------------------
 
     def start_run(self, settings: Mapping[str, Any]) -> int:
         """Record the start of a run (its settings as JSON); rows written later name it."""
-        cursor = self._execute(
+        cursor = self._write(
             "INSERT INTO runs (pid, started_at, settings) VALUES (?, ?, ?)",
             (os.getpid(), _now(), json.dumps(settings, sort_keys=True, default=str)),
         )
@@ -114,7 +141,7 @@ class Journal(JournalQueries):
         """Record the end of the run started by :meth:`start_run`, and its summary."""
         if self.run_id is None:
             raise RuntimeError("finish_run() without start_run()")
-        self._execute(
+        self._write(
             "UPDATE runs SET finished_at = ?, exit_code = ?, summary = ? WHERE run_id = ?",
             (
                 _now(),
@@ -171,7 +198,7 @@ class Journal(JournalQueries):
         the instance the task goes to (undo stops it there).
         """
         now = _now()
-        self._execute(
+        self._write(
             "INSERT INTO tasks (client_token, status, batch_id, row_number, request_sha256, "
             "run_id, first_sent_at, updated_at, origin_token, instance_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -210,7 +237,7 @@ class Journal(JournalQueries):
     ) -> None:
         """Record the answer for a token marked in flight; ``attempts`` of this run are added,
         and ``maybe_created`` (an attempt got no clear answer) sticks once set."""
-        cursor = self._execute(
+        cursor = self._write(
             "UPDATE tasks SET status = ?, contact_id = ?, attempts = attempts + ?, "
             "error_code = ?, error_message = ?, updated_at = ?, "
             "maybe_created = maybe_created OR ? WHERE client_token = ?",
@@ -246,7 +273,7 @@ class Journal(JournalQueries):
         """Record that StopContact for this ContactId is about to be sent (call before
         sending); a call left in flight before makes ``maybe_stopped`` stick."""
         now = _now()
-        self._execute(
+        self._write(
             "INSERT INTO stops (contact_id, instance_id, status, client_token, source, "
             "row_number, run_id, first_sent_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (contact_id) DO UPDATE SET status = excluded.status, "
@@ -279,7 +306,7 @@ class Journal(JournalQueries):
         already_ended: bool = False,
     ) -> None:
         """Record the answer for a StopContact marked in flight (as :meth:`record` does)."""
-        cursor = self._execute(
+        cursor = self._write(
             "UPDATE stops SET status = ?, attempts = attempts + ?, error_code = ?, "
             "error_message = ?, updated_at = ?, maybe_stopped = maybe_stopped OR ?, "
             "already_ended = ? WHERE contact_id = ?",
