@@ -152,7 +152,7 @@ def _planned(
     row by row."""
     planned = {}
     for row in rows:
-        outcome, unanswered = plan.settled(row), False
+        outcome, unanswered = plan.settled(row) or plan.created_before(row), False
         if outcome is None:
             entry = journal.lookup(row.client_token)
             outcome = created_before(row, entry) or row.outcome(Status.VALID)

@@ -202,6 +202,7 @@ class BatchSending:
         valid, unresolved = run.outbound.ready(valid)
         for row in unresolved:
             self._keep_invalid(row)
+        valid = self._unless_created(valid, plan)
         _report_edited(run.reporter, plan)
         done = Counter(outcome.status for outcome in self.outcomes.values())
         executor = Executor(
@@ -217,6 +218,18 @@ class BatchSending:
             report = executor.run(valid, lambda outcome: self.keep(plan.explain(outcome)))
         report_refused_edits(run.reporter, self.outcomes, plan.resent)
         return report
+
+    def _unless_created(self, rows: list[PreparedRow], plan: Plan) -> list[PreparedRow]:
+        """The rows to send: those whose own token created a task are kept as
+        ``already_created`` here, as the executor would say after a look-up each."""
+        unsent = []
+        for row in rows:
+            created = plan.created_before(row)
+            if created is None:
+                unsent.append(row)
+            else:
+                self.keep(created)
+        return unsent
 
     def _keep_invalid(self, row: PreparedRow) -> None:
         self.keep(row.outcome(Status.INVALID))
