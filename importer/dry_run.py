@@ -18,12 +18,13 @@ would send.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from importer.batch_messages import report_header, warn_reused_name
 from importer.checking import run_preflight
 from importer.clients import Connector, aws_connector
+from importer.collector import read_all, thawing
 from importer.errors import InputFileError, ResultsFileGiven
 from importer.exit_policy import validated_file_exit, validation_exit
 from importer.exitcodes import ExitCode
@@ -85,7 +86,11 @@ def dry_run_inputs(
     prepare = options.prepare_options()
     dry_run, resources = DryRun(), Resources()
     resources.add(options.option_ids())
-    with open_staging(options, reporter) as staging, reading_journal(options) as journal:
+    with (
+        open_staging(options, reporter) as staging,
+        reading_journal(options) as journal,
+        thawing(),
+    ):
         found = staging.find(inputs, with_results=False)
         if not found.inputs:
             reporter.info(f"{no_inputs(found)}.")
@@ -93,7 +98,7 @@ def dry_run_inputs(
             try:
                 batch = open_batch(staging.fetch(item.location), prepare)
                 report_header(reporter, batch, item.location)
-                rows = list(batch.rows())
+                rows = read_all(batch.rows())
             except ResultsFileGiven:
                 if staging.report_results_file(item):
                     dry_run.files.append(PlannedFile(item.location, readable=False))
@@ -104,12 +109,8 @@ def dry_run_inputs(
                 continue
             plan = reconcile(journal, batch.batch_id, rows, send_edited=options.send_edited)
             warn_reused_name(reporter, item.location, plan)
-            outcomes = _planned(reporter, journal, plan, rows)
-            counts = _report_counts(reporter, outcomes.values())
-            dry_run.files.append(PlannedFile(item.location, counts))
-            for row in rows:
-                if outcomes[row.number].status is Status.VALID and row.request is not None:
-                    resources.add(row.request)
+            planned = _noting(resources, _planned(reporter, journal, plan, rows))
+            dry_run.files.append(PlannedFile(item.location, _report_counts(reporter, planned)))
     if len(dry_run.files) > 1:
         total = sum((file.counts for file in dry_run.files), Counter[Status]())
         reporter.info(f"Total of {len(dry_run.files)} files: {_counts_text(total)}")
@@ -139,27 +140,35 @@ def dry_run_results(
         )
         for outcome in kept:
             reporter.planned_row(outcome.row, f"already created, ContactId {outcome.contact_id}")
-        outcomes = _planned(reporter, journal, plan, rows)
-        counts = _report_counts(reporter, [*kept, *outcomes.values()])
+        planned = (outcome for _, outcome in _planned(reporter, journal, plan, rows))
+        counts = _report_counts(reporter, [*kept, *planned])
     _report_nothing_done(reporter)
     return DryRun([PlannedFile(str(results_file), counts)])
 
 
 def _planned(
     reporter: Reporter, journal: Journal, plan: Plan, rows: Iterable[PreparedRow]
-) -> dict[int, Outcome]:
-    """Each row's outcome as the run would have it before sending (``valid``: sent), said
-    row by row."""
-    planned = {}
+) -> Iterator[tuple[PreparedRow, Outcome]]:
+    """Each row with its outcome as the run would have it before sending (``valid``: sent),
+    said row by row; none is kept."""
     for row in rows:
         outcome, unanswered = plan.settled(row) or plan.created_before(row), False
         if outcome is None:
             entry = journal.lookup(row.client_token)
             outcome = created_before(row, entry) or row.outcome(Status.VALID)
             unanswered = entry is not None and may_have_created(entry)
-        planned[row.number] = outcome
         reporter.planned_row(row.number, _what(outcome, row, plan, unanswered))
-    return planned
+        yield row, outcome
+
+
+def _noting(
+    resources: Resources, planned: Iterable[tuple[PreparedRow, Outcome]]
+) -> Iterator[Outcome]:
+    """The outcomes; the requests of the rows to send join ``resources`` (for --check)."""
+    for row, outcome in planned:
+        if outcome.status is Status.VALID and row.request is not None:
+            resources.add(row.request)
+        yield outcome
 
 
 def _what(outcome: Outcome, row: PreparedRow, plan: Plan, unanswered: bool) -> str:

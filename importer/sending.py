@@ -30,6 +30,7 @@ from importer.batch_messages import (
     rows_named,
 )
 from importer.clients import Clients, Connector
+from importer.collector import Freezer
 from importer.errors import ImporterError, Interrupted, JournalError
 from importer.executor import Executor, ExecutorSettings, RunReport, make_limiter
 from importer.exit_policy import batch_exit, batch_reason
@@ -152,6 +153,7 @@ class BatchSending:
     """Rows whose lines are written but not counted (lines undo leaves as they are)."""
     counted_as: dict[int, Status] = field(default_factory=dict)
     """Rows counted under another status than their line's."""
+    freezer: Freezer = field(default_factory=Freezer)
     list_invalid: bool = True
     """Name the first invalid rows and their errors (not when the file said why once: no
     column maps, see importer.batch_messages)."""
@@ -163,6 +165,7 @@ class BatchSending:
         in the batch's figures (and exit code) as its status, or ``count_as``, or not at
         all."""
         self.outcomes[outcome.row] = outcome
+        self.freezer.kept()
         if counted:
             self.uncounted.discard(outcome.row)
         else:
