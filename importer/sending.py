@@ -188,9 +188,11 @@ class BatchSending:
             send_edited=self.run.options.send_edited,
         )
 
-    def send(self, rows: Sequence[PreparedRow], plan: Plan | None = None) -> RunReport:
+    def send(self, rows: list[PreparedRow], plan: Plan | None = None) -> RunReport:
         """Send the valid rows ``plan`` leaves to send (None: rows not reconciled, as
-        undo's); record every row's outcome."""
+        undo's); record every row's outcome. ``rows`` is emptied: each row is let go of once
+        it is settled or handed to the executor, so a row sent is freed (its outcome keeps
+        its cells) while the others are sent."""
         run = self.run
         plan = plan if plan is not None else Plan(self.batch_id, 0, True, 0, len(rows))
         valid = []
@@ -202,6 +204,7 @@ class BatchSending:
             self.keep(settled)
             if settled.status is Status.INVALID and len(self.first_invalid) < FIRST_ERRORS_SHOWN:
                 self.first_invalid.append(row)
+        rows.clear()
         valid, unresolved = run.outbound.ready(valid)
         for row in unresolved:
             self._keep_invalid(row)
@@ -218,7 +221,9 @@ class BatchSending:
             tally=run.tally,
         )
         with run.stop.watching(executor):
-            report = executor.run(valid, lambda outcome: self.keep(plan.explain(outcome)))
+            report = executor.run(
+                _handed_over(valid), lambda outcome: self.keep(plan.explain(outcome))
+            )
         report_refused_edits(run.reporter, self.outcomes, plan.resent)
         return report
 
@@ -340,6 +345,13 @@ def open_sending(
         except (ImporterError, Interrupted) as problem:
             record_failed_run(journal, summary, problem)
             raise
+
+
+def _handed_over(rows: list[PreparedRow]) -> Iterator[PreparedRow]:
+    """The rows in order, each taken out of the list as it is handed over."""
+    rows.reverse()
+    while rows:
+        yield rows.pop()
 
 
 def _report_edited(reporter: Reporter, plan: Plan) -> None:
