@@ -73,9 +73,11 @@ class Plan:
     resent: dict[int, Entry] = field(default_factory=dict)
     """Rows sent under the token of an unsettled send of their number, by row number."""
     runs: dict[int, RunInfo] = field(default_factory=dict)
-    own: dict[int, CreatedTask] = field(default_factory=dict)
+    own: dict[int, tuple[str, str, str]] = field(default_factory=dict)
     """Valid rows whose own token created a task, by row number: nothing to send (what the
-    executor would find in the journal, found here with the other rows' tasks)."""
+    executor would find in the journal, found here with the other rows' tasks). The token,
+    the task's ContactId and the digest of its request: kept until the batch is sent, so no
+    more than that."""
 
     @property
     def reused_name(self) -> bool:
@@ -112,10 +114,10 @@ class Plan:
     def created_before(self, row: PreparedRow) -> Outcome | None:
         """The ``already_created`` line of a valid row whose own token created a task (as
         importer.row_journal.created_before says it from the journal), else None."""
-        task = self.own.get(row.number)
-        if task is None or task.client_token != row.client_token or not row.ok:
+        token, contact_id, request_sha256 = self.own.get(row.number, ("", "", ""))
+        if not token or token != row.client_token or not row.ok:
             return None
-        return already_created(row, task.contact_id, task.request_sha256)
+        return already_created(row, contact_id, request_sha256)
 
     def explain(self, outcome: Outcome) -> Outcome:
         """A sent row's results line; one sent under an earlier send's token says so."""
@@ -198,7 +200,7 @@ def reconcile(
         if not row.ok or task.client_token != row.client_token:
             plan.already[number] = task
         else:
-            plan.own[number] = task
+            plan.own[number] = (task.client_token, task.contact_id, task.request_sha256)
     named = [*plan.already.values(), *plan.edited.values(), plan.latest]
     plan.runs = journal.run_info({t.run_id for t in named if t is not None and t.run_id})
     return plan
