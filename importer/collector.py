@@ -16,7 +16,7 @@ import gc
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
-FREEZE_EVERY = 1_000
+FREEZE_EVERY = 10_000
 """Items read between two freezes."""
 
 _Item = TypeVar("_Item")

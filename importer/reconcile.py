@@ -73,11 +73,10 @@ class Plan:
     resent: dict[int, Entry] = field(default_factory=dict)
     """Rows sent under the token of an unsettled send of their number, by row number."""
     runs: dict[int, RunInfo] = field(default_factory=dict)
-    own: dict[int, tuple[str, str, str]] = field(default_factory=dict)
+    own: dict[int, tuple[str, str]] = field(default_factory=dict)
     """Valid rows whose own token created a task, by row number: nothing to send (what the
-    executor would find in the journal, found here with the other rows' tasks). The token,
-    the task's ContactId and the digest of its request: kept until the batch is sent, so no
-    more than that."""
+    executor would find in the journal, found here with the other rows' tasks). The task's
+    ContactId and the digest of its request: kept until the batch is sent, so no more."""
 
     @property
     def reused_name(self) -> bool:
@@ -114,8 +113,8 @@ class Plan:
     def created_before(self, row: PreparedRow) -> Outcome | None:
         """The ``already_created`` line of a valid row whose own token created a task (as
         importer.row_journal.created_before says it from the journal), else None."""
-        token, contact_id, request_sha256 = self.own.get(row.number, ("", "", ""))
-        if not token or token != row.client_token or not row.ok:
+        contact_id, request_sha256 = self.own.get(row.number, ("", ""))
+        if not contact_id or not row.ok:
             return None
         return already_created(row, contact_id, request_sha256)
 
@@ -166,6 +165,7 @@ def reconcile(
         rows=sum(1 for tokens in lineages.values() if tokens),
         latest=max(tasks, key=lambda task: (task.created_at, task.run_id or 0), default=None),
     )
+    del lineages, found  # a journal's worth of records each: let them go before what follows
     sends = len(tasks) + len(unsettled)
     sends_matched = len(set(resending.values()))
     sends_matched += sum(1 for task in tasks if task.client_token in matched_tokens)
@@ -193,6 +193,7 @@ def reconcile(
                     plan.sent_edited.append(row.number)
                 else:
                     plan.resent[row.number] = _resend(row, lost[row.number][0])
+    del tasks
     for number, task in matches.items():
         row = by_number.get(number)
         if row is None:
@@ -200,7 +201,7 @@ def reconcile(
         if not row.ok or task.client_token != row.client_token:
             plan.already[number] = task
         else:
-            plan.own[number] = (task.client_token, task.contact_id, task.request_sha256)
+            plan.own[number] = (task.contact_id, task.request_sha256)
     named = [*plan.already.values(), *plan.edited.values(), plan.latest]
     plan.runs = journal.run_info({t.run_id for t in named if t is not None and t.run_id})
     return plan
