@@ -83,18 +83,13 @@ def read_results(path: str | os.PathLike[str]) -> tuple[list[str], list[ResultLi
 
 
 def contact_ids(path: str | os.PathLike[str]) -> set[str]:
-    """Every ContactId a results file holds, read line by line (checked as ``read_results``
-    checks them, without their input cells)."""
-    lines = results_lines(path, with_values=False)[1]
-    return {line.contact_id for line in lines if line.contact_id}
+    """Every ContactId a results file holds, read line by line."""
+    return {line.contact_id for line in results_lines(path)[1] if line.contact_id}
 
 
-def results_lines(
-    path: str | os.PathLike[str], *, with_values: bool = True
-) -> tuple[list[str], Iterator[ResultLine]]:
+def results_lines(path: str | os.PathLike[str]) -> tuple[list[str], Iterator[ResultLine]]:
     """``read_results``, one line at a time: the header is checked at once, each line as it
-    is read (an InputFileError can come from the iterator). ``with_values`` False: the lines'
-    ``values`` are left empty (their input cells are not read)."""
+    is read (an InputFileError can come from the iterator)."""
     is_workbook = Path(path).suffix.lower() == ".xlsx"
     cells = open_cells(path, RESULTS_SHEET if is_workbook else None)
     ours = len(RESULT_COLUMNS)
@@ -107,7 +102,7 @@ def results_lines(
     input_columns = (
         [] if is_blank(theirs) else header_columns(cells.label, theirs, cells.header_number, ours)
     )
-    return input_columns, _lines(path, cells, input_columns, unprotect_cell, with_values)
+    return input_columns, _lines(path, cells, input_columns, unprotect_cell)
 
 
 def _lines(
@@ -115,16 +110,15 @@ def _lines(
     cells: Cells,
     input_columns: list[str],
     unprotect_cell: Callable[[str], str],
-    with_values: bool = True,
 ) -> Iterator[ResultLine]:
     ours = len(RESULT_COLUMNS)
-    read = ours + (len(input_columns) if with_values else 0)
+    width = ours + len(input_columns)
     every_column = [*RESULT_COLUMNS, *input_columns]
     for number, record in cells.records:
         if is_blank(record):
             continue
-        texts = [unprotect_cell(text) for text in record[:read]]
-        texts += [""] * (read - len(texts))
+        texts = [unprotect_cell(text) for text in record[:width]]
+        texts += [""] * (width - len(texts))
         unreadable = cells.problems.get(number, [])
         for index, message in unreadable:
             if index < ours:
@@ -140,7 +134,7 @@ def _lines(
             error_message=texts[4],
             attempts=_whole_number(texts[5], path, number, "attempts") or 0,
             client_token=texts[6].strip(),
-            values=dict(zip(input_columns, texts[ours:], strict=True)) if with_values else {},
+            values=dict(zip(input_columns, texts[ours:], strict=True)),
             number=number,
             problems=[unreadable_cell(every_column, i, message) for i, message in unreadable],
         )
