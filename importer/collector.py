@@ -4,9 +4,8 @@ A batch's rows live until its results are written, so the collector's full passe
 come each time the objects alive grow by a quarter, scanned them again and again: about a
 fifth of a re-run of 100,000 rows. :func:`read_all` moves what is alive out of its scans
 (``gc.freeze``) as the rows are read, a :class:`Freezer` as their outcomes are kept;
-:func:`thawing` gives it back at the end. Frozen
-objects are still freed as soon as nothing refers to them; only a reference cycle among
-them waits for the thaw.
+:func:`thawing` gives it back at the end. Frozen objects are still freed as soon as nothing
+refers to them; only a reference cycle among them waits for the thaw.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 FREEZE_EVERY = 10_000
-"""Items read between two freezes."""
+"""Items read (or outcomes kept) between two freezes: freezing more often held more memory."""
 
 _Item = TypeVar("_Item")
 
