@@ -19,12 +19,14 @@ would send.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 from importer.batch_messages import report_header, warn_reused_name
 from importer.checking import run_preflight
 from importer.clients import Connector, aws_connector
+from importer.collector import read_all, thawing
 from importer.errors import InputFileError, ResultsFileGiven
 from importer.exit_policy import validated_file_exit, validation_exit
 from importer.exitcodes import ExitCode
@@ -42,6 +44,8 @@ from importer.run_journal import reading_journal
 from importer.staging import no_inputs, open_staging
 from importer.template_book import TemplateBook
 
+_CHUNK = 1_000
+"""Rows a dry run plans at a time."""
 STOPPED_NOT_SENT = "not sent (neither run nor retry re-creates a stopped task)"
 
 
@@ -88,7 +92,11 @@ def dry_run_inputs(
     prepare = options.prepare_options()
     dry_run, resources = DryRun(), Resources()
     resources.add(options.option_ids())
-    with open_staging(options, reporter) as staging, reading_journal(options) as journal:
+    with (
+        open_staging(options, reporter) as staging,
+        reading_journal(options) as journal,
+        thawing(),
+    ):
         found = staging.find(inputs, with_results=False)
         if not found.inputs:
             reporter.info(f"{no_inputs(found)}.")
@@ -96,7 +104,7 @@ def dry_run_inputs(
             try:
                 batch = open_batch(staging.fetch(item.location), prepare)
                 report_header(reporter, batch, item.location)
-                rows = list(batch.rows())
+                rows = read_all(batch.rows())
             except ResultsFileGiven:
                 if staging.report_results_file(item):
                     dry_run.files.append(PlannedFile(item.location, readable=False))
@@ -107,12 +115,8 @@ def dry_run_inputs(
                 continue
             plan = reconcile(journal, batch.batch_id, rows, send_edited=options.send_edited)
             warn_reused_name(reporter, item.location, plan)
-            outcomes = _planned(reporter, journal, plan, rows)
-            counts = _report_counts(reporter, outcomes.values())
-            dry_run.files.append(PlannedFile(item.location, counts))
-            for row in rows:
-                if outcomes[row.number].status is Status.VALID and row.request is not None:
-                    resources.add(row.request)
+            planned = _noting(resources, _planned(reporter, journal, plan, rows))
+            dry_run.files.append(PlannedFile(item.location, _report_counts(reporter, planned)))
     if len(dry_run.files) > 1:
         total = sum((file.counts for file in dry_run.files), Counter[Status]())
         reporter.info(f"Total of {len(dry_run.files)} files: {_counts_text(total)}")
@@ -145,30 +149,42 @@ def dry_run_results(
             reporter.planned_row(
                 outcome.row, _stopped(outcome) if outcome.status is Status.STOPPED else said
             )
-        outcomes = _planned(reporter, journal, plan, rows)
-        counts = _report_counts(reporter, [*kept, *outcomes.values()])
+        planned = (outcome for _, outcome in _planned(reporter, journal, plan, rows))
+        counts = _report_counts(reporter, [*kept, *planned])
     _report_nothing_done(reporter)
     return DryRun([PlannedFile(str(results_file), counts)])
 
 
 def _planned(
     reporter: Reporter, journal: Journal, plan: Plan, rows: Iterable[PreparedRow]
-) -> dict[int, Outcome]:
-    """Each row's outcome as the run would have it before sending (``valid``: sent), said
-    row by row."""
-    planned, unanswered = {}, set()
-    for row in rows:
-        outcome = plan.settled(row)
-        if outcome is None:
-            entry = journal.lookup(row.client_token)
-            outcome = created_before(row, entry) or row.outcome(Status.VALID)
-            if entry is not None and may_have_created(entry):
-                unanswered.add(row.number)
-        planned[row.number] = (row, outcome)
-    read_stopped(journal, (outcome for _, outcome in planned.values()), STOPPED_NOT_SENT)
-    for number, (row, outcome) in planned.items():
-        reporter.planned_row(number, _what(outcome, row, plan, number in unanswered))
-    return {number: outcome for number, (_, outcome) in planned.items()}
+) -> Iterator[tuple[PreparedRow, Outcome]]:
+    """Each row with its outcome as the run would have it before sending (``valid``: sent;
+    ``stopped``: its task stopped by undo since), said row by row; a chunk of rows is kept
+    at a time, to ask the journal which of their tasks were stopped."""
+    rows = iter(rows)
+    while chunk := list(islice(rows, _CHUNK)):
+        planned = []
+        for row in chunk:
+            outcome, unanswered = plan.settled(row) or plan.created_before(row), False
+            if outcome is None:
+                entry = journal.lookup(row.client_token)
+                outcome = created_before(row, entry) or row.outcome(Status.VALID)
+                unanswered = entry is not None and may_have_created(entry)
+            planned.append((row, outcome, unanswered))
+        read_stopped(journal, (outcome for _, outcome, _ in planned), STOPPED_NOT_SENT)
+        for row, outcome, unanswered in planned:
+            reporter.planned_row(row.number, _what(outcome, row, plan, unanswered))
+            yield row, outcome
+
+
+def _noting(
+    resources: Resources, planned: Iterable[tuple[PreparedRow, Outcome]]
+) -> Iterator[Outcome]:
+    """The outcomes; the requests of the rows to send join ``resources`` (for --check)."""
+    for row, outcome in planned:
+        if outcome.status is Status.VALID and row.request is not None:
+            resources.add(row.request)
+        yield outcome
 
 
 def _what(outcome: Outcome, row: PreparedRow, plan: Plan, unanswered: bool) -> str:

@@ -7,7 +7,8 @@ them. The rules (also in the README):
   sent by ``retry`` as an edit of this row (the task's origin token is the row's token, or
   the row's own origin). A matched row is ``already_created`` with that task's ContactId and
   nothing is sent, even if the row is not valid as it stands (a fixed copy of it was sent).
-  A valid row matched under its own token is left to the executor, which says the same.
+  A valid row matched under its own token is ``already_created`` too, as the executor would
+  say it (``Plan.created_before``, after the row's user name and attachments are resolved).
 - A batch's *sends* are its created tasks and its *unsettled* tokens: sent, no ContactId
   recorded, and a task may exist (``lost_answers.may_have_created``: no clear answer came).
   A row matches an unsettled token when it has that token (the executor resends it).
@@ -43,6 +44,7 @@ from importer.journal import CreatedTask, Entry, Journal, RunInfo, readable_time
 from importer.locations import location_name
 from importer.lost_answers import explain_resent, may_have_created
 from importer.model import Outcome, PreparedRow, RowError, Status
+from importer.row_journal import already_created
 
 EDITED_CODE = "EditedAfterCreation"
 """The error_code of a row not sent because it changed after its task was created."""
@@ -71,6 +73,10 @@ class Plan:
     resent: dict[int, Entry] = field(default_factory=dict)
     """Rows sent under the token of an unsettled send of their number, by row number."""
     runs: dict[int, RunInfo] = field(default_factory=dict)
+    own: dict[int, tuple[str, str]] = field(default_factory=dict)
+    """Valid rows whose own token created a task, by row number: nothing to send (what the
+    executor would find in the journal, found here with the other rows' tasks). The task's
+    ContactId and the digest of its request: kept until the batch is sent, so no more."""
 
     @property
     def reused_name(self) -> bool:
@@ -103,6 +109,14 @@ class Plan:
         if outcome is None and not row.ok:
             return row.outcome(Status.INVALID)
         return outcome
+
+    def created_before(self, row: PreparedRow) -> Outcome | None:
+        """The ``already_created`` line of a valid row whose own token created a task (as
+        importer.row_journal.created_before says it from the journal), else None."""
+        contact_id, request_sha256 = self.own.get(row.number, ("", ""))
+        if not contact_id or not row.ok:
+            return None
+        return already_created(row, contact_id, request_sha256)
 
     def explain(self, outcome: Outcome) -> Outcome:
         """A sent row's results line; one sent under an earlier send's token says so."""
@@ -151,6 +165,7 @@ def reconcile(
         rows=sum(1 for tokens in lineages.values() if tokens),
         latest=max(tasks, key=lambda task: (task.created_at, task.run_id or 0), default=None),
     )
+    del lineages, found  # a journal's worth of records each: let them go before what follows
     sends = len(tasks) + len(unsettled)
     sends_matched = len(set(resending.values()))
     sends_matched += sum(1 for task in tasks if task.client_token in matched_tokens)
@@ -178,10 +193,15 @@ def reconcile(
                     plan.sent_edited.append(row.number)
                 else:
                     plan.resent[row.number] = _resend(row, lost[row.number][0])
+    del tasks
     for number, task in matches.items():
         row = by_number.get(number)
-        if row is not None and (not row.ok or task.client_token != row.client_token):
+        if row is None:
+            continue
+        if not row.ok or task.client_token != row.client_token:
             plan.already[number] = task
+        else:
+            plan.own[number] = (task.contact_id, task.request_sha256)
     named = [*plan.already.values(), *plan.edited.values(), plan.latest]
     plan.runs = journal.run_info({t.run_id for t in named if t is not None and t.run_id})
     return plan

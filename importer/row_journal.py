@@ -227,12 +227,15 @@ def created_before(row: PreparedRow, entry: Entry | None) -> Outcome | None:
     its dry run both decide with this."""
     if entry is None or entry.status is not JournalStatus.CREATED or not entry.contact_id:
         return None
-    changed = row.request is not None and entry.request_sha256 not in (
-        "",
-        request_digest(row.request),
-    )
+    return already_created(row, entry.contact_id, entry.request_sha256)
+
+
+def already_created(row: PreparedRow, contact_id: str, request_sha256: str) -> Outcome:
+    """A valid row's ``already_created`` line for the task its token created (ContactId and
+    the digest of the request that created it), saying so if the row changed since."""
+    changed = row.request is not None and request_sha256 not in ("", request_digest(row.request))
     message = messages.CHANGED_SINCE_CREATED if changed else ""
-    return row.outcome(Status.ALREADY_CREATED, contact_id=entry.contact_id, error_message=message)
+    return row.outcome(Status.ALREADY_CREATED, contact_id=contact_id, error_message=message)
 
 
 def read_stopped(journal: Journal, outcomes: Iterable[Outcome], done: str) -> None:

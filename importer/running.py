@@ -8,11 +8,13 @@ go on; a file that stops the run (access denied, quota, interrupted) ends it.
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import Sequence
 
 from importer.batch_messages import report_header, report_total, warn_reused_name
 from importer.checking import read_resources, run_preflight
 from importer.clients import Connector, aws_connector
+from importer.collector import read_all, thawing
 from importer.errors import InputFileError, ResultsFileGiven, UsageError
 from importer.exitcodes import ExitCode
 from importer.inbox import InputFile
@@ -59,7 +61,8 @@ def run_inputs(
             elif len(staged) > 1:
                 _fetch_templates(prepare, staged)
             for number, (item, ready) in enumerate(zip(found.inputs, staged, strict=True)):
-                file = _run_file(sending, item, ready, prepare)
+                with thawing():
+                    file = _run_file(sending, item, ready, prepare)
                 if file is None:
                     summary.skip(item.location, ResultsFileGiven(item.location).reason)
                     continue
@@ -141,7 +144,8 @@ def _run_file(
         file.sha256 = file_sha256(staged.local)
         batch = open_batch(staged.local, prepare)
         report_header(reporter, batch, item.location)
-        rows = list(batch.rows())  # read to the end first: a bad line further down sends nothing
+        # Read to the end first: a bad line further down sends nothing.
+        rows = read_all(batch.rows())
         prepare.templates.raise_problems()  # a template that takes no task: nothing is sent
     except ResultsFileGiven:
         if not staging.report_results_file(item):
@@ -155,6 +159,7 @@ def _run_file(
     sent = sending.batch(batch.batch_id)
     sent.list_invalid = not batch.maps_nothing
     plan = sent.reconcile(rows)
+    gc.freeze()  # what reconcile found lives until the batch ends (importer.collector)
     warn_reused_name(reporter, item.location, plan)
     report = sent.send(rows, plan)
     contact_ids = {outcome.contact_id for outcome in sent.outcomes.values()}

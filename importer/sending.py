@@ -30,6 +30,7 @@ from importer.batch_messages import (
     rows_named,
 )
 from importer.clients import Clients, Connector
+from importer.collector import Freezer
 from importer.errors import ImporterError, Interrupted, JournalError
 from importer.executor import Executor, ExecutorSettings, RunReport, make_limiter
 from importer.exit_policy import batch_exit, batch_reason
@@ -152,6 +153,7 @@ class BatchSending:
     """Rows whose lines are written but not counted (lines undo leaves as they are)."""
     counted_as: dict[int, Status] = field(default_factory=dict)
     """Rows counted under another status than their line's."""
+    freezer: Freezer = field(default_factory=Freezer)
     list_invalid: bool = True
     """Name the first invalid rows and their errors (not when the file said why once: no
     column maps, see importer.batch_messages)."""
@@ -163,6 +165,7 @@ class BatchSending:
         in the batch's figures (and exit code) as its status, or ``count_as``, or not at
         all."""
         self.outcomes[outcome.row] = outcome
+        self.freezer.kept()
         if counted:
             self.uncounted.discard(outcome.row)
         else:
@@ -185,9 +188,11 @@ class BatchSending:
             send_edited=self.run.options.send_edited,
         )
 
-    def send(self, rows: Sequence[PreparedRow], plan: Plan | None = None) -> RunReport:
+    def send(self, rows: list[PreparedRow], plan: Plan | None = None) -> RunReport:
         """Send the valid rows ``plan`` leaves to send (None: rows not reconciled, as
-        undo's); record every row's outcome."""
+        undo's); record every row's outcome. ``rows`` is emptied: each row is let go of once
+        it is settled or handed to the executor, so a row sent is freed (its outcome keeps
+        its cells) while the others are sent."""
         run = self.run
         plan = plan if plan is not None else Plan(self.batch_id, 0, True, 0, len(rows))
         valid = []
@@ -199,9 +204,11 @@ class BatchSending:
             self.keep(settled)
             if settled.status is Status.INVALID and len(self.first_invalid) < FIRST_ERRORS_SHOWN:
                 self.first_invalid.append(row)
+        rows.clear()
         valid, unresolved = run.outbound.ready(valid)
         for row in unresolved:
             self._keep_invalid(row)
+        valid = self._unless_created(valid, plan)
         _report_edited(run.reporter, plan)
         done = Counter(outcome.status for outcome in self.outcomes.values())
         executor = Executor(
@@ -214,9 +221,23 @@ class BatchSending:
             tally=run.tally,
         )
         with run.stop.watching(executor):
-            report = executor.run(valid, lambda outcome: self.keep(plan.explain(outcome)))
+            report = executor.run(
+                _handed_over(valid), lambda outcome: self.keep(plan.explain(outcome))
+            )
         report_refused_edits(run.reporter, self.outcomes, plan.resent)
         return report
+
+    def _unless_created(self, rows: list[PreparedRow], plan: Plan) -> list[PreparedRow]:
+        """The rows to send: those whose own token created a task are kept as
+        ``already_created`` here, as the executor would say after a look-up each."""
+        unsent = []
+        for row in rows:
+            created = plan.created_before(row)
+            if created is None:
+                unsent.append(row)
+            else:
+                self.keep(created)
+        return unsent
 
     def _keep_invalid(self, row: PreparedRow) -> None:
         self.keep(row.outcome(Status.INVALID))
@@ -306,6 +327,13 @@ def open_sending(
         except (ImporterError, Interrupted) as problem:
             record_failed_run(journal, summary, problem)
             raise
+
+
+def _handed_over(rows: list[PreparedRow]) -> Iterator[PreparedRow]:
+    """The rows in order, each taken out of the list as it is handed over."""
+    rows.reverse()
+    while rows:
+        yield rows.pop()
 
 
 def _report_edited(reporter: Reporter, plan: Plan) -> None:

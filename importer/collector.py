@@ -1,0 +1,58 @@
+"""Fewer passes of Python's garbage collector over a batch's rows.
+
+A batch's rows live until its results are written, so the collector's full passes, which
+come each time the objects alive grow by a quarter, scanned them again and again: about a
+fifth of a re-run of 100,000 rows. :func:`read_all` moves what is alive out of its scans
+(``gc.freeze``) as the rows are read, a :class:`Freezer` as their outcomes are kept;
+:func:`thawing` gives it back at the end. Frozen objects are still freed as soon as nothing
+refers to them; only a reference cycle among them waits for the thaw.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+FREEZE_EVERY = 10_000
+"""Items read (or outcomes kept) between two freezes: freezing more often held more memory."""
+
+_Item = TypeVar("_Item")
+
+
+class Freezer:
+    """Counts what a batch keeps, and freezes what is alive every :data:`FREEZE_EVERY`."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def kept(self) -> None:
+        """One more item kept (a row read, an outcome)."""
+        self.count += 1
+        if self.count % FREEZE_EVERY == 0:
+            gc.freeze()
+
+
+def read_all(items: Iterable[_Item]) -> list[_Item]:
+    """Every item, in a list, what is alive frozen every :data:`FREEZE_EVERY` items and at
+    the end (call it inside :func:`thawing`)."""
+    kept: list[_Item] = []
+    freezer = Freezer()
+    for item in items:
+        kept.append(item)
+        freezer.kept()
+    gc.freeze()
+    return kept
+
+
+@contextlib.contextmanager
+def thawing() -> Iterator[None]:
+    """Give what was frozen inside back to the collector at the end; if something was
+    frozen before (by the program using this library), leave it all frozen as it chose."""
+    frozen_before = gc.get_freeze_count()
+    try:
+        yield
+    finally:
+        if frozen_before == 0:
+            gc.unfreeze()
