@@ -8,7 +8,7 @@ CRM export's ``Status``); a line whose ``row`` cell is empty is a row a person a
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -43,6 +43,12 @@ class ResultLine:
     @property
     def says_created(self) -> bool:
         return self.status in (Status.CREATED, Status.ALREADY_CREATED)
+
+    @property
+    def records_sent(self) -> bool:
+        """Whether the line records a row sent to Amazon Connect (or to a sandbox): a
+        ContactId, or a status other than valid or invalid."""
+        return bool(self.contact_id) or self.status not in ("", Status.VALID, Status.INVALID)
 
     @property
     def done(self) -> bool:
@@ -159,10 +165,3 @@ def _whole_number(text: str, path: str | os.PathLike[str], line: int, column: st
             "as a new task)"
         )
     return int(text)
-
-
-def rows_sent(lines: Sequence[ResultLine]) -> int:
-    """How many lines of a results file record a row sent to Amazon Connect (or to a
-    sandbox): a ContactId, or a status other than valid or invalid."""
-    checked = ("", Status.VALID, Status.INVALID)
-    return sum(1 for line in lines if line.contact_id or line.status not in checked)
