@@ -31,6 +31,9 @@ from importer.model import Outcome
 from importer.results.format import RESULT_COLUMNS, outcome_cells
 
 _START_TRIGGERS = frozenset("=+-@\t\r'")
+_FORMULA_LEAD = frozenset('" ')
+"""What else a cell that starts a formula can start with (spaces and quotes before it)."""
+_SEPARATOR = re.compile(r"[,;\t\r\n]")
 _FORMULA_AHEAD = r'(?=[" ]*[=+\-@])'
 _STARTS_A_FORMULA = re.compile(_FORMULA_AHEAD)
 _AFTER_SEPARATOR = re.compile(r"(?<=[,;\t\r\n])('*)" + _FORMULA_AHEAD)
@@ -40,8 +43,15 @@ _ESCAPED_AFTER_SEPARATOR = re.compile(r"(?<=[,;\t\r\n])'('*)" + _FORMULA_AHEAD)
 def protect(value: str) -> str:
     """Make a CSV cell safe to open in a spreadsheet with any list separator (see the module
     docstring); reversible with ``unprotect``."""
-    escaped = _AFTER_SEPARATOR.sub(r"\1'", value)
-    if escaped != value or value[:1] in _START_TRIGGERS or _STARTS_A_FORMULA.match(value):
+    # Most cells hold no separator and start with none of the characters a formula can start
+    # with (after spaces and quotes): two quick tests, no substitution.
+    escaped = _AFTER_SEPARATOR.sub(r"\1'", value) if _SEPARATOR.search(value) else value
+    first = value[:1]
+    if (
+        escaped != value
+        or first in _START_TRIGGERS
+        or (first in _FORMULA_LEAD and _STARTS_A_FORMULA.match(value))
+    ):
         return f"'{escaped}"
     return value
 
