@@ -29,6 +29,10 @@ _CHECKED = re.compile(
     rb'<c r="B[0-9]{1,7}"(?: s="[0-9]{1,5}")? t="inlineStr"><is><t>(?:valid|invalid)</t></is></c>'
 )
 """A status cell of a line that records no row sent, as our results writers write it."""
+_EMPTY_CONTACT_ID = re.compile(
+    rb'<c r="C[0-9]{1,7}"(?: s="[0-9]{1,5}")?(?:/>| t="inlineStr"><is><t></t></is></c>)'
+)
+"""An empty contact_id cell, as our results writers write it (or none at all)."""
 _ANY_CELL = re.compile(rb"<c[\s/>]")
 _PREFIXED = re.compile(rb"<[\w.-]+:(?:c|row|v|is|t|f)[\s/>]")
 _KIND = re.compile(rb' t="([^"]*)"')
@@ -109,9 +113,12 @@ def _cells(piece: bytes) -> Iterator[tuple[int, bytes, str | int]]:
 
 
 def _all_checked(piece: bytes) -> bool:
-    """Whether every status cell of the piece says valid or invalid as our writers write
-    it, and no contact_id cell is there (a quick answer for most of a validated file)."""
-    return b'<c r="C' not in piece and piece.count(b'<c r="B') == len(_CHECKED.findall(piece))
+    """Whether every status cell of the piece says valid or invalid and every contact_id
+    cell is empty, as our writers write them (a quick answer for most of a validated file)."""
+    statuses, contact_ids = piece.count(b'<c r="B'), piece.count(b'<c r="C')
+    return statuses == len(_CHECKED.findall(piece)) and contact_ids == len(
+        _EMPTY_CONTACT_ID.findall(piece)
+    )
 
 
 def _value(attributes: bytes, body: bytes) -> str | int:
