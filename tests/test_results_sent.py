@@ -90,3 +90,21 @@ def test_a_workbook_that_is_not_a_results_file_is_an_error(tmp_path: Path) -> No
     workbook.save(tmp_path / "t.results.xlsx")
     with pytest.raises(InputFileError, match="not a results file"):
         first_sent_line(tmp_path / "t.results.xlsx")
+
+
+def test_lines_before_a_sent_one_are_read_whole_and_a_damaged_one_is_an_error(
+    tmp_path: Path,
+) -> None:
+    results = write_results(tmp_path / "t.results.csv", [*checked(3), sent(5)])
+    text = results.read_text(encoding="utf-8-sig").replace("\n3,", "\nthree,", 1)
+    results.write_text(text, encoding="utf-8-sig")
+    with pytest.raises(InputFileError, match="'three' is not a whole number"):
+        first_sent_line(results)
+
+
+def test_a_file_that_records_no_row_sent_is_not_read_whole(tmp_path: Path) -> None:
+    # Nothing in it can be lost: a damaged 'row' cell does not keep validate from replacing it.
+    results = write_results(tmp_path / "t.results.csv", checked(3))
+    text = results.read_text(encoding="utf-8-sig").replace("\n3,", "\nthree,", 1)
+    results.write_text(text, encoding="utf-8-sig")
+    assert first_sent_line(results) is None

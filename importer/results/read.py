@@ -96,6 +96,15 @@ def contact_ids(path: str | os.PathLike[str]) -> set[str]:
 def results_lines(path: str | os.PathLike[str]) -> tuple[list[str], Iterator[ResultLine]]:
     """``read_results``, one line at a time: the header is checked at once, each line as it
     is read (an InputFileError can come from the iterator)."""
+    cells, input_columns, unprotect_cell = results_cells(path)
+    return input_columns, _lines(path, cells, input_columns, unprotect_cell)
+
+
+def results_cells(
+    path: str | os.PathLike[str],
+) -> tuple[Cells, list[str], Callable[[str], str]]:
+    """A results file opened, its header checked: its cells, its input columns, and what
+    undoes the protection of a cell (``unprotect`` for a CSV file)."""
     is_workbook = Path(path).suffix.lower() == ".xlsx"
     cells = open_cells(path, RESULTS_SHEET if is_workbook else None)
     ours = len(RESULT_COLUMNS)
@@ -108,7 +117,7 @@ def results_lines(path: str | os.PathLike[str]) -> tuple[list[str], Iterator[Res
     input_columns = (
         [] if is_blank(theirs) else header_columns(cells.label, theirs, cells.header_number, ours)
     )
-    return input_columns, _lines(path, cells, input_columns, unprotect_cell)
+    return cells, input_columns, unprotect_cell
 
 
 def _lines(

@@ -2,11 +2,14 @@
 
 validate (and a sandbox run) must not replace a results file that holds a run's ContactIds.
 The file is read a line at a time and stops at the first line that records a row sent; a
-file that records none is read to its end, but never held whole. In a workbook a byte search
-finds the status and contact_id cells of the Results sheet as Excel, openpyxl and XlsxWriter
-write them, without loading the sheet; a sheet written any other way (a cell without its
-reference, a namespace prefix, a formula or an error in those columns) is read line by line
-by importer.results.read instead.
+file that records none is read to its end, but never held whole, looking only at the status
+and contact_id cells of each line. The lines up to one that records a row sent are then read
+whole, as retry reads them, so that a damaged one is an error.
+
+In a workbook a byte search finds the status and contact_id cells of the Results sheet as
+Excel, openpyxl and XlsxWriter write them, without loading the sheet; a sheet written any
+other way (a cell without its reference, a namespace prefix, a formula or an error in those
+columns) is read line by line instead.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 from importer.reading.xlsx_first_row import first_row, shared_texts
 from importer.reading.xlsx_package import Package, open_package
 from importer.results.format import RESULT_COLUMNS, RESULTS_SHEET, is_results_header
-from importer.results.read import results_lines
+from importer.results.read import results_cells, results_lines
 
 _CELL = re.compile(rb'<c r="([BC])([0-9]{1,7})"((?: (?:s|t|cm|vm|ph)="[^"<>&]*")*)\s?(/>|>)')
 """The start tag of a status (B) or contact_id (C) cell, as the writers we know write it."""
@@ -61,8 +64,25 @@ def first_sent_line(path: str | os.PathLike[str]) -> int | None:
                     return _first_sent_in_sheet(package)
                 except _Unsure:
                     pass
+    if _first_sent_record(path) is None:
+        return None
+    # Read the lines up to it as retry reads them: a damaged one is an error.
     _, lines = results_lines(path)
     return next((line.number for line in lines if line.records_sent), None)
+
+
+def _first_sent_record(path: Path) -> int | None:
+    """The number of the first line whose status and contact_id cells record a row sent
+    (only those two cells read: a third of the time of reading each line whole)."""
+    cells, _, unprotect_cell = results_cells(path)
+    for number, record in cells.records:
+        if any(index < len(RESULT_COLUMNS) for index, _ in cells.problems.get(number, ())):
+            return number  # a results cell without a readable value: read whole, refused
+        status = unprotect_cell(record[1]).strip() if len(record) > 1 else ""
+        contact_id = unprotect_cell(record[2]).strip() if len(record) > 2 else ""
+        if contact_id or status not in NOT_SENT:
+            return number
+    return None
 
 
 def _first_sent_in_sheet(package: Package) -> int | None:
