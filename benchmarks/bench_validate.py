@@ -2,126 +2,68 @@
 
 Usage::
 
-    python benchmarks/bench_validate.py [--rows 100000] [--repeat 3] [--keep DIR] [--profile [TOP]]
+    python benchmarks/bench_validate.py [--rows 100000] [--repeat 3] [--keep DIR] [--million]
+    python benchmarks/bench_validate.py --profile [TOP]     # cProfile instead of timing
 
-Generates a realistic input file (CSV and xlsx) and times, each in a fresh subprocess:
+Generates an input file (CSV and xlsx, the same rows) and runs, each in a fresh process,
+interleaved, with the order alternating from one round to the next:
 
-  bare     pandas.read_csv(path, dtype=str, keep_default_na=False)   (CSV)
-           pandas.read_excel(path, engine="calamine")                 (xlsx)
-  library  what `validate` runs: open_batch + every row + ResultsWriter (results CSV)
-  CLI      python -m importer validate FILE --instance-id ... --results OUT, end to end
+  bare        pandas.read_excel(path, engine="calamine", dtype=str)        (xlsx)
+              pandas.read_csv(path, dtype=str, keep_default_na=False)      (CSV)
+  default     python -m importer validate FILE --instance-id ... --timezone UTC, fresh:
+              no previous results, so the default results file (.xlsx for an xlsx input,
+              .csv for a CSV) is written from nothing
+  csv results the xlsx with --results x.csv, fresh
+  re-validate the default command again with the previous results file present
+  --million   a 1,000,000-row CSV, default command, fresh
 
-It prints ratios (ours / bare, measured in this run), rows/s and peak RSS. The project's
-target is validate within 2x of the bare read. Nothing here asserts: it only prints figures.
-See benchmarks/README.md for what each figure means.
+Every figure is the median over the runs of the whole process (interpreter start-up and
+imports included, for the bare read too) and its peak RSS (wait4's ru_maxrss of that child).
+It ends by printing each target of issue 17 section 1 as MET or MISSED with its ratio.
+Nothing here asserts. See benchmarks/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 INSTANCE_ID = "a1b2c3d4-0000-4000-8000-000000000001"
 TIMEZONE = "UTC"
-TARGET = 2.0
-MARK = "BENCH-RESULT "
+MILLION = 1_000_000
 
-# --- child programs (each runs in a fresh interpreter) ----------------------------------------
-# The clock starts after the imports: interpreter + import start-up is reported separately.
-# Peak RSS is the child's own VmHWM (/proc/self/status), imports included.
+BARE = {
+    "xlsx": "import sys, pandas\npandas.read_excel(sys.argv[1], engine='calamine', dtype=str)\n",
+    "csv": "import sys, pandas\npandas.read_csv(sys.argv[1], dtype=str, keep_default_na=False)\n",
+}
+STARTUP = {
+    "python -c pass": "pass",
+    "import importer.cli": "import importer.cli",
+    "import importer.cli + limits()": "import importer.cli\n"
+    "from importer.limits import limits\nlimits()\n",
+    "import pandas": "import pandas",
+}
+"""Fixed start-up costs; pandas for what a column-wise validation in pandas would add."""
 
-_REPORT = """
-def _report(seconds, **extra):
-    import json
-    hwm = 0
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    hwm = int(line.split()[1])
-    except OSError:
-        pass
-    print("BENCH-RESULT " + json.dumps({"seconds": seconds, "hwm_kb": hwm, **extra}))
+PROFILE = """
+import cProfile, pstats, sys
+from importer.cli import main
+top = int(sys.argv[1])
+profiler = cProfile.Profile()
+profiler.runcall(main, sys.argv[2:])
+stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
+stats.sort_stats("tottime").print_stats(top)
+stats.sort_stats("cumulative").print_stats(top)
 """
-
-BARE_CSV = (
-    _REPORT
-    + """
-import sys, time
-import pandas as pd
-start = time.perf_counter()
-frame = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
-_report(time.perf_counter() - start, rows=len(frame))
-"""
-)
-
-BARE_XLSX = (
-    _REPORT
-    + """
-import sys, time
-import pandas as pd
-import python_calamine
-start = time.perf_counter()
-frame = pd.read_excel(sys.argv[1], engine="calamine")
-_report(time.perf_counter() - start, rows=len(frame))
-"""
-)
-
-# Mirrors importer/cli/validate.py run_validate (minus printing) and cli/options.py
-# prepare_options for `--instance-id ID --timezone UTC --results OUT`.
-LIBRARY = (
-    _REPORT
-    + """
-import sys, time
-from collections import Counter
-from importer.mapping import MappingSpec
-from importer.model import Status
-from importer.pipeline import PrepareOptions, open_batch
-from importer.results import ResultsWriter, results_path_for
-if sys.argv[1].endswith(".xlsx"):
-    import python_calamine  # what importer.reading.excel imports lazily
-
-def validate(path, out, instance_id, timezone):
-    spec = MappingSpec()
-    spec.set_constant("InstanceId", instance_id, "--instance-id")
-    spec.timezone = timezone
-    batch = open_batch(path, PrepareOptions(mapping=spec))
-    counts = Counter()
-    with ResultsWriter(results_path_for(path, out), batch.table.columns) as writer:
-        for row in batch.rows():
-            status = Status.VALID if row.ok else Status.INVALID
-            counts[status] += 1
-            writer.write(row.outcome(status))
-    return counts
-
-start = time.perf_counter()
-if len(sys.argv) > 5:
-    import cProfile, pstats
-    profiler = cProfile.Profile()
-    counts = profiler.runcall(validate, *sys.argv[1:5])
-    seconds = time.perf_counter() - start
-    stats = pstats.Stats(profiler, stream=sys.stderr).strip_dirs()
-    stats.sort_stats("tottime").print_stats(int(sys.argv[5]))
-    stats.sort_stats("cumulative").print_stats(int(sys.argv[5]))
-else:
-    counts = validate(*sys.argv[1:5])
-    seconds = time.perf_counter() - start
-_report(
-    seconds,
-    rows=sum(counts.values()),
-    valid=counts[Status.VALID],
-    invalid=counts[Status.INVALID],
-)
-"""
-)
 
 
 # --- measuring ---------------------------------------------------------------------------------
@@ -131,23 +73,13 @@ _report(
 class Run:
     wall: float  # whole process, measured by this script (start-up included)
     maxrss_kb: int  # the child's ru_maxrss, from wait4
-    stdout: str
-    stderr: str
-    returncode: int
-
-    @property
-    def result(self) -> dict:
-        for line in self.stdout.splitlines():
-            if line.startswith(MARK):
-                return json.loads(line[len(MARK) :])
-        raise RuntimeError(f"child printed no result:\n{self.stdout}\n{self.stderr}")
 
 
 def run_child(argv: list[str], ok_codes: tuple[int, ...] = (0,)) -> Run:
-    """Run one fresh process; its wall time and its own peak RSS (wait4 rusage).
+    """Run one fresh process: its wall time and its own peak RSS (wait4 rusage).
 
-    The parent stays small (it only uses the standard library; the file is generated in a
-    child), so the RSS a forked child inherits before exec never dominates ru_maxrss.
+    The parent stays small (standard library only; files are generated in a child), so the
+    RSS a forked child inherits before exec never dominates ru_maxrss.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -155,189 +87,219 @@ def run_child(argv: list[str], ok_codes: tuple[int, ...] = (0,)) -> Run:
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
         process.returncode = code = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        run = Run(wall, usage.ru_maxrss, out.read().decode(), err.read().decode(), code)
-    if code not in ok_codes:
-        raise RuntimeError(f"{argv} exited {code}:\n{run.stdout}\n{run.stderr}")
-    return run
+        if code not in ok_codes:
+            out.seek(0)
+            err.seek(0)
+            raise RuntimeError(
+                f"{argv} exited {code}:\n{out.read().decode()}\n{err.read().decode()}"
+            )
+    return Run(wall, usage.ru_maxrss)
 
 
 @dataclass
 class Series:
-    """Repeated measurements of one thing: best time, highest peak RSS."""
+    """Repeated whole-process runs of one command: median time, median and highest RSS."""
 
     label: str
-    seconds: list[float] = field(default_factory=list)
     walls: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
-    results: list[dict] = field(default_factory=list)
 
-    def add(self, run: Run, seconds: float | None = None, rss_kb: int | None = None) -> None:
-        self.seconds.append(run.wall if seconds is None else seconds)
+    def add(self, run: Run) -> None:
         self.walls.append(run.wall)
-        self.rss_kb.append(run.maxrss_kb if rss_kb is None else rss_kb)
+        self.rss_kb.append(run.maxrss_kb)
 
     @property
-    def best(self) -> float:
-        return min(self.seconds)
-
-    @property
-    def best_wall(self) -> float:
-        return min(self.walls)
+    def median(self) -> float:
+        return statistics.median(self.walls)
 
     @property
     def spread(self) -> float:
         """Worst over best time, minus one: how noisy this measurement was."""
-        return max(self.seconds) / min(self.seconds) - 1
+        return max(self.walls) / min(self.walls) - 1
+
+    @property
+    def rss_mib(self) -> float:
+        return statistics.median(self.rss_kb) / 1024
 
     @property
     def peak_mib(self) -> float:
         return max(self.rss_kb) / 1024
 
 
-def measure_format(
-    path: Path, out_dir: Path, repeat: int, startup: dict[str, Series]
-) -> dict[str, Series]:
+def validate_argv(path: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "importer",
+        "validate",
+        str(path),
+        "--instance-id",
+        INSTANCE_ID,
+        "--timezone",
+        TIMEZONE,
+        *extra,
+    ]
+
+
+def fresh(path: Path, results: Path, *extra: str) -> Callable[[], Run]:
+    """Validate with no previous results file: it is deleted before each run."""
+
+    def step() -> Run:
+        results.unlink(missing_ok=True)
+        return run_child(validate_argv(path, *extra), ok_codes=(0, 1))  # 1: invalid rows
+
+    return step
+
+
+def again(path: Path) -> Callable[[], Run]:
+    """Validate a copy of ``path`` whose previous results file stays (written once first)."""
+    copy = path.parent / "again" / path.name
+    copy.parent.mkdir(exist_ok=True)
+    shutil.copyfile(path, copy)
+    run_child(validate_argv(copy), ok_codes=(0, 1))
+    return lambda: run_child(validate_argv(copy), ok_codes=(0, 1))
+
+
+def default_results(path: Path) -> Path:
+    suffix = ".xlsx" if path.suffix == ".xlsx" else ".csv"
+    return path.with_name(f"{path.stem}.results{suffix}")
+
+
+def measure(files: dict[str, Path], repeat: int) -> dict[str, Series]:
+    """Every measurement, ``repeat`` rounds, interleaved."""
     python = sys.executable
-    bare_code = BARE_XLSX if path.suffix == ".xlsx" else BARE_CSV
-    lib_out = out_dir / f"{path.stem}-{path.suffix[1:]}.library.results.csv"
-    cli_out = out_dir / f"{path.stem}-{path.suffix[1:]}.cli.results.csv"
-    series = {
-        "bare": Series("bare read (in process)"),
-        "bare_proc": Series("bare read (whole process)"),
-        "library": Series("validate, library path"),
-        "cli": Series("validate, CLI end to end"),
+    xlsx, csv = files["xlsx"], files["csv"]
+    steps: dict[str, tuple[str, Callable[[], Run]]] = {
+        "xlsx bare": (
+            "xlsx: pandas.read_excel(calamine, dtype=str)",
+            lambda: run_child([python, "-c", BARE["xlsx"], str(xlsx)]),
+        ),
+        "xlsx default": (
+            "xlsx: validate, .xlsx results, fresh",
+            fresh(xlsx, default_results(xlsx)),
+        ),
+        "xlsx csv": (
+            "xlsx: validate --results x.csv, fresh",
+            fresh(xlsx, xlsx.parent / "x.csv", "--results", str(xlsx.parent / "x.csv")),
+        ),
+        "xlsx again": ("xlsx: re-validate, .xlsx results present", again(xlsx)),
+        "csv bare": (
+            "csv:  pandas.read_csv(dtype=str)",
+            lambda: run_child([python, "-c", BARE["csv"], str(csv)]),
+        ),
+        "csv default": ("csv:  validate, .csv results, fresh", fresh(csv, default_results(csv))),
+        "csv again": ("csv:  re-validate, .csv results present", again(csv)),
     }
-
-    def bare() -> None:
-        run = run_child([python, "-c", bare_code, str(path)])
-        result = run.result
-        series["bare"].add(run, result["seconds"], result["hwm_kb"])
-        series["bare_proc"].add(run)
-        series["bare"].results.append(result)
-
-    def library() -> None:
-        argv = [python, "-c", LIBRARY, str(path), str(lib_out), INSTANCE_ID, TIMEZONE]
-        run = run_child(argv)
-        result = run.result
-        series["library"].add(run, result["seconds"], result["hwm_kb"])
-        series["library"].results.append(result)
-
-    def cli() -> None:
-        argv = [python, "-m", "importer", "validate", str(path), "--instance-id", INSTANCE_ID]
-        argv += ["--timezone", TIMEZONE, "--results", str(cli_out)]
-        run = run_child(argv, ok_codes=(0, 1))  # 1: some rows invalid (expected)
-        series["cli"].add(run)
-        series["cli"].results.append({"summary": _summary_line(run.stderr)})
-
-    def startup_runs() -> None:
-        for key, code in STARTUP.items():
-            startup[key].add(run_child([python, "-c", code]))
-
-    steps = [bare, library, cli, startup_runs]
+    for name, code in STARTUP.items():
+        steps[name] = (name, lambda code=code: run_child([python, "-c", code]))
+    series = {key: Series(label) for key, (label, _) in steps.items()}
+    order = list(steps)
     for index in range(repeat):
         # Interleave, and alternate the order so a noisy neighbour doesn't favour one side.
-        for step in steps if index % 2 == 0 else reversed(steps):
-            step()
+        for key in order if index % 2 == 0 else reversed(order):
+            series[key].add(steps[key][1]())
     return series
 
 
-STARTUP = {
-    "python": "pass",
-    "importer.cli": "import importer.cli",
-    "pandas": "import pandas",
-}
-
-
-def _summary_line(log: str) -> str:
-    """The CLI's "N rows: V valid, I invalid" log line (on stderr, after its timestamp)."""
-    found = re.search(r"\d[\d,]* rows?: \d+ valid, \d+ invalid", log)
-    return found.group(0) if found else "?"
+def measure_million(directory: Path, runs: int) -> Series:
+    """Validate a 1,000,000-row CSV, fresh, ``runs`` times."""
+    csv = directory / "tasks.csv"
+    series = Series("csv:  1,000,000 rows, validate, fresh")
+    step = fresh(csv, default_results(csv))
+    for _ in range(runs):
+        series.add(step())
+    return series
 
 
 # --- report ------------------------------------------------------------------------------------
 
 
-def print_report(
-    rows: int, repeat: int, files: dict[str, Path], measured: dict[str, dict[str, Series]]
-) -> None:
+def print_table(rows: int, repeat: int, series: dict[str, Series]) -> None:
     print(
-        f"validate vs bare pandas read: {rows:,} rows, best of {repeat} (interleaved), "
-        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
+        f"validate vs bare pandas read: {rows:,} rows, median of {repeat} interleaved "
+        f"whole-process runs, python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
     )
-    print(
-        "time/bare = best time / best bare in-process read; spread = worst/best - 1; "
-        "peak RSS = highest of the runs"
-    )
-    print()
-    header = f"{'format':<6} {'measurement':<28} {'rows/s':>9} {'time/bare':>10} "
-    header += f"{'spread':>7} {'peak MiB':>9} {'RSS/bare':>9}"
-    print(header)
-    print("-" * len(header))
-    for name, series in measured.items():
-        bare = series["bare"]
-        for key in ("bare", "bare_proc", "library", "cli"):
-            item = series[key]
-            ratio = item.best / bare.best
-            label = item.label
-            if key == "bare":
-                label = "pandas.read_excel (calamine)" if name == "xlsx" else "pandas.read_csv"
-            print(
-                f"{name:<6} {label:<28} {rows / item.best:>9,.0f} {ratio:>9.2f}x "
-                f"{item.spread:>7.0%} {item.peak_mib:>9.1f} {item.peak_mib / bare.peak_mib:>8.2f}x"
-            )
-    print()
-    for name, series in measured.items():
-        size = files[name].stat().st_size / 1024 / 1024
-        library = series["library"].results[-1]
-        print(
-            f"{name}: file {size:.1f} MiB; library {library['valid']:,} valid, "
-            f"{library['invalid']:,} invalid; CLI '{series['cli'].results[-1]['summary']}'"
-        )
+    header = f"{'measurement':<44} {'median s':>9} {'rows/s':>9} {'spread':>7} {'MiB':>7}"
+    print(header + f" {'max MiB':>8}")
+    print("-" * (len(header) + 9))
+    for key, item in series.items():
+        print(row_line(item, rows if key[:3] in ("xls", "csv") else 0))
 
 
-def print_startup(startup: dict[str, Series], measured: dict[str, dict[str, Series]]) -> None:
-    python = startup["python"].best
-    importer = startup["importer.cli"].best
-    pandas = startup["pandas"].best
-    print()
-    print(f"fixed start-up, best of {len(startup['python'].seconds)} (not included in rows/s):")
-    print(
-        f"  python -c pass {python * 1000:.0f} ms; import importer.cli {importer * 1000:.0f} ms "
-        f"(peak {startup['importer.cli'].peak_mib:.0f} MiB); import pandas {pandas * 1000:.0f} ms"
-    )
-    shares = [
-        f"{importer / series['cli'].best:.0%} of the {name} CLI run"
-        for name, series in measured.items()
+def row_line(item: Series, rows: int) -> str:
+    """One line of the table (rows/s left blank when ``rows`` is 0)."""
+    rate = f"{rows / item.median:>9,.0f}" if rows else " " * 9
+    figures = f"{item.spread:>7.0%} {item.rss_mib:>7.1f} {item.peak_mib:>8.1f}"
+    return f"{item.label:<44} {item.median:>9.2f} {rate} {figures}"
+
+
+@dataclass
+class Target:
+    what: str
+    ratio: float
+    limit: float
+    detail: str
+
+    shown: str = ""
+    """The figure as printed, when it is not a ratio (the million-row seconds and MiB)."""
+
+    def line(self) -> str:
+        verdict = "MET" if self.ratio <= self.limit else "MISSED"
+        figure = self.shown or f"{self.ratio:.2f}x (target <= {self.limit:g}x)"
+        return f"  {verdict:<7} {self.what}: {figure}; {self.detail}"
+
+
+RSS_SLACK = 1.05
+"""Re-validating may use this much more memory than a fresh validate and still count as no
+extra memory (runs differ by a few MiB)."""
+
+
+def targets(series: dict[str, Series], million: Series | None) -> list[Target]:
+    def ratio(key: str, bare: str, limit: float, what: str) -> Target:
+        ours, base = series[key], series[bare]
+        detail = f"{ours.median:.2f} s / {base.median:.2f} s"
+        return Target(what, ours.median / base.median, limit, detail)
+
+    found = [
+        ratio("xlsx default", "xlsx bare", 3.0, "xlsx, default .xlsx results, fresh / read_excel"),
+        ratio("xlsx csv", "xlsx bare", 1.5, "xlsx with --results x.csv, fresh / read_excel"),
+        ratio("csv default", "csv bare", 2.0, "csv, fresh / read_csv"),
     ]
-    print(f"  import importer.cli = {', '.join(shares)}")
+    for kind in ("xlsx", "csv"):
+        ours, base = series[f"{kind} again"], series[f"{kind} default"]
+        detail = (
+            f"peak RSS {ours.rss_mib:.1f} MiB / {base.rss_mib:.1f} MiB fresh; "
+            f"time {ours.median - base.median:+.2f} s"
+        )
+        found.append(
+            Target(
+                f"re-validate {kind}, previous results present: memory",
+                ours.rss_mib / base.rss_mib,
+                RSS_SLACK,
+                detail,
+            )
+        )
+    if million is not None:
+        seconds, mib = million.median, million.peak_mib
+        runs = f"median of {len(million.walls)} run(s)"
+        shown = f"{seconds:.1f} s (target <= 15 s)"
+        found.append(Target("1,000,000-row CSV: time", seconds / 15, 1.0, runs, shown))
+        shown = f"{mib:.0f} MiB peak RSS (target <= 200 MiB)"
+        found.append(Target("1,000,000-row CSV: memory", mib / 200, 1.0, runs, shown))
+    return found
 
 
-def print_verdict(measured: dict[str, dict[str, Series]]) -> None:
-    print()
-    print(f"target: validate within {TARGET:g}x of the bare read")
-    for name, series in measured.items():
-        bare, bare_proc = series["bare"].best, series["bare_proc"].best
-        for key, label in (("library", "library"), ("cli", "CLI")):
-            ratio = series[key].best / bare
-            verdict = "meets" if ratio <= TARGET else "MISSES"
-            line = f"  {name:<4} {label:<7} {ratio:6.2f}x the bare read: {verdict} the target"
-            if key == "cli":
-                whole = series[key].best / bare_proc
-                line += f" ({whole:.2f}x a whole-process bare read)"
-            print(line)
-
-
-def profile(files: dict[str, Path], out_dir: Path, top: int) -> None:
-    """cProfile the library path once per format (profiling overhead: no timings here)."""
+def profile(files: dict[str, Path], top: int) -> None:
+    """cProfile `validate` on each file, default results, fresh (profiling overhead: no times)."""
     for name, path in files.items():
-        out = out_dir / f"{path.stem}-{name}.profile.results.csv"
-        argv = [sys.executable, "-c", LIBRARY, str(path), str(out), INSTANCE_ID, TIMEZONE]
-        run = run_child([*argv, str(top)])
-        print()
-        print(f"=== cProfile of the library path, {name} (top {top}) ===")
-        print(run.stderr.rstrip())
+        default_results(path).unlink(missing_ok=True)
+        argv = [sys.executable, "-c", PROFILE, str(top), *validate_argv(path)[3:]]
+        with tempfile.TemporaryFile() as out:
+            subprocess.run(argv, stdout=out, stderr=subprocess.DEVNULL, check=False)
+            out.seek(0)
+            print(f"=== cProfile of validate {name}, default results, fresh (top {top}) ===")
+            print(out.read().decode().rstrip())
+            print()
 
 
 # --- the input file ----------------------------------------------------------------------------
@@ -377,19 +339,13 @@ _NOTES = [
 _FLOWS = [f"f10f10f{n}-0000-4000-8000-00000000000{n}" for n in range(1, 4)]
 
 
-def generate(directory: Path, rows: int, seed: int = 7) -> dict[str, Path]:
-    """Write input.csv and input.xlsx with the same rows (runs in a child process)."""
-    import csv
+def _rows(rows: int, seed: int = 7) -> Iterator[tuple[list[str], list[object]]]:
+    """Each row as CSV text and as xlsx cell values (about 1% invalid)."""
     import datetime as dt
     import random
 
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     rng = random.Random(seed)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    csv_rows: list[list[str]] = []
-    xlsx_rows: list[list[object]] = []
     for index in range(rows):
         order = 10_000 + index
         topic, description = _TOPICS[index % len(_TOPICS)]
@@ -416,27 +372,39 @@ def generate(directory: Path, rows: int, seed: int = 7) -> dict[str, Path]:
         total = round(rng.uniform(5, 2_000), 2) if rng.random() < 0.8 else rng.randrange(5, 500)
         note = rng.choice(_NOTES)
         common = [INSTANCE_ID, name, description.format(order=order), rng.choice(_FLOWS)]
-        csv_rows.append([*common, csv_time, customer, str(total), url, note])
-        xlsx_rows.append([*common, xlsx_time, customer, total, url, note or None])
+        yield (
+            [*common, csv_time, customer, str(total), url, note],
+            [*common, xlsx_time, customer, total, url, note or None],
+        )
+
+
+def generate(directory: Path, rows: int, xlsx: bool) -> None:
+    """Write tasks.csv (and tasks.xlsx) with the same rows, streaming (runs in a child)."""
+    import csv
 
     directory.mkdir(parents=True, exist_ok=True)
-    csv_path = directory / "tasks.csv"
-    with csv_path.open("w", encoding="utf-8", newline="") as stream:
+    if xlsx:
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Tasks")
+        sheet.append(COLUMNS)
+    with (directory / "tasks.csv").open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(COLUMNS)
-        writer.writerows(csv_rows)
-    xlsx_path = directory / "tasks.xlsx"
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Tasks")
-    sheet.append(COLUMNS)
-    for row in xlsx_rows:
-        if isinstance(row[-1], str) and row[-1].startswith("="):
-            # Typed text, not a formula (openpyxl would write "=..." as a formula).
-            row[-1] = WriteOnlyCell(sheet, value=row[-1])
-            row[-1].data_type = "s"
-        sheet.append(row)
-    workbook.save(xlsx_path)
-    return {"csv": csv_path, "xlsx": xlsx_path}
+        for csv_row, xlsx_row in _rows(rows):
+            writer.writerow(csv_row)
+            if not xlsx:
+                continue
+            if isinstance(xlsx_row[-1], str) and xlsx_row[-1].startswith("="):
+                # Typed text, not a formula (openpyxl would write "=..." as a formula).
+                cell = WriteOnlyCell(sheet, value=xlsx_row[-1])
+                cell.data_type = "s"
+                xlsx_row[-1] = cell
+            sheet.append(xlsx_row)
+    if xlsx:
+        workbook.save(directory / "tasks.xlsx")
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -448,42 +416,60 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement")
     parser.add_argument("--keep", metavar="DIR", help="write the files here and keep them")
     parser.add_argument(
+        "--million",
+        nargs="?",
+        type=int,
+        const=1,
+        default=0,
+        metavar="RUNS",
+        help="also validate a 1,000,000-row CSV RUNS times (default 1), after the rest: the "
+        "time and memory targets (about a minute per run on 2 cores)",
+    )
+    parser.add_argument(
         "--profile",
         nargs="?",
         type=int,
-        const=10,
+        const=15,
         metavar="TOP",
-        help="instead of timing, cProfile the library path on each format and print the "
-        "top TOP functions by own time and by cumulative time (default 10)",
+        help="instead of timing, cProfile validate on each format and print the top TOP "
+        "functions by own time and by cumulative time (default 15)",
     )
     parser.add_argument("--generate-only", metavar="DIR", help=argparse.SUPPRESS)
+    parser.add_argument("--csv-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.generate_only:  # the child that writes the files (keeps the parent's RSS small)
-        generate(Path(args.generate_only), args.rows)
+        generate(Path(args.generate_only), args.rows, xlsx=not args.csv_only)
         return 0
 
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as temp:
         directory = Path(args.keep) if args.keep else Path(temp)
-        directory.mkdir(parents=True, exist_ok=True)
-        start = time.perf_counter()
         script = str(Path(__file__).resolve())
-        argv = [sys.executable, script, "--rows", str(args.rows), "--generate-only"]
-        run_child([*argv, str(directory)])
-        files = {"csv": directory / "tasks.csv", "xlsx": directory / "tasks.xlsx"}
+        start = time.perf_counter()
+        run_child(
+            [sys.executable, script, "--rows", str(args.rows), "--generate-only", str(directory)]
+        )
+        files = {"xlsx": directory / "tasks.xlsx", "csv": directory / "tasks.csv"}
         print(f"generated {args.rows:,} rows in {time.perf_counter() - start:.0f} s: {directory}")
-        print()
         if args.profile:
-            profile(files, directory, args.profile)
+            profile(files, args.profile)
             return 0
-        startup = {key: Series(key) for key in STARTUP}
-        measured = {
-            name: measure_format(path, directory, args.repeat, startup)
-            for name, path in files.items()
-        }
-        print_report(args.rows, args.repeat, files, measured)
-        print_startup(startup, measured)
-        print_verdict(measured)
+        million = None
+        if args.million:
+            big = directory / "million"
+            argv = [sys.executable, script, "--rows", str(MILLION), "--csv-only"]
+            run_child([*argv, "--generate-only", str(big)])
+        series = measure(files, args.repeat)
+        if args.million:
+            million = measure_million(big, args.million)
+        print()
+        print_table(args.rows, args.repeat, series)
+        if million is not None:
+            print(row_line(million, MILLION))
+        print()
+        print("targets (issue 17, section 1; ratios of medians measured in this run):")
+        for target in targets(series, million):
+            print(target.line())
     return 0
 
 

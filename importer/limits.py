@@ -1,14 +1,27 @@
 """StartTaskContact limits: lengths from botocore's own Connect model, the rest from the docs.
 
 Reading lengths from the installed botocore means a newer model tightens us automatically.
+Loading that model takes about 0.3 s, a large part of a small validate: the few lengths are
+kept in a small JSON file in the user's cache folder, named after botocore's version, and
+read from there while that version is installed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import botocore.session
+import platformdirs
+
+from importer.atomic_file import AtomicFile
+
+if TYPE_CHECKING:
+    import botocore.model
 
 ROUTING_FIELDS = ("ContactFlowId", "QuickConnectId", "TaskTemplateId")
 CREATION_REFERENCE_TYPES = ("URL", "NUMBER", "STRING", "DATE", "EMAIL")
@@ -44,13 +57,67 @@ class Limits:
     attachment_url: Length
 
 
+CACHE_FORMAT = 1
+"""Changes when Limits changes, so a cache file an earlier version wrote is not read."""
+
+
 def _length(shape: botocore.model.Shape) -> Length:
     return Length(shape.metadata.get("min"), shape.metadata.get("max"))
 
 
 @functools.cache
 def limits() -> Limits:
-    """Load the limits from botocore's Connect model (once per process)."""
+    """The limits of the installed botocore's Connect model (once per process; from the
+    cache file when it has them, see the module)."""
+    cache = cache_path()
+    if cache is not None:
+        cached = _read_cache(cache)
+        if cached is not None:
+            return cached
+    found = _from_model()
+    if cache is not None:
+        _write_cache(cache, found)
+    return found
+
+
+def cache_path() -> Path | None:
+    """Where the limits of the installed botocore are kept; None when botocore may read a
+    Connect model of its own ($AWS_DATA_PATH, ~/.aws/models), which no name would tell."""
+    import botocore
+
+    try:
+        if os.environ.get("AWS_DATA_PATH") or (Path.home() / ".aws" / "models").exists():
+            return None
+        folder = Path(platformdirs.user_cache_dir("connect-task-importer", appauthor=False))
+    except (OSError, RuntimeError):  # no home folder
+        return None
+    return folder / f"start-task-limits-{botocore.__version__}-{CACHE_FORMAT}.json"
+
+
+def _read_cache(path: Path) -> Limits | None:
+    """The limits a cache file holds; None when it is missing or damaged."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        fields = {name: Length(**length) for name, length in saved.pop("fields").items()}
+        return Limits(fields=fields, **{name: Length(**length) for name, length in saved.items()})
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _write_cache(path: Path, found: Limits) -> None:
+    """Keep the limits for the next process; a cache folder that cannot be written is no
+    error (the next process loads the model again)."""
+    try:
+        with AtomicFile(path) as file:
+            file.path.write_text(json.dumps(dataclasses.asdict(found)), encoding="utf-8")
+    except OSError:
+        pass
+
+
+def _from_model() -> Limits:
+    """Load the limits from botocore's Connect model."""
+    import botocore.session
+
     model = botocore.session.get_session().get_service_model("connect")
     shape = model.operation_model("StartTaskContact").input_shape
     attributes = shape.members["Attributes"]

@@ -32,9 +32,8 @@ from importer.results import (
     ResultsWriter,
     contact_ids,
     default_results_path,
+    first_sent_line,
     is_sandbox_results,
-    read_results,
-    rows_sent,
     sandbox_results_name,
 )
 from importer.run_summary import FileSummary, file_sha256
@@ -260,17 +259,16 @@ class Staging:
             return
         keep = f"{advice}Name another file with --results PATH, or move that one away first"
         try:
-            _, lines = read_results(self.fetch(results))
+            sent = first_sent_line(self.fetch(results))
         except InputFileError as problem:
             raise InputFileError(
                 f"{results} exists and cannot be read as results ({problem}); {replacing} "
                 f"would replace it. {keep}"
             ) from None
-        sent = rows_sent(lines)
-        if sent:
+        if sent is not None:
             raise InputFileError(
-                f"{results} holds the results of a run ({sent:,} rows sent); {replacing} "
-                f"would replace it and lose their ContactIds. {keep}"
+                f"{results} holds the results of a run (its line {sent} records a row sent); "
+                f"{replacing} would replace it and lose their ContactIds. {keep}"
             )
 
     def _free_name(self, folder: str, name: str) -> str:

@@ -94,9 +94,11 @@ def connect_client() -> Callable[[str], Any]:
 
 @pytest.fixture(autouse=True)
 def _journal_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A run that forgets --journal must not write to the real ~/.local/state."""
+    """A run that forgets --journal must not write to the real ~/.local/state (nor the
+    limits cache to the real ~/.cache)."""
     monkeypatch.setenv("TASK_IMPORTER_JOURNAL", str(tmp_path / "default-journal.sqlite3"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,8 @@ def test_a_sandbox_run_writes_its_own_results_and_never_replaces_a_real_runs(
 
     assert real.read_bytes() == before
     err = capsys.readouterr().err
-    assert "holds the results of a run (3 rows sent); a sandbox run would replace it" in err
+    refused = "holds the results of a run (its line 2 records a row sent); a sandbox run would"
+    assert f"{refused} replace it" in err
     assert "A sandbox run never replaces a real run's results" in err
     assert json.loads(summary.read_text())["api_calls"] == 0
 

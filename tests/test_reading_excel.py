@@ -91,6 +91,25 @@ def test_xlsx_non_string_values_never_show_float_artifacts() -> None:
     assert cell_text(dt.time(9, 30)) == "09:30:00"
 
 
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [
+        (450.36, "450.36"),
+        (0.1 + 0.2, "0.3"),  # 17 digits stored: Excel's 15 shown
+        (-0.5, "-0.5"),
+        (1 / 3, "0.333333333333333"),
+        (123456789012345.6, "123456789012346"),
+        (12345678901234567890.0, "12345678901234600000"),
+        (1e-7, "0.0000001"),  # no exponent
+        (2.5e20, "250000000000000000000"),
+    ],
+)
+def test_xlsx_numbers_read_as_excel_shows_them_whatever_their_digits(
+    number: float, shown: str
+) -> None:
+    assert cell_text(number) == shown
+
+
 # --- Excel: sheets --------------------------------------------------------------------------
 
 

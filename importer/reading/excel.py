@@ -59,6 +59,12 @@ def number_text(value: float) -> str:
         return ""
     if value.is_integer() and abs(value) <= _EXACT_FLOAT_INTEGERS:
         return str(int(value))
+    shortest = repr(value)
+    if "e" not in shortest and len(shortest.replace("-", "").replace(".", "").lstrip("0")) <= 15:
+        # The shortest text that reads back as this float has at most 15 significant
+        # digits: rounding to 15 digits gives those digits (DBL_DIG is 15), so it is the
+        # answer, without the Decimal below (most cells: typed prices and amounts).
+        return shortest
     text = format(Decimal(f"{value:.{_EXCEL_DIGITS}g}").normalize(), "f")
     return "0" if text == "-0" else text
 

@@ -22,7 +22,7 @@ def first_row(package: Package, sheet: str, width: int) -> list[str] | None:
     else:
         return None
     wanted = {value for value in cells.values() if isinstance(value, int)}
-    texts = _shared_texts(package, wanted) if wanted else {}
+    texts = shared_texts(package, wanted) if wanted else {}
     row = [""] * width
     for column, value in cells.items():
         row[column] = texts.get(value, "") if isinstance(value, int) else value
@@ -80,7 +80,9 @@ class _SharedText(Scan):
             self.parts.append(data)
 
 
-def _shared_texts(package: Package, wanted: set[int]) -> dict[int, str]:
+def shared_texts(package: Package, wanted: set[int]) -> dict[int, str]:
+    """The texts of the ``wanted`` shared strings (at most 1,000 characters each), streamed
+    as far as the last one wanted."""
     member = package.part("sharedStrings.xml")
     if member is None:
         return {}

@@ -2,7 +2,7 @@
 
 format holds what every results file shares (its columns, sheet, names and paths); writer
 writes one (ResultsWriter) through the csv or the workbook sink (xlsx_text: text as a
-workbook stores it); read reads one back.
+workbook stores it); read reads one back; sent finds its first line that records a row sent.
 """
 
 from importer.results.csv import protect, unprotect
@@ -18,7 +18,8 @@ from importer.results.format import (
     results_path_for,
     sandbox_results_name,
 )
-from importer.results.read import ResultLine, contact_ids, read_results, results_lines, rows_sent
+from importer.results.read import ResultLine, contact_ids, read_results, results_lines
+from importer.results.sent import first_sent_line
 from importer.results.writer import ResultsWriter
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "ResultsWriter",
     "contact_ids",
     "default_results_path",
+    "first_sent_line",
     "is_results_header",
     "is_sandbox_results",
     "outcome_cells",
@@ -37,7 +39,6 @@ __all__ = [
     "read_results",
     "results_lines",
     "results_path_for",
-    "rows_sent",
     "sandbox_results_name",
     "unprotect",
 ]

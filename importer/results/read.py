@@ -8,7 +8,7 @@ CRM export's ``Status``); a line whose ``row`` cell is empty is a row a person a
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -43,6 +43,12 @@ class ResultLine:
     @property
     def says_created(self) -> bool:
         return self.status in (Status.CREATED, Status.ALREADY_CREATED)
+
+    @property
+    def records_sent(self) -> bool:
+        """Whether the line records a row sent to Amazon Connect (or to a sandbox): a
+        ContactId, or a status other than valid or invalid."""
+        return bool(self.contact_id) or self.status not in ("", Status.VALID, Status.INVALID)
 
     @property
     def done(self) -> bool:
@@ -90,6 +96,15 @@ def contact_ids(path: str | os.PathLike[str]) -> set[str]:
 def results_lines(path: str | os.PathLike[str]) -> tuple[list[str], Iterator[ResultLine]]:
     """``read_results``, one line at a time: the header is checked at once, each line as it
     is read (an InputFileError can come from the iterator)."""
+    cells, input_columns, unprotect_cell = results_cells(path)
+    return input_columns, _lines(path, cells, input_columns, unprotect_cell)
+
+
+def results_cells(
+    path: str | os.PathLike[str],
+) -> tuple[Cells, list[str], Callable[[str], str]]:
+    """A results file opened, its header checked: its cells, its input columns, and what
+    undoes the protection of a cell (``unprotect`` for a CSV file)."""
     is_workbook = Path(path).suffix.lower() == ".xlsx"
     cells = open_cells(path, RESULTS_SHEET if is_workbook else None)
     ours = len(RESULT_COLUMNS)
@@ -102,7 +117,7 @@ def results_lines(path: str | os.PathLike[str]) -> tuple[list[str], Iterator[Res
     input_columns = (
         [] if is_blank(theirs) else header_columns(cells.label, theirs, cells.header_number, ours)
     )
-    return input_columns, _lines(path, cells, input_columns, unprotect_cell)
+    return cells, input_columns, unprotect_cell
 
 
 def _lines(
@@ -159,10 +174,3 @@ def _whole_number(text: str, path: str | os.PathLike[str], line: int, column: st
             "as a new task)"
         )
     return int(text)
-
-
-def rows_sent(lines: Sequence[ResultLine]) -> int:
-    """How many lines of a results file record a row sent to Amazon Connect (or to a
-    sandbox): a ContactId, or a status other than valid or invalid."""
-    checked = ("", Status.VALID, Status.INVALID)
-    return sum(1 for line in lines if line.contact_id or line.status not in checked)
