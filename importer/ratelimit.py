@@ -1,14 +1,12 @@
 """One rate limiter shared by every worker: a token bucket whose rate adapts to throttling.
 
-The bucket never sends faster than the rate it was told (the *ceiling*). Until the first
-throttle (or SLOW_START_S), one request beyond the first tokens is unanswered at a time. When
-the service throttles, the bucket is emptied (the service's is empty too). A first throttle
-within the service's burst says little of the quota (2/s and 20/s look alike): the rate
-restarts at the burst spread over PROBE_WINDOW and doubles with each answer until the next
-throttle, which sets it from the requests accepted since. Later, the rate comes from the
-requests accepted over the second before (once it holds no burst, their rate is the quota's:
-restart just under it and climb back). With nothing accepted yet, the rate drops to ``beta``
-times the rate we were really sending at. The climb is CUBIC (the default, as
+The bucket never sends faster than the rate it was told (the *ceiling*). When the service
+throttles, the bucket is emptied (the service's bucket is empty too) and the rate is set from
+the requests the service accepted over the second before: once that second holds no burst
+(the first accepted request is a second old), their rate is the quota's, so the rate restarts
+just under it and climbs back to it; before, a second's worth of them is a safe restart and
+the climb goes back to the rate we were sending at. With nothing accepted yet, the rate drops
+to ``beta`` times the rate we were really sending at. The climb is CUBIC (the default, as
 botocore's adaptive retry mode does) or AIMD (a straight line).
 
 Unlike botocore, one throttling episode counts once: an answer to a request sent before the
@@ -24,7 +22,6 @@ thread wakes per token, not every waiter (200 waiting threads at 1000/s used to 
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import deque
@@ -37,8 +34,6 @@ BETA = 0.7
 """Multiplicative decrease on a throttle (botocore's CUBIC uses 0.7)."""
 CALLS_TO_RECOVER = 80
 """Requests' worth of time the climb takes to get back to the rate of the last throttle."""
-PROBE_GROWTH = 2.0
-"""While probing, the rate grows this much with each answer to a request sent at it."""
 MEASURED_DIP = 0.95
 """After a throttle, once a whole second of accepted requests is known, the rate restarts at
 this share of the accepted rate measured over that second."""
@@ -50,14 +45,6 @@ MAX_NAP = 0.25
 """Longest single sleep while waiting for a token, so cancellation is noticed quickly."""
 _RATE_WINDOW = 16
 """Send times kept to measure the rate we really send at."""
-SLOW_START_S = 1.0
-"""Until the first throttle or this many seconds after the first request, at most one request
-beyond the bucket's first tokens is unanswered at a time: a throttle then wastes one call."""
-PROBE_WINDOW = 2.0
-"""After a throttle within the service's burst, the rate restarts at the requests accepted
-over this many seconds before it, spread over them (the burst says little of the quota)."""
-HELD_NAP = 0.002
-"""How often a request the slow start holds back looks for the answer it waits for."""
 _EPSILON = 1e-9
 """Token fraction treated as whole, so float rounding cannot leave a wait too short to pass."""
 
@@ -181,18 +168,6 @@ class RateLimiter:
         self._accepted: deque[float] = deque()
         """Send times of the requests accepted (not throttled) in the last seconds."""
         self._first_accepted: float | None = None
-        self._slow_sent: float | None = None
-        """In the slow start, the send time of the request beyond the first tokens not yet
-        answered."""
-        self._slow_until: float | None = None
-        self._answers = False  # the slow start holds nothing back before an answer came
-        self._initial = self.capacity
-        """The bucket's first tokens left (sent without waiting for an answer)."""
-        self._probing = False
-        """After a throttle within the burst: the rate doubles with each answer to a request
-        sent after the last doubling, until the next throttle."""
-        self._changed_at = 0.0
-        self._cut_sent = float("-inf")  # the send time of the throttle that made the last cut
         self._queue: deque[threading.Event] = deque()
         """Waiters for a token, in arrival order; the first one's event is set."""
         self.cuts = 0
@@ -250,8 +225,6 @@ class RateLimiter:
                     if now is not None:
                         return now
                     wait = (1 - self._tokens) / self._rate
-                    if self._held_back(self._clock()):
-                        wait = HELD_NAP
                 else:
                     waiter.clear()
             if first:
@@ -262,38 +235,11 @@ class RateLimiter:
     def _take(self, now: float) -> float | None:
         """Take a token at ``now`` if one is free (under the lock); None if not."""
         self._refill(now)
-        if self._tokens < 1 - _EPSILON or self._held_back(now):
+        if self._tokens < 1 - _EPSILON:
             return None
         self._tokens = max(0.0, self._tokens - 1)
         self._sent.append(now)
-        if self._slow_until is None:
-            self._slow_until = now + SLOW_START_S
-        if self._initial:
-            self._initial -= 1
-        else:
-            self._slow_sent = now
         return now
-
-    def _held_back(self, now: float) -> bool:
-        """Whether the slow start or the probe holds the next request until an answer."""
-        if self._slow_until is None or not self.adaptive:
-            return False
-        if now >= self._slow_until:
-            self._slow_until = -1.0
-            if self._probing:  # never throttled while probing: climb on from here
-                self._probing = False
-                self._controller.throttled(self._rate, now, self._rate)
-            return False
-        return self._initial == 0 and self._slow_sent is not None and self._answers
-
-    def _answered(self, sent_at: float) -> None:
-        """The request sent at ``sent_at`` was answered (under the lock): the slow start may
-        let the next request go."""
-        self._answers = True
-        if sent_at == self._slow_sent:
-            self._slow_sent = None
-        if self._queue:
-            self._queue[0].set()
 
     def _leave(self, waiter: threading.Event) -> None:
         """Take ``waiter`` off the queue (under the lock); its successor may be first now."""
@@ -309,17 +255,11 @@ class RateLimiter:
         if not self.adaptive:
             return
         with self._lock:
-            self._answered(sent_at)
             self._note_accepted(sent_at)
             if self._throttled_at is None:
                 return
             now = self._clock()
             self._refill(now)
-            if self._probing:
-                if sent_at > self._changed_at:
-                    self._changed_at = now
-                    self._rate = self._bounded(PROBE_GROWTH * self._rate)
-                return
             self._rate = self._bounded(self._controller.rate_at(now))
 
     def throttled(self, sent_at: float) -> None:
@@ -327,9 +267,6 @@ class RateLimiter:
         if not self.adaptive:
             return
         with self._lock:
-            self._answered(sent_at)
-            if not self._probing:
-                self._slow_until = -1.0
             if self._throttled_at is not None and sent_at <= self._throttled_at:
                 return
             now = self._clock()
@@ -337,47 +274,31 @@ class RateLimiter:
             sending = min(self._rate, self._measured_rate())
             self._rate = self._bounded(self._cut(sending, sent_at, now))
             self._tokens = 0.0
-            self._throttled_at = self._changed_at = now
-            self._cut_sent = sent_at
+            self._throttled_at = now
             self.cuts += 1
 
     def _cut(self, sending: float, sent_at: float, now: float) -> float:
         """The rate after a throttle of a request sent at ``sent_at`` while sending at
-        ``sending``, from the requests accepted before it (see the module docstring)."""
-        if self._probing:
-            self._probing, self._slow_until = False, -1.0
-            probed = self._accepted_between(self._cut_sent, sent_at)
-            if not probed:
-                return self._controller.throttled(self._rate, now)
-            quota = min(self._rate, probed / (sent_at - self._cut_sent))
-            target = math.sqrt(quota * self._rate)
-            return self._controller.throttled(target, now, quota * MEASURED_DIP)
-        since = max(sent_at - _ACCEPTED_WINDOW, self._cut_sent)
-        accepted = self._accepted_between(sent_at - _ACCEPTED_WINDOW, sent_at)
+        ``sending``: from the requests accepted over the second before it. Once that second
+        holds only accepted requests after the first (the service's burst spent), their
+        rate is the quota's: restart just under it and climb back to it. Before, the burst
+        inflates the count but a second's worth is still a safe restart, and the climb goes
+        back to ``sending``. Nothing accepted yet: the fixed cut (``beta``)."""
+        accepted = sum(1 for t in self._accepted if sent_at - _ACCEPTED_WINDOW <= t < sent_at)
         if not accepted or self._first_accepted is None:
             return self._controller.throttled(sending, now)
-        if sent_at - self._first_accepted >= _ACCEPTED_WINDOW and (
-            sent_at - since >= _ACCEPTED_WINDOW / 2
-        ):
-            quota = min(sending, self._accepted_between(since, sent_at) / (sent_at - since))
+        if sent_at - self._first_accepted >= _ACCEPTED_WINDOW:
+            quota = min(sending, accepted / _ACCEPTED_WINDOW)
             return self._controller.throttled(quota, now, quota * MEASURED_DIP)
-        if self.cuts == 0:
-            self._probing, self._slow_until = True, now + PROBE_WINDOW
-            probed = self._accepted_between(sent_at - PROBE_WINDOW, sent_at)
-            return min(sending * self._controller.beta, probed / PROBE_WINDOW)
         start = min(sending * self._controller.beta, accepted / _ACCEPTED_WINDOW)
         return self._controller.throttled(max(sending, start), now, start)
-
-    def _accepted_between(self, start: float, end: float) -> int:
-        """Accepted requests sent from ``start`` to before ``end``."""
-        return sum(1 for t in self._accepted if start <= t < end)
 
     def _note_accepted(self, sent_at: float) -> None:
         """Keep the send time of an accepted request (the last two windows' worth)."""
         if self._first_accepted is None:
             self._first_accepted = sent_at
         self._accepted.append(sent_at)
-        while self._accepted and self._accepted[0] < sent_at - 2 * PROBE_WINDOW:
+        while self._accepted and self._accepted[0] < sent_at - 2 * _ACCEPTED_WINDOW:
             self._accepted.popleft()
 
     def _bounded(self, rate: float) -> float:
