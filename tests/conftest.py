@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -13,6 +14,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
+import importer.options
+from importer.executor import ExecutorSettings
 from importer.sandbox import Sandbox, SandboxConfig
 
 NOWHERE = "http://127.0.0.1:9"
@@ -136,3 +139,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     a share of the queue and idle workers take the end of busy ones' queues, so the long
     tests start at once and the short ones fill the end."""
     items.sort(key=lambda item: item.get_closest_marker("early") is None)
+
+
+@pytest.fixture
+def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process CLI runs retry after 0-50 ms, doubling up to 0.5 s, rather than 0.5 s up to
+    20 s: for tests that count retries and outcomes, never how long a retry waits."""
+    monkeypatch.setattr(
+        importer.options,
+        "ExecutorSettings",
+        functools.partial(ExecutorSettings, backoff_base=0.05, backoff_max=0.5),
+    )

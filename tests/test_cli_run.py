@@ -155,6 +155,7 @@ def test_identical_rows_are_distinct_tasks(sandbox: Callable[..., Sandbox], tmp_
     ],
     ids=["errors-and-drops", "200s-without-a-contact-id"],
 )
+@pytest.mark.usefixtures("quick_backoff")
 def test_faults_still_create_every_row_exactly_once(
     sandbox: Callable[..., Sandbox], tmp_path: Path, faults: dict[str, float]
 ) -> None:
