@@ -199,6 +199,7 @@ def test_dry_run_lists_each_task_it_would_stop_and_sends_nothing(
     assert len(runs_in(tmp_path / "j.sqlite3")) == 1
 
 
+@pytest.mark.usefixtures("quick_backoff")
 def test_faults_still_stop_each_task_exactly_once(
     sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
