@@ -397,7 +397,7 @@ def test_two_concurrent_runs_the_second_exits_4_and_nothing_is_duplicated(
     source = write_input(tmp_path / "tasks.csv", task_rows(120))
     args = cli_args("run", source, sb, tmp_path)
     first, first_log = start_child(args, tmp_path)
-    wait_until(lambda: sb.counters()["created"] >= 10, first, first_log)
+    wait_until(lambda: sb.counters()["created"] >= 1, first, first_log)
 
     second_dir = tmp_path / "second"
     second_dir.mkdir()
