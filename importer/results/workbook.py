@@ -39,9 +39,11 @@ from xlsxwriter.worksheet import CellStringTuple, Worksheet
 
 from importer.model import Outcome, Status
 from importer.results.format import RESULT_COLUMNS, RESULTS_SHEET, outcome_cells
-from importer.results.xlsx_text import comment_text, stored_text
+from importer.results.xlsx_text import XLSX_CELL_LIMIT, comment_text, stored_text
 
 SUMMARY_SHEET = "Summary"
+_QUICK = XLSX_CELL_LIMIT // 2
+"""Printable text with no ``_x``, at most this long, is stored as it is (see stored_text)."""
 MAX_WIDTH = 60
 MAX_COMMENTS = 10_000
 STATUS_COLUMN = RESULT_COLUMNS.index("status")
@@ -182,7 +184,6 @@ class ResultsWorkbook:
 
     def write(self, outcome: Outcome) -> None:
         cells = outcome_cells(outcome, self._columns)
-        self._fit(cells)
         self._rows += 1
         self._counts[outcome.status] += 1
         row, sheet = self._rows, self._sheet
@@ -194,10 +195,15 @@ class ResultsWorkbook:
         for index, _ in problems:
             if index != STATUS_COLUMN:  # the status cell keeps its status colour
                 formats[index] = self._formats[PROBLEM]
+        widths = self._widths
         for index, cell in enumerate(cells):
             if cell:
+                if len(cell) > widths[index] and widths[index] < MAX_WIDTH:
+                    widths[index] = max(widths[index], min(MAX_WIDTH, _display_width(cell)))
+                if len(cell) > _QUICK or "_x" in cell or not cell.isprintable():
+                    cell = stored_text(cell)  # else it is stored as it is, the usual case
                 # XlsxWriter's write_string without its A1-notation wrapper (row, index: ints)
-                sheet._write_string(row, index, stored_text(cell), formats.get(index))
+                sheet._write_string(row, index, cell, formats.get(index))
             elif index in formats:
                 sheet.write_blank(row, index, None, formats[index])
         for index, text in problems:
@@ -224,12 +230,6 @@ class ResultsWorkbook:
         self._scratch.cleanup()
 
     # --- while writing ------------------------------------------------------------------------
-
-    def _fit(self, cells: list[str]) -> None:
-        widths = self._widths
-        for index, cell in enumerate(cells):
-            if len(cell) > widths[index] and widths[index] < MAX_WIDTH:
-                widths[index] = max(widths[index], min(MAX_WIDTH, _display_width(cell)))
 
     def _problems(self, outcome: Outcome) -> list[tuple[int, str]]:
         """(column index, comment) for each cell to flag: the errors' cells, else status."""
