@@ -111,18 +111,26 @@ class _EscapedSheet(Worksheet):
     def _escape_control_characters(data: Any) -> Any:
         return data
 
+    def _takes_line_format(self, row: int, col: int) -> bool:
+        """Whether an unformatted cell takes its row's or column's format (XlsxWriter's)."""
+        line = self.row_info.get(row)
+        if line is not None and line.row_format:
+            return True
+        column = self.col_info.get(col)
+        return column is not None and column.column_format is not None
+
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
         """XlsxWriter's own, quicker for a text cell with or without its own format: the
         same bytes (its escapes of ``& < >``, ``xml:space`` for text that starts or ends
-        with whitespace). Every other cell goes to XlsxWriter's."""
-        text = cell[0] if type(cell) is CellStringTuple else None
-        style = cell.format if text is not None else None
-        if (
-            text is None
-            or not self.constant_memory
-            or (style is None and (row in self.row_info or col in self.col_info))
-            or (text.startswith("<r>") and text.endswith("</r>"))  # its rich-text path
-        ):
+        with whitespace). Every other cell goes to XlsxWriter's. Unlike XlsxWriter's, text
+        that starts with ``<r>`` and ends with ``</r>`` is text too: XlsxWriter writes it
+        as raw rich-text XML, so a cell typed that way read back changed, or broke the
+        workbook."""
+        if type(cell) is not CellStringTuple or not self.constant_memory:
+            super()._write_cell(row, col, cell)
+            return
+        text, style = cell
+        if style is None and self._takes_line_format(row, col):  # none here: widths only
             super()._write_cell(row, col, cell)
             return
         styled = f' s="{style._get_xf_index()}"' if style else ""
