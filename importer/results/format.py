@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from itertools import repeat
 from pathlib import Path
 
 from importer.errors import UsageError
@@ -85,7 +84,7 @@ def outcome_cells(outcome: Outcome, input_columns: list[str]) -> list[str]:
         outcome.error_message,
         str(outcome.attempts) if outcome.attempts else "",
         outcome.client_token,
-        *map(values.get, input_columns, repeat("")),  # values.get(column, ""), in C
+        *[values.get(column, "") for column in input_columns],
     ]
 
 
