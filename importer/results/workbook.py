@@ -225,7 +225,8 @@ class ResultsWorkbook:
     def close(self) -> None:
         try:
             self._finish_results()
-            self._write_summary(self._book.add_worksheet(SUMMARY_SHEET))
+            summary = self._book.add_worksheet(SUMMARY_SHEET, worksheet_class=_EscapedSheet)
+            self._write_summary(summary)
             self._book.close()
         finally:
             self.discard()
