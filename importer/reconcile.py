@@ -192,7 +192,7 @@ def reconcile(
                 if send_edited:
                     plan.sent_edited.append(row.number)
                 else:
-                    plan.resent[row.number] = _resend(row, lost[row.number][0])
+                    plan.resent[row.number] = resend_under(row, lost[row.number][0])
     del tasks
     for number, task in matches.items():
         row = by_number.get(number)
@@ -227,7 +227,7 @@ def _unmatched_by_row(
     return free
 
 
-def _resend(row: PreparedRow, send: Entry) -> Entry:
+def resend_under(row: PreparedRow, send: Entry) -> Entry:
     """Give a valid row the token of an earlier send of its number; the journal keeps the
     row's own token (or that send's origin) as its origin, so the next run finds its task."""
     assert row.request is not None

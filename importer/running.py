@@ -8,13 +8,14 @@ go on; a file that stops the run (access denied, quota, interrupted) ends it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 from collections.abc import Sequence
 
 from importer.batch_messages import report_header, report_total, warn_reused_name
 from importer.checking import read_resources, run_preflight
 from importer.clients import Connector, aws_connector
-from importer.collector import read_all, thawing
+from importer.collector import thawing
 from importer.errors import InputFileError, ResultsFileGiven, UsageError
 from importer.exitcodes import ExitCode
 from importer.inbox import InputFile
@@ -25,6 +26,7 @@ from importer.run_summary import FileSummary, RunSummary, file_sha256
 from importer.sending import Sending, Stop, open_sending
 from importer.staging import SANDBOX_ADVICE, StagedFile, Staging, no_inputs, open_staging
 from importer.template_book import TemplateBook, template_fetcher
+from importer.two_pass import first_pass, read_again
 
 
 def run_inputs(
@@ -145,7 +147,7 @@ def _run_file(
         batch = open_batch(staged.local, prepare)
         report_header(reporter, batch, item.location)
         # Read to the end first: a bad line further down sends nothing.
-        rows = read_all(batch.rows())
+        read = first_pass(batch.rows(), sending.journal.sent_from(batch.batch_id))
         prepare.templates.raise_problems()  # a template that takes no task: nothing is sent
     except ResultsFileGiven:
         if not staging.report_results_file(item):
@@ -158,10 +160,14 @@ def _run_file(
         return file
     sent = sending.batch(batch.batch_id)
     sent.list_invalid = not batch.maps_nothing
-    plan = sent.reconcile(rows)
+    plan = sent.reconcile(read.rows())
+    read.whole.clear()
     gc.freeze()  # what reconcile found lives until the batch ends (importer.collector)
     warn_reused_name(reporter, item.location, plan)
-    report = sent.send(rows, plan)
+    # Read again as sent (the same "now" deciding what is valid); the first read's tables go.
+    batch = open_batch(staged.local, dataclasses.replace(prepare, now=batch.validator.now))
+    rows = read_again(batch.rows(), read.keys, plan, item.location)
+    report = sent.send(rows, plan, len(read.keys))
     contact_ids = {outcome.contact_id for outcome in sent.outcomes.values()}
     staged = staging.keep_earlier_results(staged, contact_ids)
     sent.settle(report, file, staged.results, staged.local_results, batch.table.columns)

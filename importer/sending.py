@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from importer.aws import task_submitter
 from importer.batch_messages import (
     FIRST_ERRORS_SHOWN,
+    report_edited,
     report_failed_rows,
     report_figures,
     report_first_errors,
@@ -42,7 +43,7 @@ from importer.model import Outcome, PreparedRow, Status
 from importer.options import RunOptions
 from importer.outbound import Outbound, presigner_for
 from importer.ratelimit import RateLimiter
-from importer.reconcile import EDITED_CODE, Plan, reconcile
+from importer.reconcile import Plan, reconcile
 from importer.reporter import Reporter
 from importer.results import ResultsWriter
 from importer.row_journal import RowJournal, TaskJournal, read_stopped
@@ -188,60 +189,78 @@ class BatchSending:
             send_edited=self.run.options.send_edited,
         )
 
-    def send(self, rows: list[PreparedRow], plan: Plan | None = None) -> RunReport:
+    def send(
+        self,
+        rows: list[PreparedRow] | Iterator[PreparedRow],
+        plan: Plan | None = None,
+        count: int = 0,
+    ) -> RunReport:
         """Send the valid rows ``plan`` leaves to send (None: rows not reconciled, as
-        undo's); record every row's outcome. ``rows`` is emptied: each row is let go of once
-        it is settled or handed to the executor, so a row sent is freed (its outcome keeps
-        its cells) while the others are sent."""
+        undo's); record every row's outcome. ``rows``: a list, emptied as its rows are
+        handed over, or an iterator of ``count`` rows, read as they are sent; either way a
+        row is let go of once it is settled or sent (its outcome keeps its cells)."""
         run = self.run
-        plan = plan if plan is not None else Plan(self.batch_id, 0, True, 0, len(rows))
-        valid = []
-        for row in rows:
-            settled = plan.settled(row)
-            if settled is None:
-                valid.append(row)
-                continue
-            self.keep(settled)
-            if settled.status is Status.INVALID and len(self.first_invalid) < FIRST_ERRORS_SHOWN:
-                self.first_invalid.append(row)
-        rows.clear()
-        valid, unresolved = run.outbound.ready(valid)
-        for row in unresolved:
-            self._keep_invalid(row)
-        valid = self._unless_created(valid, plan)
-        _report_edited(run.reporter, plan)
+        if isinstance(rows, list):
+            count, rows = len(rows), _handed_over(rows)
+        plan = plan if plan is not None else Plan(self.batch_id, 0, True, 0, count)
+        report_edited(run.reporter, plan)
         done = Counter(outcome.status for outcome in self.outcomes.values())
+        progress = run.reporter.progress(len(self.outcomes) + count, done)
         executor = Executor(
             self.submit,
             self.records,
             run.settings,
-            run.reporter.progress(len(self.outcomes) + len(valid), done),
+            progress,
             self.batch_id,
             limiter=run.limiter,
             tally=run.tally,
         )
+
+        def settled(outcome: Outcome) -> None:
+            self.keep(outcome)
+            progress.update(outcome, run.limiter.rate)
+
         with run.stop.watching(executor):
             report = executor.run(
-                _handed_over(valid), lambda outcome: self.keep(plan.explain(outcome))
+                self._to_send(rows, plan, settled),
+                lambda outcome: self.keep(plan.explain(outcome)),
             )
         report_refused_edits(run.reporter, self.outcomes, plan.resent)
         return report
 
-    def _unless_created(self, rows: list[PreparedRow], plan: Plan) -> list[PreparedRow]:
-        """The rows to send: those whose own token created a task are kept as
-        ``already_created`` here, as the executor would say after a look-up each."""
-        unsent = []
-        for row in rows:
-            created = plan.created_before(row)
-            if created is None:
-                unsent.append(row)
-            else:
-                self.keep(created)
-        return unsent
+    def _to_send(
+        self, rows: Iterator[PreparedRow], plan: Plan, settled: Callable[[Outcome], None]
+    ) -> Iterator[PreparedRow]:
+        """The rows to send, a part at a time: the others (invalid, created before, a user
+        name that is no agent...) are ``settled`` here. A valid row whose own token created
+        a task is ``already_created`` after its user name is looked up, as the executor
+        would say after a look-up each."""
+        for part in _parts(rows):
+            valid = []
+            for row in part:
+                outcome = plan.settled(row)
+                if outcome is None:
+                    valid.append(row)
+                    continue
+                settled(outcome)
+                self._note_invalid(outcome, row)
+            part.clear()
+            valid, unresolved = self.run.outbound.ready(valid)
+            for row in unresolved:
+                outcome = row.outcome(Status.INVALID)
+                settled(outcome)
+                self._note_invalid(outcome, row)
+            valid.reverse()
+            while valid:
+                row = valid.pop()
+                created = plan.created_before(row)
+                if created is None:
+                    yield row
+                else:
+                    settled(created)
 
-    def _keep_invalid(self, row: PreparedRow) -> None:
-        self.keep(row.outcome(Status.INVALID))
-        if len(self.first_invalid) < FIRST_ERRORS_SHOWN:
+    def _note_invalid(self, outcome: Outcome, row: PreparedRow) -> None:
+        if outcome.status is Status.INVALID and len(self.first_invalid) < FIRST_ERRORS_SHOWN:
             self.first_invalid.append(row)
 
     def settle(
@@ -329,30 +348,26 @@ def open_sending(
             raise
 
 
+SENT_IN_PARTS = 1_000
+"""Rows looked at together before they are sent (user names, links, created before)."""
+
+
+def _parts(rows: Iterable[PreparedRow]) -> Iterator[list[PreparedRow]]:
+    part: list[PreparedRow] = []
+    for row in rows:
+        part.append(row)
+        if len(part) == SENT_IN_PARTS:
+            yield part
+            part = []
+    if part:
+        yield part
+
+
 def _handed_over(rows: list[PreparedRow]) -> Iterator[PreparedRow]:
     """The rows in order, each taken out of the list as it is handed over."""
     rows.reverse()
     while rows:
         yield rows.pop()
-
-
-def _report_edited(reporter: Reporter, plan: Plan) -> None:
-    if plan.edited:
-        reporter.warning(
-            f"{rows_named(sorted(plan.edited))}: changed since their task was created, so not "
-            f"sent (failed, {EDITED_CODE}; error_message says which task). Correct those "
-            "tasks in Amazon Connect, or run again with --send-edited to send them as new tasks"
-        )
-    if plan.resent:
-        reporter.info(
-            f"{rows_named(sorted(plan.resent))}: changed since a send whose answer was lost (a "
-            "task may exist), so sent with that send's ClientToken: one task at most"
-        )
-    if plan.sent_edited:
-        reporter.info(
-            f"{rows_named(plan.sent_edited)}: changed since a task was (or may have been) "
-            "created from them; sent as new tasks (--send-edited)"
-        )
 
 
 def report_refused_edits(

@@ -1,0 +1,72 @@
+"""run reads a file twice so that its prepared rows are never all held: the second read must
+be the file the first read, and a row resent under an earlier send's token gets it again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from spreadsheets import FLOW, INSTANCE, prepare, write_csv
+
+from importer.errors import InputFileError
+from importer.journal import Entry, JournalStatus
+from importer.reconcile import Plan
+from importer.two_pass import RowKey, first_pass, read_again
+
+HEADER = ["InstanceId", "ContactFlowId", "Name"]
+
+
+def tasks_file(path: Path, *names: str) -> Path:
+    return write_csv(path, [HEADER, *([INSTANCE, FLOW, name] for name in names)])
+
+
+def plan() -> Plan:
+    return Plan("t.csv", 0, False, 0, 0)
+
+
+def test_only_rows_sent_from_before_are_kept_whole(tmp_path: Path) -> None:
+    _, rows = prepare(tasks_file(tmp_path / "t.csv", "a", "b", "c"))
+    read = first_pass(iter(rows), sent_from={3})
+    assert [key.number for key in read.keys] == [2, 3, 4]
+    assert [key.client_token for key in read.keys] == [row.client_token for row in rows]
+    assert list(read.whole) == [3]
+    kinds = [type(row).__name__ for row in read.rows()]
+    assert kinds == ["RowKey", "PreparedRow", "RowKey"]
+
+
+def test_the_same_file_read_again_gives_its_rows(tmp_path: Path) -> None:
+    path = tasks_file(tmp_path / "t.csv", "a", "b")
+    _, first = prepare(path)
+    keys = first_pass(iter(first), ()).keys
+    _, again = prepare(path)
+    assert [row.client_token for row in read_again(iter(again), keys, plan(), "t.csv")] == [
+        row.client_token for row in first
+    ]
+
+
+@pytest.mark.parametrize(
+    "names", [("a", "B"), ("a",), ("a", "b", "c")], ids=["edited", "shorter", "longer"]
+)
+def test_a_file_changed_between_the_reads_stops_the_batch(
+    tmp_path: Path, names: tuple[str, ...]
+) -> None:
+    path = tasks_file(tmp_path / "t.csv", "a", "b")
+    _, first = prepare(path)
+    keys = first_pass(iter(first), ()).keys
+    _, changed = prepare(tasks_file(path, *names))
+    with pytest.raises(InputFileError) as raised:
+        list(read_again(iter(changed), keys, plan(), "t.csv"))
+    assert "t.csv: the file changed while its rows were sent" in str(raised.value)
+    assert "run it again" in str(raised.value)
+
+
+def test_a_row_resent_gets_the_earlier_token_again(tmp_path: Path) -> None:
+    path = tasks_file(tmp_path / "t.csv", "a")
+    _, (row,) = prepare(path)
+    own_token, resending = row.client_token, plan()
+    resending.resent[2] = Entry(
+        "old-token", JournalStatus.FAILED, "", 1, "", "", "t.csv", 2, "digest", "", ""
+    )
+    (again,) = read_again(iter([row]), [RowKey(2, own_token, True)], resending, "t.csv")
+    assert again.client_token == again.request["ClientToken"] == "old-token"
+    assert again.origin_token == own_token
