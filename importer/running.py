@@ -20,11 +20,13 @@ from importer.errors import InputFileError, ResultsFileGiven, UsageError
 from importer.exitcodes import ExitCode
 from importer.inbox import InputFile
 from importer.options import RunOptions
+from importer.outcome_spool import OutcomeSpool
 from importer.pipeline import PrepareOptions, open_batch
 from importer.reporter import Reporter
 from importer.run_summary import FileSummary, RunSummary, file_sha256
-from importer.sending import Sending, Stop, open_sending
+from importer.sending import Sending, open_sending
 from importer.staging import SANDBOX_ADVICE, StagedFile, Staging, no_inputs, open_staging
+from importer.stop_requests import Stop
 from importer.template_book import TemplateBook, template_fetcher
 from importer.two_pass import first_pass, read_again
 
@@ -158,19 +160,20 @@ def _run_file(
         reporter.error(str(problem))
         file.exit_code, file.reason = int(ExitCode.USAGE), str(problem)
         return file
-    sent = sending.batch(batch.batch_id)
-    sent.list_invalid = not batch.maps_nothing
-    plan = sent.reconcile(read.rows())
-    read.whole.clear()
-    gc.freeze()  # what reconcile found lives until the batch ends (importer.collector)
-    warn_reused_name(reporter, item.location, plan)
-    # Read again as sent (the same "now" deciding what is valid); the first read's tables go.
-    batch = open_batch(staged.local, dataclasses.replace(prepare, now=batch.validator.now))
-    rows = read_again(batch.rows(), read.keys, plan, item.location)
-    report = sent.send(rows, plan, len(read.keys))
-    contact_ids = {outcome.contact_id for outcome in sent.outcomes.values()}
-    staged = staging.keep_earlier_results(staged, contact_ids)
-    sent.settle(report, file, staged.results, staged.local_results, batch.table.columns)
+    with contextlib.closing(OutcomeSpool()) as outcomes:
+        sent = sending.batch(batch.batch_id)
+        sent.outcomes, sent.list_invalid = outcomes, not batch.maps_nothing
+        plan = sent.reconcile(read.rows())
+        read.whole.clear()
+        gc.freeze()  # what reconcile found lives until the batch ends (importer.collector)
+        warn_reused_name(reporter, item.location, plan)
+        # Read again as sent (the same "now" deciding what is valid); the first read's
+        # tables go.
+        batch = open_batch(staged.local, dataclasses.replace(prepare, now=batch.validator.now))
+        rows = read_again(batch.rows(), read.keys, plan, item.location)
+        report = sent.send(rows, plan, len(read.keys))
+        staged = staging.keep_earlier_results(staged, outcomes.contact_ids())
+        sent.settle(report, file, staged.results, staged.local_results, batch.table.columns)
     if file.exit_code == ExitCode.OK and options.archive_dir and not options.sandbox:
         file.archived_to = _archive(
             reporter, staging, staged, str(options.archive_dir), file.sha256

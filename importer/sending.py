@@ -17,9 +17,18 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from importer.aws import task_submitter
 from importer.batch_messages import (
@@ -42,6 +51,7 @@ from importer.messages import Wording
 from importer.model import Outcome, PreparedRow, Status
 from importer.options import RunOptions
 from importer.outbound import Outbound, presigner_for
+from importer.outcome_spool import OutcomeSpool
 from importer.ratelimit import RateLimiter
 from importer.reconcile import Plan, reconcile
 from importer.reporter import Reporter
@@ -51,55 +61,9 @@ from importer.row_sender import Submit
 from importer.run_journal import open_run_journal, record_failed_run
 from importer.run_summary import COUNTED, FileSummary, RunSummary
 from importer.staging import Staging
+from importer.stop_requests import Stop
 from importer.stop_rules import FailureTally
 from importer.summary_sheet import summary_pairs
-
-
-class Stop:
-    """A stop asked for from outside the run (a signal handler, another thread): kept for
-    the whole run and passed on to the executor sending at that moment, if any. Every
-    method is safe to call from a signal handler: none takes a lock."""
-
-    def __init__(self) -> None:
-        self.reason: str | None = None
-        self.abandoned = False
-        self.sending = False
-        """Set once the run's journal is open: from then on a stop is asked for here;
-        before, the caller may end the use case at once instead."""
-        self._executor: Executor | None = None
-
-    def request(self, reason: str) -> None:
-        """Finish the requests in flight and send nothing new."""
-        if self.reason is None:
-            self.reason = reason
-        self._pass_on()
-
-    def abandon(self, reason: str) -> None:
-        """Stop, and stop waiting for the requests in flight (their rows are failed; the
-        next run reconciles them)."""
-        if self.reason is None:
-            self.reason = reason
-        self.abandoned = True
-        self._pass_on()
-
-    @contextlib.contextmanager
-    def watching(self, executor: Executor) -> Iterator[None]:
-        """Pass stops on to ``executor`` while it runs (one asked for already, at once)."""
-        self._executor = executor
-        self._pass_on()
-        try:
-            yield
-        finally:
-            self._executor = None
-
-    def _pass_on(self) -> None:
-        executor = self._executor
-        if executor is None or self.reason is None:
-            return
-        if self.abandoned:
-            executor.abandon(self.reason)
-        else:
-            executor.request_stop(self.reason)
 
 
 @dataclass
@@ -148,7 +112,8 @@ class BatchSending:
     batch_id: str
     submit: Submit
     records: RowJournal
-    outcomes: dict[int, Outcome] = field(default_factory=dict)
+    outcomes: MutableMapping[int, Outcome] = field(default_factory=dict)
+    """A dict, or a spool on disk (importer.outcome_spool) for a batch of any size."""
     first_invalid: list[PreparedRow] = field(default_factory=list)
     uncounted: set[int] = field(default_factory=set)
     """Rows whose lines are written but not counted (lines undo leaves as they are)."""
@@ -274,23 +239,26 @@ class BatchSending:
         """Write the results in row order to ``local_results``, say the batch's figures
         (naming the results ``results``: an S3 URL for a file uploaded after), record the
         batch in ``file`` and publish the results to ``results``."""
-        read_stopped(self.run.journal, self.outcomes.values(), "nothing was sent")
+        counts = {status: 0 for status in COUNTED}
+        failed = []
         with ResultsWriter(local_results, input_columns) as writer:
-            for row in sorted(self.outcomes):
-                writer.write(self.outcomes[row])
+            for part in _parts(_in_row_order(self.outcomes)):
+                read_stopped(self.run.journal, part, "nothing was sent")
+                for outcome in part:
+                    writer.write(outcome)
+                    if outcome.row not in self.uncounted:
+                        status = self.counted_as.get(outcome.row, outcome.status)
+                        counts[status] = counts.get(status, 0) + 1
+                    if outcome.status is Status.FAILED:
+                        failed.append(outcome)
             writer.add_summary(summary_pairs(self.run.options, report, results))
         if writer.path != local_results and local_results == Path(results):
             results, local_results = str(writer.path), writer.path  # beside a locked file
-        counts = {status: 0 for status in COUNTED}
-        for row, outcome in self.outcomes.items():
-            if row not in self.uncounted:
-                status = self.counted_as.get(row, outcome.status)
-                counts[status] = counts.get(status, 0) + 1
         reporter = self.run.reporter
         report_figures(reporter, counts, report, results, self.records.wording)
         if self.list_invalid:
             report_first_errors(reporter, self.first_invalid, counts[Status.INVALID], results)
-        report_failed_rows(reporter, self.outcomes.values(), results)
+        report_failed_rows(reporter, failed, results)
         _record_batch(file, self.batch_id, counts, report, self.records.wording)
         self.run.staging.publish_results(local_results, results, file)
 
@@ -349,18 +317,26 @@ def open_sending(
 
 
 SENT_IN_PARTS = 1_000
-"""Rows looked at together before they are sent (user names, links, created before)."""
+"""Rows looked at together before they are sent (user names, links, created before), and
+outcomes together as they are written."""
+_Item = TypeVar("_Item")
 
 
-def _parts(rows: Iterable[PreparedRow]) -> Iterator[list[PreparedRow]]:
-    part: list[PreparedRow] = []
-    for row in rows:
-        part.append(row)
+def _parts(items: Iterable[_Item]) -> Iterator[list[_Item]]:
+    part: list[_Item] = []
+    for item in items:
+        part.append(item)
         if len(part) == SENT_IN_PARTS:
             yield part
             part = []
     if part:
         yield part
+
+
+def _in_row_order(outcomes: Mapping[int, Outcome]) -> Iterator[Outcome]:
+    if isinstance(outcomes, OutcomeSpool):
+        return outcomes.in_row_order()
+    return (outcomes[row] for row in sorted(outcomes))
 
 
 def _handed_over(rows: list[PreparedRow]) -> Iterator[PreparedRow]:
