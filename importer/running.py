@@ -8,7 +8,6 @@ go on; a file that stops the run (access denied, quota, interrupted) ends it.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 from collections.abc import Sequence
 
@@ -28,7 +27,7 @@ from importer.sending import Sending, open_sending
 from importer.staging import SANDBOX_ADVICE, StagedFile, Staging, no_inputs, open_staging
 from importer.stop_requests import Stop
 from importer.template_book import TemplateBook, template_fetcher
-from importer.two_pass import first_pass, read_again
+from importer.two_pass import first_pass, read_again, reopen
 
 
 def run_inputs(
@@ -167,9 +166,7 @@ def _run_file(
         read.whole.clear()
         gc.freeze()  # what reconcile found lives until the batch ends (importer.collector)
         warn_reused_name(reporter, item.location, plan)
-        # Read again as sent (the same "now" deciding what is valid); the first read's
-        # tables go.
-        batch = open_batch(staged.local, dataclasses.replace(prepare, now=batch.validator.now))
+        batch = reopen(staged.local, prepare, batch)  # the first read's tables go
         rows = read_again(batch.rows(), read.keys, plan, item.location)
         report = sent.send(rows, plan, len(read.keys))
         staged = staging.keep_earlier_results(staged, outcomes.contact_ids())

@@ -12,12 +12,15 @@ the file changed in between and the batch stops.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from importer.collector import Freezer
 from importer.errors import InputFileError
 from importer.model import PreparedRow
+from importer.pipeline import Batch, PrepareOptions, open_batch
 from importer.reconcile import Plan, resend_under
 
 
@@ -57,6 +60,12 @@ def first_pass(rows: Iterable[PreparedRow], sent_from: Collection[int]) -> First
             read.whole[row.number] = row
         freezer.kept()
     return read
+
+
+def reopen(path: str | Path, prepare: PrepareOptions, first: Batch) -> Batch:
+    """The file opened again for its second pass, the first pass's "now" deciding again what
+    is valid (a scheduled time is not in the past on one pass and not the other)."""
+    return open_batch(path, dataclasses.replace(prepare, now=first.validator.now))
 
 
 def read_again(
