@@ -118,7 +118,8 @@ def dry_run_inputs(
             plan = reconcile(journal, batch.batch_id, read.rows(), send_edited=options.send_edited)
             read.whole.clear()
             warn_reused_name(reporter, item.location, plan)
-            rows = read_again(reopen(local, prepare, batch).rows(), read.keys, plan, item.location)
+            batch = reopen(local, prepare, batch)  # the first read's tables go
+            rows = read_again(batch.rows(), read, plan, item.location)
             planned = _noting(resources, _planned(reporter, journal, plan, rows))
             dry_run.files.append(PlannedFile(item.location, _report_counts(reporter, planned)))
     if len(dry_run.files) > 1:

@@ -167,8 +167,8 @@ def _run_file(
         gc.freeze()  # what reconcile found lives until the batch ends (importer.collector)
         warn_reused_name(reporter, item.location, plan)
         batch = reopen(staged.local, prepare, batch)  # the first read's tables go
-        rows = read_again(batch.rows(), read.keys, plan, item.location)
-        report = sent.send(rows, plan, len(read.keys))
+        rows = read_again(batch.rows(), read, plan, item.location)
+        report = sent.send(rows, plan, len(read))
         staged = staging.keep_earlier_results(staged, outcomes.contact_ids())
         sent.settle(report, file, staged.results, staged.local_results, batch.table.columns)
     if file.exit_code == ExitCode.OK and options.archive_dir and not options.sandbox:

@@ -13,9 +13,11 @@ the file changed in between and the batch stops.
 from __future__ import annotations
 
 import dataclasses
+from array import array
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 from importer.collector import Freezer
 from importer.errors import InputFileError
@@ -35,27 +37,72 @@ class RowKey:
     request: None = None
 
 
-@dataclass
 class FirstPass:
-    """A batch's rows as the first pass read them: each one's key, in order, and the rows
-    kept whole (by number)."""
+    """A batch's rows as the first pass read them: each one's key, in order (in arrays:
+    about 110 bytes a row), and the rows kept whole, by number."""
 
-    keys: list[RowKey]
-    whole: dict[int, PreparedRow]
+    def __init__(self) -> None:
+        self.numbers = array("q")
+        self.tokens: list[str] = []
+        self.valid = bytearray()
+        self.origins: dict[int, str] = {}
+        self.whole: dict[int, PreparedRow] = {}
 
-    def rows(self) -> list[PreparedRow | RowKey]:
-        """The rows for reconcile: whole where kept, else their keys."""
-        return [self.whole.get(key.number, key) for key in self.keys]
+    def add(self, row: PreparedRow) -> None:
+        """Keep the key of the next row."""
+        self.numbers.append(row.number)
+        self.tokens.append(row.client_token)
+        self.valid.append(row.ok)
+        if row.origin_token:
+            self.origins[row.number] = row.origin_token
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def key(self, index: int) -> RowKey:
+        """The key of the row at ``index`` (0 for the first row)."""
+        number = self.numbers[index]
+        origin = self.origins.get(number, "")
+        return RowKey(number, self.tokens[index], bool(self.valid[index]), origin)
+
+    def rows(self) -> Sequence[PreparedRow | RowKey]:
+        """The rows for reconcile, made as they are reached: whole where kept, else keys."""
+        return _Rows(self)
+
+
+class _Rows(Sequence["PreparedRow | RowKey"]):
+    def __init__(self, read: FirstPass) -> None:
+        self._read = read
+
+    def __len__(self) -> int:
+        return len(self._read)
+
+    @overload
+    def __getitem__(self, index: int) -> PreparedRow | RowKey: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[PreparedRow | RowKey]: ...
+
+    def __getitem__(
+        self, index: int | slice
+    ) -> PreparedRow | RowKey | Sequence[PreparedRow | RowKey]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        key = self._read.key(index)
+        return self._read.whole.get(key.number, key)
+
+    def __iter__(self) -> Iterator[PreparedRow | RowKey]:
+        return (self[index] for index in range(len(self)))
 
 
 def first_pass(rows: Iterable[PreparedRow], sent_from: Collection[int]) -> FirstPass:
     """Read every row; keep whole those whose number is in ``sent_from`` (the row numbers
     of the batch's sends), and what is kept out of the collector's scans (importer.collector:
     call it inside ``thawing``)."""
-    read = FirstPass([], {})
+    read = FirstPass()
     freezer = Freezer()
     for row in rows:
-        read.keys.append(RowKey(row.number, row.client_token, row.ok, row.origin_token))
+        read.add(row)
         if row.number in sent_from:
             read.whole[row.number] = row
         freezer.kept()
@@ -69,27 +116,26 @@ def reopen(path: str | Path, prepare: PrepareOptions, first: Batch) -> Batch:
 
 
 def read_again(
-    rows: Iterable[PreparedRow], keys: Sequence[RowKey], plan: Plan, where: str
+    rows: Iterable[PreparedRow], read: FirstPass, plan: Plan, where: str
 ) -> Iterator[PreparedRow]:
     """The rows prepared again, each checked against its key from the first pass; a row the
     plan resends under an earlier send's token is given it again. Raise InputFileError if
     the file ``where`` no longer holds the rows first read."""
     index = 0
     for row in rows:
-        key = keys[index] if index < len(keys) else None
-        if key is None or (key.number, key.client_token, key.ok) != (
-            row.number,
-            row.client_token,
-            row.ok,
-        ):
+        if index >= len(read) or (
+            read.numbers[index],
+            read.tokens[index],
+            bool(read.valid[index]),
+        ) != (row.number, row.client_token, row.ok):
             raise InputFileError(_changed(where, row.number))
         index += 1
         resent = plan.resent.get(row.number)
         if resent is not None:
             resend_under(row, resent)
         yield row
-    if index != len(keys):
-        raise InputFileError(_changed(where, keys[index].number))
+    if index != len(read):
+        raise InputFileError(_changed(where, read.numbers[index]))
 
 
 def _changed(where: str, number: int) -> str:

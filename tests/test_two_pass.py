@@ -11,7 +11,7 @@ from spreadsheets import FLOW, INSTANCE, prepare, write_csv
 from importer.errors import InputFileError
 from importer.journal import Entry, JournalStatus
 from importer.reconcile import Plan
-from importer.two_pass import RowKey, first_pass, read_again
+from importer.two_pass import first_pass, read_again
 
 HEADER = ["InstanceId", "ContactFlowId", "Name"]
 
@@ -27,8 +27,9 @@ def plan() -> Plan:
 def test_only_rows_sent_from_before_are_kept_whole(tmp_path: Path) -> None:
     _, rows = prepare(tasks_file(tmp_path / "t.csv", "a", "b", "c"))
     read = first_pass(iter(rows), sent_from={3})
-    assert [key.number for key in read.keys] == [2, 3, 4]
-    assert [key.client_token for key in read.keys] == [row.client_token for row in rows]
+    keys = [read.key(index) for index in range(len(read))]
+    assert [key.number for key in keys] == [2, 3, 4]
+    assert [key.client_token for key in keys] == [row.client_token for row in rows]
     assert list(read.whole) == [3]
     kinds = [type(row).__name__ for row in read.rows()]
     assert kinds == ["RowKey", "PreparedRow", "RowKey"]
@@ -37,9 +38,9 @@ def test_only_rows_sent_from_before_are_kept_whole(tmp_path: Path) -> None:
 def test_the_same_file_read_again_gives_its_rows(tmp_path: Path) -> None:
     path = tasks_file(tmp_path / "t.csv", "a", "b")
     _, first = prepare(path)
-    keys = first_pass(iter(first), ()).keys
+    read = first_pass(iter(first), ())
     _, again = prepare(path)
-    assert [row.client_token for row in read_again(iter(again), keys, plan(), "t.csv")] == [
+    assert [row.client_token for row in read_again(iter(again), read, plan(), "t.csv")] == [
         row.client_token for row in first
     ]
 
@@ -52,10 +53,10 @@ def test_a_file_changed_between_the_reads_stops_the_batch(
 ) -> None:
     path = tasks_file(tmp_path / "t.csv", "a", "b")
     _, first = prepare(path)
-    keys = first_pass(iter(first), ()).keys
+    read = first_pass(iter(first), ())
     _, changed = prepare(tasks_file(path, *names))
     with pytest.raises(InputFileError) as raised:
-        list(read_again(iter(changed), keys, plan(), "t.csv"))
+        list(read_again(iter(changed), read, plan(), "t.csv"))
     assert "t.csv: the file changed while its rows were sent" in str(raised.value)
     assert "run it again" in str(raised.value)
 
@@ -67,6 +68,6 @@ def test_a_row_resent_gets_the_earlier_token_again(tmp_path: Path) -> None:
     resending.resent[2] = Entry(
         "old-token", JournalStatus.FAILED, "", 1, "", "", "t.csv", 2, "digest", "", ""
     )
-    (again,) = read_again(iter([row]), [RowKey(2, own_token, True)], resending, "t.csv")
+    (again,) = read_again(iter([row]), first_pass([row], ()), resending, "t.csv")
     assert again.client_token == again.request["ClientToken"] == "old-token"
     assert again.origin_token == own_token
