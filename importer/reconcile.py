@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import TypeVar
 
 from importer.journal import CreatedTask, Entry, Journal, RunInfo, readable_time, request_digest
@@ -45,6 +46,9 @@ from importer.locations import location_name
 from importer.lost_answers import explain_resent, may_have_created
 from importer.model import Outcome, PreparedRow, RowError, Status
 from importer.row_journal import already_created
+
+LOOKED_UP_TOGETHER = 20_000
+"""Tokens looked up in the journal in one call (a set of a million tokens is 40 MB)."""
 
 EDITED_CODE = "EditedAfterCreation"
 """The error_code of a row not sent because it changed after its task was created."""
@@ -149,9 +153,10 @@ def reconcile(
     # Each row is looked at in turn (no table of every row is built): a kept line's token
     # stands for its row number.
     rows_kept = [row for row in rows if row.number not in kept] if kept else rows
-    found = journal.created_for(
-        token for _, tokens in _lineages(rows_kept, kept) for token in tokens
-    )
+    wanted = (token for _, tokens in _lineages(rows_kept, kept) for token in tokens)
+    found: dict[str, CreatedTask] = {}
+    while part := list(islice(wanted, LOOKED_UP_TOGETHER)):
+        found.update(journal.created_for(part))
     matches: dict[int, CreatedTask] = {}
     counted = 0
     for number, tokens in _lineages(rows_kept, kept):
