@@ -7,7 +7,7 @@ that took about 2 KB a row. So the first pass keeps of each row only its :class:
 request: at a row number the journal has a send of this batch from (an edit is told by its
 values, and a resend takes the earlier send's token). The second pass prepares the rows
 again, as they are sent (:func:`read_again`): each must be the row the first pass read, or
-the file changed in between and the batch stops.
+the file changed in between and the run stops (InputFileError).
 """
 
 from __future__ import annotations

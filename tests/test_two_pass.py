@@ -3,15 +3,21 @@ be the file the first read, and a row resent under an earlier send's token gets 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cli_runs import cli_args, results_of, task_rows, write_input
 from spreadsheets import FLOW, INSTANCE, prepare, write_csv
 
+from importer import running
+from importer.cli import main
 from importer.errors import InputFileError
 from importer.journal import Entry, JournalStatus
+from importer.pipeline import Batch, PrepareOptions
 from importer.reconcile import Plan
-from importer.two_pass import first_pass, read_again
+from importer.sandbox import Sandbox
+from importer.two_pass import first_pass, read_again, reopen
 
 HEADER = ["InstanceId", "ContactFlowId", "Name"]
 
@@ -71,3 +77,35 @@ def test_a_row_resent_gets_the_earlier_token_again(tmp_path: Path) -> None:
     (again,) = read_again(iter([row]), first_pass([row], ()), resending, "t.csv")
     assert again.client_token == again.request["ClientToken"] == "old-token"
     assert again.origin_token == own_token
+
+
+def test_a_file_edited_while_it_is_run_stops_the_run_and_the_next_run_finishes_it(
+    sandbox: Callable[..., Sandbox],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sb = sandbox()
+    rows = task_rows(30)
+    source = write_input(tmp_path / "tasks.csv", rows)
+    edited = [list(row) for row in rows]
+    edited[20][0] = "Edited between the reads"
+
+    def edit_then_reopen(path: Path, prepare: PrepareOptions, first: Batch) -> Batch:
+        write_input(source, edited)
+        return reopen(path, prepare, first)
+
+    monkeypatch.setattr(running, "reopen", edit_then_reopen)
+    assert main(cli_args("run", source, sb, tmp_path)) == 2
+    assert "tasks.csv: the file changed while its rows were sent (row 22 " in (
+        capsys.readouterr().err
+    )
+    assert sb.counters()["created"] <= 20
+
+    monkeypatch.setattr(running, "reopen", reopen)
+    assert main(cli_args("run", source, sb, tmp_path)) == 0
+    assert sb.counters()["created"] == 30
+    lines = results_of(source)
+    assert [line["row"] for line in lines] == [str(n) for n in range(2, 32)]
+    assert lines[20]["Name"] == "Edited between the reads"
+    assert {line["status"] for line in lines} <= {"created", "already_created"}
