@@ -43,7 +43,7 @@ from importer.row_journal import created_before, read_stopped
 from importer.run_journal import reading_journal
 from importer.staging import no_inputs, open_staging
 from importer.template_book import TemplateBook
-from importer.two_pass import first_pass, read_again, reopen
+from importer.two_pass import first_pass, rows_to_send
 
 _CHUNK = 1_000
 """Rows a dry run plans at a time."""
@@ -116,10 +116,9 @@ def dry_run_inputs(
                 dry_run.files.append(PlannedFile(item.location, readable=False))
                 continue
             plan = reconcile(journal, batch.batch_id, read.rows(), send_edited=options.send_edited)
-            read.whole.clear()
             warn_reused_name(reporter, item.location, plan)
-            batch = reopen(local, prepare, batch)  # the first read's tables go
-            rows = read_again(batch.rows(), read, plan, item.location)
+            rows = rows_to_send(read, batch, local, prepare, plan, item.location)
+            del batch  # the first pass's tables go
             planned = _noting(resources, _planned(reporter, journal, plan, rows))
             dry_run.files.append(PlannedFile(item.location, _report_counts(reporter, planned)))
     if len(dry_run.files) > 1:

@@ -27,7 +27,7 @@ from importer.sending import Sending, open_sending
 from importer.staging import SANDBOX_ADVICE, StagedFile, Staging, no_inputs, open_staging
 from importer.stop_requests import Stop
 from importer.template_book import TemplateBook, template_fetcher
-from importer.two_pass import first_pass, read_again, reopen
+from importer.two_pass import first_pass, rows_to_send
 
 
 def run_inputs(
@@ -163,14 +163,14 @@ def _run_file(
         sent = sending.batch(batch.batch_id)
         sent.outcomes, sent.list_invalid = outcomes, not batch.maps_nothing
         plan = sent.reconcile(read.rows())
-        read.whole.clear()
         gc.freeze()  # what reconcile found lives until the batch ends (importer.collector)
         warn_reused_name(reporter, item.location, plan)
-        batch = reopen(staged.local, prepare, batch)  # the first read's tables go
-        rows = read_again(batch.rows(), read, plan, item.location)
+        rows = rows_to_send(read, batch, staged.local, prepare, plan, item.location)
+        columns = batch.table.columns
+        del batch  # the first pass's tables go
         report = sent.send(rows, plan, len(read))
         staged = staging.keep_earlier_results(staged, outcomes.contact_ids())
-        sent.settle(report, file, staged.results, staged.local_results, batch.table.columns)
+        sent.settle(report, file, staged.results, staged.local_results, columns)
     if file.exit_code == ExitCode.OK and options.archive_dir and not options.sandbox:
         file.archived_to = _archive(
             reporter, staging, staged, str(options.archive_dir), file.sha256

@@ -64,6 +64,7 @@ from importer.staging import Staging
 from importer.stop_requests import Stop
 from importer.stop_rules import FailureTally
 from importer.summary_sheet import summary_pairs
+from importer.two_pass import handed_over
 
 
 @dataclass
@@ -166,7 +167,7 @@ class BatchSending:
         row is let go of once it is settled or sent (its outcome keeps its cells)."""
         run = self.run
         if isinstance(rows, list):
-            count, rows = len(rows), _handed_over(rows)
+            count, rows = len(rows), handed_over(rows)
         plan = plan if plan is not None else Plan(self.batch_id, 0, True, 0, count)
         report_edited(run.reporter, plan)
         done = Counter(outcome.status for outcome in self.outcomes.values())
@@ -337,13 +338,6 @@ def _in_row_order(outcomes: Mapping[int, Outcome]) -> Iterator[Outcome]:
     if isinstance(outcomes, OutcomeSpool):
         return outcomes.in_row_order()
     return (outcomes[row] for row in sorted(outcomes))
-
-
-def _handed_over(rows: list[PreparedRow]) -> Iterator[PreparedRow]:
-    """The rows in order, each taken out of the list as it is handed over."""
-    rows.reverse()
-    while rows:
-        yield rows.pop()
 
 
 def report_refused_edits(

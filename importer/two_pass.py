@@ -109,10 +109,27 @@ def first_pass(rows: Iterable[PreparedRow], sent_from: Collection[int]) -> First
     return read
 
 
-def reopen(path: str | Path, prepare: PrepareOptions, first: Batch) -> Batch:
-    """The file opened again for its second pass, the first pass's "now" deciding again what
-    is valid (a scheduled time is not in the past on one pass and not the other)."""
-    return open_batch(path, dataclasses.replace(prepare, now=first.validator.now))
+def rows_to_send(
+    read: FirstPass, first: Batch, path: str | Path, prepare: PrepareOptions, plan: Plan, where: str
+) -> Iterator[PreparedRow]:
+    """The rows in order, as they are to be sent: those the first pass kept if it kept every
+    one (a re-run: each was sent before, so they are held already), else the file at
+    ``path`` read again (:func:`read_again`), the first pass's "now" deciding again what is
+    valid (a scheduled time is not in the past on one pass and not the other)."""
+    if read.whole and len(read.whole) == len(read):
+        kept = list(read.whole.values())
+        read.whole.clear()
+        return handed_over(kept)
+    read.whole.clear()
+    again = open_batch(path, dataclasses.replace(prepare, now=first.validator.now))
+    return read_again(again.rows(), read, plan, where)
+
+
+def handed_over(rows: list[PreparedRow]) -> Iterator[PreparedRow]:
+    """The rows in order, each taken out of the list as it is handed over."""
+    rows.reverse()
+    while rows:
+        yield rows.pop()
 
 
 def read_again(

@@ -10,14 +10,14 @@ import pytest
 from cli_runs import cli_args, results_of, task_rows, write_input
 from spreadsheets import FLOW, INSTANCE, prepare, write_csv
 
-from importer import running
+from importer import two_pass
 from importer.cli import main
 from importer.errors import InputFileError
 from importer.journal import Entry, JournalStatus
-from importer.pipeline import Batch, PrepareOptions
+from importer.pipeline import Batch, PrepareOptions, open_batch
 from importer.reconcile import Plan
 from importer.sandbox import Sandbox
-from importer.two_pass import first_pass, read_again, reopen
+from importer.two_pass import first_pass, read_again, rows_to_send
 
 HEADER = ["InstanceId", "ContactFlowId", "Name"]
 
@@ -91,21 +91,30 @@ def test_a_file_edited_while_it_is_run_stops_the_run_and_the_next_run_finishes_i
     edited = [list(row) for row in rows]
     edited[20][0] = "Edited between the reads"
 
-    def edit_then_reopen(path: Path, prepare: PrepareOptions, first: Batch) -> Batch:
-        write_input(source, edited)
-        return reopen(path, prepare, first)
+    def edit_then_open(path: Path, prepare: PrepareOptions) -> Batch:
+        write_input(source, edited)  # between the first read and the second
+        return open_batch(path, prepare)
 
-    monkeypatch.setattr(running, "reopen", edit_then_reopen)
+    monkeypatch.setattr(two_pass, "open_batch", edit_then_open)
     assert main(cli_args("run", source, sb, tmp_path)) == 2
     assert "tasks.csv: the file changed while its rows were sent (row 22 " in (
         capsys.readouterr().err
     )
     assert sb.counters()["created"] <= 20
 
-    monkeypatch.setattr(running, "reopen", reopen)
+    monkeypatch.setattr(two_pass, "open_batch", open_batch)
     assert main(cli_args("run", source, sb, tmp_path)) == 0
     assert sb.counters()["created"] == 30
     lines = results_of(source)
     assert [line["row"] for line in lines] == [str(n) for n in range(2, 32)]
     assert lines[20]["Name"] == "Edited between the reads"
     assert {line["status"] for line in lines} <= {"created", "already_created"}
+
+
+def test_a_re_run_sends_the_rows_it_kept_without_reading_the_file_again(tmp_path: Path) -> None:
+    path = tasks_file(tmp_path / "t.csv", "a", "b")
+    batch, rows = prepare(path)
+    read = first_pass(iter(rows), sent_from={2, 3})
+    path.unlink()  # not read again: every row was kept
+    assert list(rows_to_send(read, batch, path, PrepareOptions(), plan(), "t.csv")) == rows
+    assert not read.whole
