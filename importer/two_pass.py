@@ -88,8 +88,8 @@ class _Rows(Sequence["PreparedRow | RowKey"]):
     ) -> PreparedRow | RowKey | Sequence[PreparedRow | RowKey]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        key = self._read.key(index)
-        return self._read.whole.get(key.number, key)
+        whole = self._read.whole.get(self._read.numbers[index])
+        return whole if whole is not None else self._read.key(index)
 
     def __iter__(self) -> Iterator[PreparedRow | RowKey]:
         return (self[index] for index in range(len(self)))
