@@ -37,6 +37,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from run_common import AWS_ENV_REMOVED
+
 from importer.sandbox import defaults
 
 MILLION = 1_000_000
@@ -46,18 +48,6 @@ RERUN_TARGET_S = 4.0
 RERUN_TARGET_ROWS = 100_000
 SANDBOX_RATE = 100_000.0
 SANDBOX_BURST = 10_000
-_AWS_ENV_REMOVED = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_CONNECT",
-    "AWS_RETRY_MODE",
-    "AWS_MAX_ATTEMPTS",
-    "AWS_CA_BUNDLE",
-    *(f"{scheme}_proxy" for scheme in ("http", "https", "all", "HTTP", "HTTPS", "ALL")),
-)
 
 _SANDBOX_CHILD = """
 import json, sys
@@ -88,7 +78,7 @@ else:
 
 def isolate_from_aws(scratch: Path) -> dict[str, str]:
     """An environment with dummy credentials, no AWS config files and no proxies."""
-    env = {k: v for k, v in os.environ.items() if k not in _AWS_ENV_REMOVED}
+    env = {k: v for k, v in os.environ.items() if k not in AWS_ENV_REMOVED}
     env.update(
         {
             "AWS_ACCESS_KEY_ID": "testing",

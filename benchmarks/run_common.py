@@ -25,7 +25,7 @@ CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 30.0
 LOCAL_URL = "http://127.0.0.1:"
 
-_AWS_ENV_REMOVED = (
+AWS_ENV_REMOVED = (
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
     "AWS_SESSION_TOKEN",
@@ -44,7 +44,7 @@ def isolate_from_aws(scratch: Path) -> None:
 
     Every client is also given the sandbox's 127.0.0.1 endpoint explicitly.
     """
-    for name in _AWS_ENV_REMOVED:
+    for name in AWS_ENV_REMOVED:
         os.environ.pop(name, None)
     os.environ.update(
         {

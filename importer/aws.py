@@ -13,16 +13,16 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import boto3
 import botocore.exceptions as bce
-import botocore.session
-from botocore.config import Config
 
 from importer import __version__
 from importer.errors import ApiError, ErrorKind, UsageError
-from importer.model_loader import shared_loader
+
+if TYPE_CHECKING:
+    import boto3.session
+    from botocore.config import Config
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
@@ -288,6 +288,8 @@ def client_config(
 ) -> Config:
     """botocore settings for a ``service`` client: our user agent; for the services we retry
     ourselves, botocore's retries off, our timeouts and a connection per worker."""
+    from botocore.config import Config  # loaded when a client is made, not at start-up
+
     config = Config(user_agent_extra=f"connect-task-importer/{__version__}")
     if service not in _RETRIED_HERE:
         return config
@@ -301,9 +303,14 @@ def client_config(
     )
 
 
-_BOTO3_DATA = os.path.join(os.path.dirname(boto3.__file__), "data")
-"""The folder a boto3 session adds to its loader's search path."""
-_PRESIGNING = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+def boto3_data() -> str:
+    """The folder a boto3 session adds to its loader's search path."""
+    import boto3
+
+    return os.path.join(os.path.dirname(boto3.__file__), "data")
+
+
+_PRESIGNING = {"signature_version": "s3v4", "s3": {"addressing_style": "virtual"}}
 
 
 def make_client(
@@ -331,10 +338,17 @@ def make_client(
     buckets in Regions opened since 2019; an endpoint at an IP address keeps path style).
     A bad profile, no region or a client botocore cannot make is a UsageError; so are
     missing credentials for the services we send to (see :data:`_RETRIED_HERE`)."""
+    # boto3 and botocore's session are loaded here, not at start-up: validate makes no client
+    import boto3.session
+    import botocore.session
+    from botocore.config import Config
+
+    from importer.model_loader import shared_loader
+
     key_id, secret = access_keys or (None, None)
     try:
         core = botocore.session.Session(profile=profile)
-        loader = shared_loader(core.get_config_variable("data_path"), _BOTO3_DATA)
+        loader = shared_loader(core.get_config_variable("data_path"), boto3_data())
         core.register_component("data_loader", loader)
         session = boto3.session.Session(
             botocore_session=core,
@@ -345,7 +359,7 @@ def make_client(
         )
         config = client_config(service, concurrency, connect_timeout, read_timeout)
         if presigning:
-            config = config.merge(_PRESIGNING)
+            config = config.merge(Config(**_PRESIGNING))
         client = session.client(service, endpoint_url=endpoint_url, config=config)
     except bce.ProfileNotFound as error:
         raise UsageError(f"AWS profile '{profile}' not found in your AWS config") from error

@@ -158,3 +158,23 @@ def warn_reused_name(reporter: Reporter, location: str, plan: Plan) -> None:
         "callbacks-2026-11-28.csv) or pass --batch-id, so that a new file is never taken for "
         "an earlier one"
     )
+
+
+def report_edited(reporter: Reporter, plan: Plan) -> None:
+    """Name the rows not sent because they were edited, and those sent anyway."""
+    if plan.edited:
+        reporter.warning(
+            f"{rows_named(sorted(plan.edited))}: changed since their task was created, so not "
+            f"sent (failed, {EDITED_CODE}; error_message says which task). Correct those "
+            "tasks in Amazon Connect, or run again with --send-edited to send them as new tasks"
+        )
+    if plan.resent:
+        reporter.info(
+            f"{rows_named(sorted(plan.resent))}: changed since a send whose answer was lost (a "
+            "task may exist), so sent with that send's ClientToken: one task at most"
+        )
+    if plan.sent_edited:
+        reporter.info(
+            f"{rows_named(plan.sent_edited)}: changed since a task was (or may have been) "
+            "created from them; sent as new tasks (--send-edited)"
+        )

@@ -2,8 +2,8 @@
 
 A batch's rows live until its results are written, so the collector's full passes, which
 come each time the objects alive grow by a quarter, scanned them again and again: about a
-fifth of a re-run of 100,000 rows. :func:`read_all` moves what is alive out of its scans
-(``gc.freeze``) as the rows are read, a :class:`Freezer` as their outcomes are kept;
+fifth of a re-run of 100,000 rows. A :class:`Freezer` moves what is alive out of its scans
+(``gc.freeze``) as the rows are read (importer.two_pass) and as their outcomes are kept;
 :func:`thawing` gives it back at the end. Frozen objects are still freed as soon as nothing
 refers to them; only a reference cycle among them waits for the thaw.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import TypeVar
 
 FREEZE_EVERY = 10_000
@@ -32,18 +32,6 @@ class Freezer:
         self.count += 1
         if self.count % FREEZE_EVERY == 0:
             gc.freeze()
-
-
-def read_all(items: Iterable[_Item]) -> list[_Item]:
-    """Every item, in a list, what is alive frozen every :data:`FREEZE_EVERY` items and at
-    the end (call it inside :func:`thawing`)."""
-    kept: list[_Item] = []
-    freezer = Freezer()
-    for item in items:
-        kept.append(item)
-        freezer.kept()
-    gc.freeze()
-    return kept
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from itertools import islice
 from importer.batch_messages import report_header, warn_reused_name
 from importer.checking import run_preflight
 from importer.clients import Connector, aws_connector
-from importer.collector import read_all, thawing
+from importer.collector import thawing
 from importer.errors import InputFileError, ResultsFileGiven
 from importer.exit_policy import validated_file_exit, validation_exit
 from importer.exitcodes import ExitCode
@@ -43,6 +43,7 @@ from importer.row_journal import created_before, read_stopped
 from importer.run_journal import reading_journal
 from importer.staging import no_inputs, open_staging
 from importer.template_book import TemplateBook
+from importer.two_pass import first_pass, rows_to_send
 
 _CHUNK = 1_000
 """Rows a dry run plans at a time."""
@@ -102,9 +103,10 @@ def dry_run_inputs(
             reporter.info(f"{no_inputs(found)}.")
         for item in found.inputs:
             try:
-                batch = open_batch(staging.fetch(item.location), prepare)
+                local = staging.fetch(item.location)
+                batch = open_batch(local, prepare)
                 report_header(reporter, batch, item.location)
-                rows = read_all(batch.rows())
+                read = first_pass(batch.rows(), journal.sent_from(batch.batch_id))
             except ResultsFileGiven:
                 if staging.report_results_file(item):
                     dry_run.files.append(PlannedFile(item.location, readable=False))
@@ -113,8 +115,10 @@ def dry_run_inputs(
                 reporter.error(str(problem))
                 dry_run.files.append(PlannedFile(item.location, readable=False))
                 continue
-            plan = reconcile(journal, batch.batch_id, rows, send_edited=options.send_edited)
+            plan = reconcile(journal, batch.batch_id, read.rows(), send_edited=options.send_edited)
             warn_reused_name(reporter, item.location, plan)
+            rows = rows_to_send(read, batch, local, prepare, plan, item.location)
+            del batch  # the first pass's tables go
             planned = _noting(resources, _planned(reporter, journal, plan, rows))
             dry_run.files.append(PlannedFile(item.location, _report_counts(reporter, planned)))
     if len(dry_run.files) > 1:

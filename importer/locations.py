@@ -7,18 +7,18 @@ written locally (atomically) and then uploaded, so the rest of the tool only see
 
 from __future__ import annotations
 
+import functools
 import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import BotoCoreError, ClientError
 
 from importer.errors import InputFileError, UsageError
 
 S3_SCHEME = "s3://"
-_S3_ERRORS = (BotoCoreError, ClientError, S3UploadFailedError, OSError)
+
 _MISSING = ("404", "NoSuchKey", "NotFound")
 """Error codes S3 answers for an object that does not exist."""
 
@@ -101,6 +101,15 @@ def _move_local(source: str, destination: str) -> None:
         raise
 
 
+@functools.cache
+def _s3_errors() -> tuple[type[BaseException], ...]:
+    """What a failed S3 call raises (boto3 is loaded here, with the S3 client, not at
+    start-up)."""
+    from boto3.exceptions import S3UploadFailedError
+
+    return (BotoCoreError, ClientError, S3UploadFailedError, OSError)
+
+
 class S3:
     """The few S3 operations the importer needs, with errors users can act on."""
 
@@ -114,14 +123,14 @@ class S3:
         try:
             for page in paginator.paginate(Bucket=folder.bucket, Prefix=folder.key, Delimiter="/"):
                 found.extend(S3Url(folder.bucket, item["Key"]) for item in page.get("Contents", []))
-        except _S3_ERRORS as problem:
+        except _s3_errors() as problem:
             raise InputFileError(f"cannot list {folder}: {_reason(problem)}") from None
         return [url for url in found if not url.is_folder]
 
     def download(self, url: S3Url, destination: Path) -> None:
         try:
             self._client.download_file(url.bucket, url.key, str(destination))
-        except _S3_ERRORS as problem:
+        except _s3_errors() as problem:
             missing = _error_code(problem) in _MISSING and "." not in url.name
             folder = " (to read a folder, end the URL with /)" if missing else ""
             raise InputFileError(f"cannot read {url}: {_reason(problem)}{folder}") from None
@@ -129,13 +138,13 @@ class S3:
     def upload(self, source: Path, url: S3Url) -> None:
         try:
             self._client.upload_file(str(source), url.bucket, url.key)
-        except _S3_ERRORS as problem:
+        except _s3_errors() as problem:
             raise InputFileError(f"cannot write {url}: {_reason(problem)}") from None
 
     def exists(self, url: S3Url) -> bool:
         try:
             self._client.head_object(Bucket=url.bucket, Key=url.key)
-        except _S3_ERRORS as problem:
+        except _s3_errors() as problem:
             if _error_code(problem) in _MISSING:
                 return False
             raise InputFileError(f"cannot look up {url}: {_reason(problem)}") from None
@@ -144,7 +153,7 @@ class S3:
     def delete(self, url: S3Url) -> None:
         try:
             self._client.delete_object(Bucket=url.bucket, Key=url.key)
-        except _S3_ERRORS as problem:
+        except _s3_errors() as problem:
             raise InputFileError(f"cannot delete {url}: {_reason(problem)}") from None
 
 

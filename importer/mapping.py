@@ -211,11 +211,15 @@ class RowMapper:
 
     def map(self, row: SourceRow) -> MappedRow:
         origin: dict[str, str] = {}
-        fields = self._map_fields(row.values, origin)
-        attributes = self._map_attributes(row.values, origin)
-        references = self._map_references(row.values, origin)
-        segments = _cells(row.values, self._segment_columns, origin)
-        attachments = _cells(row.values, self._attachment_columns, origin)
+        values = row.values
+        fields = self._map_fields(values, origin)
+        attributes = self._map_attributes(values, origin)
+        references = self._map_references(values, origin)
+        # most files have no segment or attachment columns: no call for them
+        segments = _cells(values, self._segment_columns, origin) if self._segment_columns else {}
+        attachments = (
+            _cells(values, self._attachment_columns, origin) if self._attachment_columns else {}
+        )
         return MappedRow(fields, attributes, references, origin, segments, attachments)
 
     def _map_fields(self, values: dict[str, str], origin: dict[str, str]) -> dict[str, str]:
@@ -242,6 +246,8 @@ class RowMapper:
 
     def _map_attributes(self, values: dict[str, str], origin: dict[str, str]) -> dict[str, str]:
         attributes = _cells(values, self._attribute_columns, origin)
+        if not self._attribute_templates:
+            return attributes
         for key, path, template, where in self._attribute_templates:
             text = template.render(values)
             attributes.pop(key, None)

@@ -77,11 +77,15 @@ class Batch:
     def prepare(self, sources: Iterable[SourceRow]) -> Iterator[PreparedRow]:
         """Map, validate and token every row; a row's errors never stop the others."""
         previous_contacts: Counter[str] = Counter()
+        mapper, build, check = self.mapper, self.validator.build, self.template_rules.check
+        keyed = mapper.key_column is not None
+        assign = self.tokens.assign
         for source in sources:
-            mapped = self.mapper.map(source)
-            request, errors = self.validator.build(mapped)
-            errors[:0] = source.problems
-            errors += self.template_rules.check(request, mapped, source.values)
+            mapped = mapper.map(source)
+            request, errors = build(mapped)
+            if source.problems:
+                errors[:0] = source.problems
+            errors += check(request, mapped, source.values)
             if source.overflow:
                 letters = ", ".join(source.overflow)
                 errors.append(
@@ -103,9 +107,9 @@ class Batch:
                             f"{TASKS_PER_PREVIOUS_CONTACT} tasks per previous contact",
                         )
                     )
-            key = self.mapper.key_value(source)
+            key = mapper.key_value(source) if keyed else None
             own_token = bool(request.get("ClientToken") or key)
-            token, token_error = self.tokens.assign(request, source.number, key)
+            token, token_error = assign(request, source.number, key)
             if token_error:
                 errors.append(token_error)
             if errors:

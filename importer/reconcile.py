@@ -36,8 +36,9 @@ them. The rules (also in the README):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import TypeVar
 
 from importer.journal import CreatedTask, Entry, Journal, RunInfo, readable_time, request_digest
@@ -45,6 +46,9 @@ from importer.locations import location_name
 from importer.lost_answers import explain_resent, may_have_created
 from importer.model import Outcome, PreparedRow, RowError, Status
 from importer.row_journal import already_created
+
+LOOKED_UP_TOGETHER = 20_000
+"""Tokens looked up in the journal in one call (a set of a million tokens is 40 MB)."""
 
 EDITED_CODE = "EditedAfterCreation"
 """The error_code of a row not sent because it changed after its task was created."""
@@ -145,34 +149,40 @@ def reconcile(
     """
     tasks = journal.created_tasks(batch_id)
     unsettled = {e.client_token: e for e in journal.without_task(batch_id) if may_have_created(e)}
-    lineages = {row.number: _lineage(row.client_token, row.origin_token) for row in rows}
-    lineages.update({number: _lineage(token) for number, token in (kept or {}).items()})
-    found = journal.created_for(token for tokens in lineages.values() for token in tokens)
+    kept = kept or {}
+    # Each row is looked at in turn (no table of every row is built): a kept line's token
+    # stands for its row number.
+    rows_kept = [row for row in rows if row.number not in kept] if kept else rows
+    wanted = (token for _, tokens in _lineages(rows_kept, kept) for token in tokens)
+    found: dict[str, CreatedTask] = {}
+    while part := list(islice(wanted, LOOKED_UP_TOGETHER)):
+        found.update(journal.created_for(part))
     matches: dict[int, CreatedTask] = {}
-    for number, tokens in lineages.items():
+    counted = 0
+    for number, tokens in _lineages(rows_kept, kept):
+        counted += bool(tokens)
         task = next((found[token] for token in tokens if token in found), None)
         if task is not None:
             matches[number] = task
+    del found  # a journal's worth of records: let them go before what follows
     matched_tokens = {task.client_token for task in matches.values()}
-    own = {row.number: row.client_token for row in rows} | dict(kept or {})
-    resending = {number: token for number, token in own.items() if token in unsettled}
+    resending = {row.number: row.client_token for row in rows_kept if row.client_token in unsettled}
+    resending.update((number, token) for number, token in kept.items() if token in unsettled)
     of_batch = {number for number, task in matches.items() if task.batch_id == batch_id}
     plan = Plan(
         batch_id,
         batch_tasks=len(tasks),
         same_batch=False,
         matched=len(of_batch),
-        rows=sum(1 for tokens in lineages.values() if tokens),
+        rows=counted,
         latest=max(tasks, key=lambda task: (task.created_at, task.run_id or 0), default=None),
     )
-    del lineages, found  # a journal's worth of records each: let them go before what follows
     sends = len(tasks) + len(unsettled)
     sends_matched = len(set(resending.values()))
     sends_matched += sum(1 for task in tasks if task.client_token in matched_tokens)
     plan.same_batch = sends > 0 and (
         2 * len(of_batch | resending.keys()) > plan.rows or 2 * sends_matched > sends
     )
-    by_number = {row.number: row for row in rows}
     if plan.same_batch:
         free = _unmatched_by_row(tasks, matched_tokens, lambda task: task.created_at)
         lost = _unmatched_by_row(unsettled.values(), resending.values(), lambda e: e.updated_at)
@@ -192,16 +202,16 @@ def reconcile(
                 if send_edited:
                     plan.sent_edited.append(row.number)
                 else:
-                    plan.resent[row.number] = _resend(row, lost[row.number][0])
+                    plan.resent[row.number] = resend_under(row, lost[row.number][0])
     del tasks
-    for number, task in matches.items():
-        row = by_number.get(number)
-        if row is None:
+    for row in rows:
+        task = matches.get(row.number)
+        if task is None:
             continue
         if not row.ok or task.client_token != row.client_token:
-            plan.already[number] = task
+            plan.already[row.number] = task
         else:
-            plan.own[number] = (task.contact_id, task.request_sha256)
+            plan.own[row.number] = (task.contact_id, task.request_sha256)
     named = [*plan.already.values(), *plan.edited.values(), plan.latest]
     plan.runs = journal.run_info({t.run_id for t in named if t is not None and t.run_id})
     return plan
@@ -209,6 +219,17 @@ def reconcile(
 
 def _lineage(*tokens: str) -> tuple[str, ...]:
     return tuple(token for token in tokens if token)
+
+
+def _lineages(
+    rows: Iterable[PreparedRow], kept: Mapping[int, str]
+) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """(row number, the tokens a task of the row may be found under), of each row and kept
+    line."""
+    for row in rows:
+        yield row.number, _lineage(row.client_token, row.origin_token)
+    for number, token in kept.items():
+        yield number, _lineage(token)
 
 
 _Send = TypeVar("_Send", CreatedTask, Entry)
@@ -227,7 +248,7 @@ def _unmatched_by_row(
     return free
 
 
-def _resend(row: PreparedRow, send: Entry) -> Entry:
+def resend_under(row: PreparedRow, send: Entry) -> Entry:
     """Give a valid row the token of an earlier send of its number; the journal keeps the
     row's own token (or that send's origin) as its origin, so the next run finds its task."""
     assert row.request is not None

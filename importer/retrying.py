@@ -50,8 +50,9 @@ from importer.retry_plan import (
 )
 from importer.run_journal import reading_journal
 from importer.run_summary import FileSummary, RunSummary, file_sha256
-from importer.sending import Stop, open_sending, report_refused_edits
+from importer.sending import open_sending, report_refused_edits
 from importer.staging import SANDBOX_ADVICE, Staging, open_staging, written_back
+from importer.stop_requests import Stop
 from importer.template_book import TemplateBook, template_fetcher
 
 

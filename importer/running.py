@@ -14,17 +14,20 @@ from collections.abc import Sequence
 from importer.batch_messages import report_header, report_total, warn_reused_name
 from importer.checking import read_resources, run_preflight
 from importer.clients import Connector, aws_connector
-from importer.collector import read_all, thawing
+from importer.collector import thawing
 from importer.errors import InputFileError, ResultsFileGiven, UsageError
 from importer.exitcodes import ExitCode
 from importer.inbox import InputFile
 from importer.options import RunOptions
+from importer.outcome_spool import OutcomeSpool
 from importer.pipeline import PrepareOptions, open_batch
 from importer.reporter import Reporter
 from importer.run_summary import FileSummary, RunSummary, file_sha256
-from importer.sending import Sending, Stop, open_sending
+from importer.sending import Sending, open_sending
 from importer.staging import SANDBOX_ADVICE, StagedFile, Staging, no_inputs, open_staging
+from importer.stop_requests import Stop
 from importer.template_book import TemplateBook, template_fetcher
+from importer.two_pass import first_pass, rows_to_send
 
 
 def run_inputs(
@@ -145,7 +148,7 @@ def _run_file(
         batch = open_batch(staged.local, prepare)
         report_header(reporter, batch, item.location)
         # Read to the end first: a bad line further down sends nothing.
-        rows = read_all(batch.rows())
+        read = first_pass(batch.rows(), sending.journal.sent_from(batch.batch_id))
         prepare.templates.raise_problems()  # a template that takes no task: nothing is sent
     except ResultsFileGiven:
         if not staging.report_results_file(item):
@@ -156,15 +159,18 @@ def _run_file(
         reporter.error(str(problem))
         file.exit_code, file.reason = int(ExitCode.USAGE), str(problem)
         return file
-    sent = sending.batch(batch.batch_id)
-    sent.list_invalid = not batch.maps_nothing
-    plan = sent.reconcile(rows)
-    gc.freeze()  # what reconcile found lives until the batch ends (importer.collector)
-    warn_reused_name(reporter, item.location, plan)
-    report = sent.send(rows, plan)
-    contact_ids = {outcome.contact_id for outcome in sent.outcomes.values()}
-    staged = staging.keep_earlier_results(staged, contact_ids)
-    sent.settle(report, file, staged.results, staged.local_results, batch.table.columns)
+    with contextlib.closing(OutcomeSpool()) as outcomes:
+        sent = sending.batch(batch.batch_id)
+        sent.outcomes, sent.list_invalid = outcomes, not batch.maps_nothing
+        plan = sent.reconcile(read.rows())
+        gc.freeze()  # what reconcile found lives until the batch ends (importer.collector)
+        warn_reused_name(reporter, item.location, plan)
+        rows = rows_to_send(read, batch, staged.local, prepare, plan, item.location)
+        columns = batch.table.columns
+        del batch  # the first pass's tables go
+        report = sent.send(rows, plan, len(read))
+        staged = staging.keep_earlier_results(staged, outcomes.contact_ids())
+        sent.settle(report, file, staged.results, staged.local_results, columns)
     if file.exit_code == ExitCode.OK and options.archive_dir and not options.sandbox:
         file.archived_to = _archive(
             reporter, staging, staged, str(options.archive_dir), file.sha256

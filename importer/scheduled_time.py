@@ -83,6 +83,8 @@ def parse_scheduled_time(text: str, tz: dt.tzinfo) -> int:
 
 def _localize(naive: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
     aware = naive.replace(tzinfo=tz)
+    if aware.utcoffset() == naive.replace(tzinfo=tz, fold=1).utcoffset():
+        return aware  # one offset whatever the fold: not in a gap (nor an overlap)
     round_trip = aware.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None)
     if round_trip != naive:
         raise ValueError(

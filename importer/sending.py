@@ -17,13 +17,23 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from importer.aws import task_submitter
 from importer.batch_messages import (
     FIRST_ERRORS_SHOWN,
+    report_edited,
     report_failed_rows,
     report_figures,
     report_first_errors,
@@ -41,8 +51,9 @@ from importer.messages import Wording
 from importer.model import Outcome, PreparedRow, Status
 from importer.options import RunOptions
 from importer.outbound import Outbound, presigner_for
+from importer.outcome_spool import OutcomeSpool
 from importer.ratelimit import RateLimiter
-from importer.reconcile import EDITED_CODE, Plan, reconcile
+from importer.reconcile import Plan, reconcile
 from importer.reporter import Reporter
 from importer.results import ResultsWriter
 from importer.row_journal import RowJournal, TaskJournal, read_stopped
@@ -50,55 +61,10 @@ from importer.row_sender import Submit
 from importer.run_journal import open_run_journal, record_failed_run
 from importer.run_summary import COUNTED, FileSummary, RunSummary
 from importer.staging import Staging
+from importer.stop_requests import Stop
 from importer.stop_rules import FailureTally
 from importer.summary_sheet import summary_pairs
-
-
-class Stop:
-    """A stop asked for from outside the run (a signal handler, another thread): kept for
-    the whole run and passed on to the executor sending at that moment, if any. Every
-    method is safe to call from a signal handler: none takes a lock."""
-
-    def __init__(self) -> None:
-        self.reason: str | None = None
-        self.abandoned = False
-        self.sending = False
-        """Set once the run's journal is open: from then on a stop is asked for here;
-        before, the caller may end the use case at once instead."""
-        self._executor: Executor | None = None
-
-    def request(self, reason: str) -> None:
-        """Finish the requests in flight and send nothing new."""
-        if self.reason is None:
-            self.reason = reason
-        self._pass_on()
-
-    def abandon(self, reason: str) -> None:
-        """Stop, and stop waiting for the requests in flight (their rows are failed; the
-        next run reconciles them)."""
-        if self.reason is None:
-            self.reason = reason
-        self.abandoned = True
-        self._pass_on()
-
-    @contextlib.contextmanager
-    def watching(self, executor: Executor) -> Iterator[None]:
-        """Pass stops on to ``executor`` while it runs (one asked for already, at once)."""
-        self._executor = executor
-        self._pass_on()
-        try:
-            yield
-        finally:
-            self._executor = None
-
-    def _pass_on(self) -> None:
-        executor = self._executor
-        if executor is None or self.reason is None:
-            return
-        if self.abandoned:
-            executor.abandon(self.reason)
-        else:
-            executor.request_stop(self.reason)
+from importer.two_pass import handed_over
 
 
 @dataclass
@@ -147,7 +113,8 @@ class BatchSending:
     batch_id: str
     submit: Submit
     records: RowJournal
-    outcomes: dict[int, Outcome] = field(default_factory=dict)
+    outcomes: MutableMapping[int, Outcome] = field(default_factory=dict)
+    """A dict, or a spool on disk (importer.outcome_spool) for a batch of any size."""
     first_invalid: list[PreparedRow] = field(default_factory=list)
     uncounted: set[int] = field(default_factory=set)
     """Rows whose lines are written but not counted (lines undo leaves as they are)."""
@@ -188,60 +155,78 @@ class BatchSending:
             send_edited=self.run.options.send_edited,
         )
 
-    def send(self, rows: list[PreparedRow], plan: Plan | None = None) -> RunReport:
+    def send(
+        self,
+        rows: list[PreparedRow] | Iterator[PreparedRow],
+        plan: Plan | None = None,
+        count: int = 0,
+    ) -> RunReport:
         """Send the valid rows ``plan`` leaves to send (None: rows not reconciled, as
-        undo's); record every row's outcome. ``rows`` is emptied: each row is let go of once
-        it is settled or handed to the executor, so a row sent is freed (its outcome keeps
-        its cells) while the others are sent."""
+        undo's); record every row's outcome. ``rows``: a list, emptied as its rows are
+        handed over, or an iterator of ``count`` rows, read as they are sent; either way a
+        row is let go of once it is settled or sent (its outcome keeps its cells)."""
         run = self.run
-        plan = plan if plan is not None else Plan(self.batch_id, 0, True, 0, len(rows))
-        valid = []
-        for row in rows:
-            settled = plan.settled(row)
-            if settled is None:
-                valid.append(row)
-                continue
-            self.keep(settled)
-            if settled.status is Status.INVALID and len(self.first_invalid) < FIRST_ERRORS_SHOWN:
-                self.first_invalid.append(row)
-        rows.clear()
-        valid, unresolved = run.outbound.ready(valid)
-        for row in unresolved:
-            self._keep_invalid(row)
-        valid = self._unless_created(valid, plan)
-        _report_edited(run.reporter, plan)
+        if isinstance(rows, list):
+            count, rows = len(rows), handed_over(rows)
+        plan = plan if plan is not None else Plan(self.batch_id, 0, True, 0, count)
+        report_edited(run.reporter, plan)
         done = Counter(outcome.status for outcome in self.outcomes.values())
+        progress = run.reporter.progress(len(self.outcomes) + count, done)
         executor = Executor(
             self.submit,
             self.records,
             run.settings,
-            run.reporter.progress(len(self.outcomes) + len(valid), done),
+            progress,
             self.batch_id,
             limiter=run.limiter,
             tally=run.tally,
         )
+
+        def settled(outcome: Outcome) -> None:
+            self.keep(outcome)
+            progress.update(outcome, run.limiter.rate)
+
         with run.stop.watching(executor):
             report = executor.run(
-                _handed_over(valid), lambda outcome: self.keep(plan.explain(outcome))
+                self._to_send(rows, plan, settled),
+                lambda outcome: self.keep(plan.explain(outcome)),
             )
         report_refused_edits(run.reporter, self.outcomes, plan.resent)
         return report
 
-    def _unless_created(self, rows: list[PreparedRow], plan: Plan) -> list[PreparedRow]:
-        """The rows to send: those whose own token created a task are kept as
-        ``already_created`` here, as the executor would say after a look-up each."""
-        unsent = []
-        for row in rows:
-            created = plan.created_before(row)
-            if created is None:
-                unsent.append(row)
-            else:
-                self.keep(created)
-        return unsent
+    def _to_send(
+        self, rows: Iterator[PreparedRow], plan: Plan, settled: Callable[[Outcome], None]
+    ) -> Iterator[PreparedRow]:
+        """The rows to send, a part at a time: the others (invalid, created before, a user
+        name that is no agent...) are ``settled`` here. A valid row whose own token created
+        a task is ``already_created`` after its user name is looked up, as the executor
+        would say after a look-up each."""
+        for part in _parts(rows):
+            valid = []
+            for row in part:
+                outcome = plan.settled(row)
+                if outcome is None:
+                    valid.append(row)
+                    continue
+                settled(outcome)
+                self._note_invalid(outcome, row)
+            part.clear()
+            valid, unresolved = self.run.outbound.ready(valid)
+            for row in unresolved:
+                outcome = row.outcome(Status.INVALID)
+                settled(outcome)
+                self._note_invalid(outcome, row)
+            valid.reverse()
+            while valid:
+                row = valid.pop()
+                created = plan.created_before(row)
+                if created is None:
+                    yield row
+                else:
+                    settled(created)
 
-    def _keep_invalid(self, row: PreparedRow) -> None:
-        self.keep(row.outcome(Status.INVALID))
-        if len(self.first_invalid) < FIRST_ERRORS_SHOWN:
+    def _note_invalid(self, outcome: Outcome, row: PreparedRow) -> None:
+        if outcome.status is Status.INVALID and len(self.first_invalid) < FIRST_ERRORS_SHOWN:
             self.first_invalid.append(row)
 
     def settle(
@@ -255,23 +240,26 @@ class BatchSending:
         """Write the results in row order to ``local_results``, say the batch's figures
         (naming the results ``results``: an S3 URL for a file uploaded after), record the
         batch in ``file`` and publish the results to ``results``."""
-        read_stopped(self.run.journal, self.outcomes.values(), "nothing was sent")
+        counts = {status: 0 for status in COUNTED}
+        failed = []
         with ResultsWriter(local_results, input_columns) as writer:
-            for row in sorted(self.outcomes):
-                writer.write(self.outcomes[row])
+            for part in _parts(_in_row_order(self.outcomes)):
+                read_stopped(self.run.journal, part, "nothing was sent")
+                for outcome in part:
+                    writer.write(outcome)
+                    if outcome.row not in self.uncounted:
+                        status = self.counted_as.get(outcome.row, outcome.status)
+                        counts[status] = counts.get(status, 0) + 1
+                    if outcome.status is Status.FAILED:
+                        failed.append(outcome)
             writer.add_summary(summary_pairs(self.run.options, report, results))
         if writer.path != local_results and local_results == Path(results):
             results, local_results = str(writer.path), writer.path  # beside a locked file
-        counts = {status: 0 for status in COUNTED}
-        for row, outcome in self.outcomes.items():
-            if row not in self.uncounted:
-                status = self.counted_as.get(row, outcome.status)
-                counts[status] = counts.get(status, 0) + 1
         reporter = self.run.reporter
         report_figures(reporter, counts, report, results, self.records.wording)
         if self.list_invalid:
             report_first_errors(reporter, self.first_invalid, counts[Status.INVALID], results)
-        report_failed_rows(reporter, self.outcomes.values(), results)
+        report_failed_rows(reporter, failed, results)
         _record_batch(file, self.batch_id, counts, report, self.records.wording)
         self.run.staging.publish_results(local_results, results, file)
 
@@ -329,30 +317,27 @@ def open_sending(
             raise
 
 
-def _handed_over(rows: list[PreparedRow]) -> Iterator[PreparedRow]:
-    """The rows in order, each taken out of the list as it is handed over."""
-    rows.reverse()
-    while rows:
-        yield rows.pop()
+SENT_IN_PARTS = 1_000
+"""Rows looked at together before they are sent (user names, links, created before), and
+outcomes together as they are written."""
+_Item = TypeVar("_Item")
 
 
-def _report_edited(reporter: Reporter, plan: Plan) -> None:
-    if plan.edited:
-        reporter.warning(
-            f"{rows_named(sorted(plan.edited))}: changed since their task was created, so not "
-            f"sent (failed, {EDITED_CODE}; error_message says which task). Correct those "
-            "tasks in Amazon Connect, or run again with --send-edited to send them as new tasks"
-        )
-    if plan.resent:
-        reporter.info(
-            f"{rows_named(sorted(plan.resent))}: changed since a send whose answer was lost (a "
-            "task may exist), so sent with that send's ClientToken: one task at most"
-        )
-    if plan.sent_edited:
-        reporter.info(
-            f"{rows_named(plan.sent_edited)}: changed since a task was (or may have been) "
-            "created from them; sent as new tasks (--send-edited)"
-        )
+def _parts(items: Iterable[_Item]) -> Iterator[list[_Item]]:
+    part: list[_Item] = []
+    for item in items:
+        part.append(item)
+        if len(part) == SENT_IN_PARTS:
+            yield part
+            part = []
+    if part:
+        yield part
+
+
+def _in_row_order(outcomes: Mapping[int, Outcome]) -> Iterator[Outcome]:
+    if isinstance(outcomes, OutcomeSpool):
+        return outcomes.in_row_order()
+    return (outcomes[row] for row in sorted(outcomes))
 
 
 def report_refused_edits(

@@ -35,8 +35,9 @@ from importer.results import read_results
 from importer.retry_plan import number_lines, refuse_repeated_rows
 from importer.row_journal import StopJournal
 from importer.run_summary import FileSummary, RunSummary, file_sha256
-from importer.sending import Stop, open_sending
+from importer.sending import open_sending
 from importer.staging import SANDBOX_ADVICE, Staging, open_staging, written_back
+from importer.stop_requests import Stop
 from importer.undo_plan import UndoPlan, after_stop, plan_undo
 
 Confirm = Callable[[UndoPlan], bool]

@@ -105,7 +105,8 @@ def _validate_file(
                 invalid.append(row)
             if row.ok and show_tokens:
                 reporter.row_token(row.number, row.client_token)
-            named += bool(row.ok and user_name(row.request or {}))
+            if row.request is not None and "SegmentAttributes" in row.request:
+                named += bool(user_name(row.request))  # the only rows that may name an agent
             writer.write(row.outcome(status))
     total = sum(counts.values())
     valid, bad = counts[Status.VALID], counts[Status.INVALID]

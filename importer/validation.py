@@ -7,6 +7,7 @@ botocore's Connect model (importer.limits); the other rules from the service doc
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import sys
 from collections.abc import Iterable
@@ -36,6 +37,7 @@ _PLAIN_WEB_URL = re.compile(r"https?://[!-\"$-.0->@-Z\\^-~]+(?:[/?#][^ ]*)?", re
 _UTF8_MAX_BYTES_PER_CHAR = 4  # so text of n characters is at most 4n bytes
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Control characters other than tab, LF and CR: invisible, and no part of a task's text."""
+_REQUIRED = ("InstanceId", "Name")
 _HINTS = {
     "InstanceId": "add an InstanceId column or pass --instance-id",
     "Name": "give every row a Name (the task title agents see)",
@@ -49,9 +51,13 @@ class RowValidator:
         self.tz = tz
         self.now = now or dt.datetime.now(dt.UTC)
         self.limits = limits()
-        self._field_lengths = {
-            name: _allowed(length) for name, length in self.limits.fields.items()
+        self._field_lengths = {  # build() checks these first: never the fields it treats apart
+            name: _allowed(length)
+            for name, length in self.limits.fields.items()
+            if name != "ScheduledTime" and name not in SEGMENT_FIELDS
         }
+        self._now = int(self.now.timestamp())
+        self._latest = self._now + SCHEDULE_MAX_DAYS * 86_400
         self._attribute_value = _allowed(self.limits.attribute_value)
         self._reference_name = _allowed(self.limits.reference_name)
         self._reference_value = _allowed(self.limits.reference_value)
@@ -66,20 +72,22 @@ class RowValidator:
             named_after_field = column.casefold().startswith(path.split(".")[0].casefold())
             errors.append(RowError(column, message if named_after_field else f"{path}: {message}"))
 
-        for name in ("InstanceId", "Name"):
-            if not mapped.fields.get(name):
+        fields = mapped.fields
+        for name in _REQUIRED:
+            if not fields.get(name):
                 errors.append(RowError(name, f"{name} is required; {_HINTS[name]}"))
-        for name, text in mapped.fields.items():
-            if name in SEGMENT_FIELDS:
-                continue
-            if name == "ScheduledTime":
+        lengths = self._field_lengths
+        for name, text in fields.items():
+            allowed = lengths.get(name)
+            if allowed is not None:  # a field the model gives lengths for: the common case
+                if len(text) not in allowed:
+                    _length_error(name, text, allowed, error)
+                request[name] = text
+            elif name == "ScheduledTime":
                 self._scheduled_time(text, request, error)
-                continue
-            allowed = self._field_lengths.get(name)
-            if allowed is not None and len(text) not in allowed:
-                _length_error(name, text, allowed, error)
-            request[name] = text
-        routing = [name for name in ROUTING_FIELDS if name in mapped.fields]
+            elif name not in SEGMENT_FIELDS:
+                request[name] = text
+        routing = [name for name in ROUTING_FIELDS if name in fields]
         if not routing:
             errors.append(
                 RowError(
@@ -101,9 +109,11 @@ class RowValidator:
             request["Attributes"] = self._attributes(mapped.attributes, error)
         if mapped.references:
             request["References"] = self._references(mapped.references, error)
-        if segments := segment_attributes(mapped, mapped.fields.get("InstanceId"), error):
+        # most rows set no segment attribute and no attachment: no call for them
+        segmented = mapped.segments or not fields.keys().isdisjoint(SEGMENT_FIELDS)
+        if segmented and (segments := segment_attributes(mapped, fields.get("InstanceId"), error)):
             request["SegmentAttributes"] = segments
-        if attachments := attachment_list(mapped, error):
+        if mapped.attachments and (attachments := attachment_list(mapped, error)):
             request["Attachments"] = attachments
         _check_characters(request, mapped, errors)
         return request, errors
@@ -114,8 +124,7 @@ class RowValidator:
         except ValueError as problem:
             error("ScheduledTime", str(problem))
             return
-        now = int(self.now.timestamp())
-        latest = now + SCHEDULE_MAX_DAYS * 86_400
+        now, latest = self._now, self._latest
         # Kept even when out of the window: the row's token then stays the one it was sent
         # with while its time was ahead, so a re-run finds its task once the time has passed.
         request["ScheduledTime"] = epoch
@@ -134,16 +143,16 @@ class RowValidator:
 
     def _attributes(self, attributes: dict[str, str], error: Any) -> dict[str, str]:
         characters = 0
+        allowed = self._attribute_value
         for key, value in attributes.items():
-            path = f"{ATTRIBUTE_PREFIX}{key}"
-            if not _ATTRIBUTE_KEY.fullmatch(key):
+            if not _attribute_key_ok(key):
                 error(
-                    path,
+                    f"{ATTRIBUTE_PREFIX}{key}",
                     f"attribute key '{key}' may hold only letters, digits, '-' and '_'; "
                     "rename the column",
                 )
-            if len(value) not in self._attribute_value:
-                _length_error(path, value, self._attribute_value, error)
+            if len(value) not in allowed:
+                _length_error(f"{ATTRIBUTE_PREFIX}{key}", value, allowed, error)
             characters += len(key) + len(value)
         if characters * _UTF8_MAX_BYTES_PER_CHAR > ATTRIBUTES_MAX_BYTES:  # else they fit
             _check_attributes_bytes(attributes, error)
@@ -156,7 +165,9 @@ class RowValidator:
         built: dict[str, dict[str, str]] = {}
         for name, (kind, value) in references.items():
             path = f"{REFERENCE_PREFIX}{name}"
-            if kind not in CREATION_REFERENCE_TYPES:
+            if kind == "URL" and _PLAIN_WEB_URL.fullmatch(value) is not None:
+                pass  # the common case, as is_web_url's first test
+            elif kind not in CREATION_REFERENCE_TYPES:
                 error(
                     path,
                     f"reference type '{kind}' cannot be set when a task is created; use one "
@@ -173,6 +184,12 @@ class RowValidator:
         if characters * _UTF8_MAX_BYTES_PER_CHAR > REFERENCES_MAX_BYTES:  # else they fit
             _check_references_bytes(references, error)
         return built
+
+
+@functools.lru_cache(maxsize=4096)
+def _attribute_key_ok(key: str) -> bool:
+    """Whether an attribute key is well formed (keys are columns: the same on every row)."""
+    return _ATTRIBUTE_KEY.fullmatch(key) is not None
 
 
 def _allowed(length: Length) -> range:

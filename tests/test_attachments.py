@@ -124,6 +124,7 @@ def test_rerunning_the_same_file_makes_one_task_per_row_though_links_are_signed_
     assert all(line["error_message"].startswith(RESIGNED) for line in lines)
 
 
+@pytest.mark.usefixtures("quick_backoff")
 def test_a_retried_attempt_sends_the_same_links_so_a_lost_answer_finds_its_task(
     s3: Any, sandbox: Callable[..., Sandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

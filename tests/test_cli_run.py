@@ -155,6 +155,7 @@ def test_identical_rows_are_distinct_tasks(sandbox: Callable[..., Sandbox], tmp_
     ],
     ids=["errors-and-drops", "200s-without-a-contact-id"],
 )
+@pytest.mark.usefixtures("quick_backoff")
 def test_faults_still_create_every_row_exactly_once(
     sandbox: Callable[..., Sandbox], tmp_path: Path, faults: dict[str, float]
 ) -> None:
@@ -176,6 +177,7 @@ def test_faults_still_create_every_row_exactly_once(
     assert set(journal_tokens(tmp_path / "j.sqlite3").values()) == {"created"}
 
 
+@pytest.mark.usefixtures("quick_backoff")
 def test_200_answers_that_are_never_a_contact_id_fail_the_rows_and_a_later_run_creates_them(
     sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

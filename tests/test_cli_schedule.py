@@ -246,22 +246,6 @@ def test_a_file_replaced_while_its_rows_are_sent_stays_for_the_next_run(
     assert len(tasks_by_token(sb)) == 10
 
 
-def test_inputs_whose_results_would_overwrite_each_other_send_nothing(
-    sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    sb = sandbox()
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    first = write_input(tmp_path / "a" / "tasks.csv", task_rows(2))
-    second = write_input(tmp_path / "b" / "tasks.csv", task_rows(2, start=5))
-    args = cli_args("run", first, sb, tmp_path, "--results-dir", str(tmp_path / "out"))
-    args.insert(2, str(second))
-
-    assert main(args) == 2
-    assert "would both write their results to" in capsys.readouterr().err
-    assert sb.counters()["requests"] == 0
-
-
 def test_a_wrong_flow_stops_the_run_after_five_rows_however_the_rows_are_split_into_files(
     sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
@@ -413,7 +397,7 @@ def test_two_concurrent_runs_the_second_exits_4_and_nothing_is_duplicated(
     source = write_input(tmp_path / "tasks.csv", task_rows(120))
     args = cli_args("run", source, sb, tmp_path)
     first, first_log = start_child(args, tmp_path)
-    wait_until(lambda: sb.counters()["created"] >= 10, first, first_log)
+    wait_until(lambda: sb.counters()["created"] >= 1, first, first_log)
 
     second_dir = tmp_path / "second"
     second_dir.mkdir()

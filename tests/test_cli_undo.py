@@ -199,6 +199,7 @@ def test_dry_run_lists_each_task_it_would_stop_and_sends_nothing(
     assert len(runs_in(tmp_path / "j.sqlite3")) == 1
 
 
+@pytest.mark.usefixtures("quick_backoff")
 def test_faults_still_stop_each_task_exactly_once(
     sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
@@ -224,10 +225,11 @@ def test_faults_still_stop_each_task_exactly_once(
     assert sb.counters()["stop_requests"] == counters["stop_requests"]
 
 
+@pytest.mark.usefixtures("quick_backoff")
 def test_undo_told_a_rate_above_stop_contacts_quota_is_throttled_and_still_stops_each_once(
     sandbox: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sb = sandbox(stop_rate=2.0, stop_burst=2)
+    sb = sandbox(stop_rate=6.0, stop_burst=2)  # 4 stops at once, 2 over the burst
     results = created(sb, tmp_path, task_rows(8))
     capsys.readouterr()
 

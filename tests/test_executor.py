@@ -761,9 +761,9 @@ def test_active_task_cap_stops_cleanly_and_a_rerun_finishes(
 def test_told_rate_above_the_quota_still_fails_no_row(
     sandbox: Callable[..., Sandbox], tmp_path: Path
 ):
-    emulator = sandbox(rate=25.0, burst=5)
+    emulator = sandbox(rate=50.0, burst=5)
     settings = replace(
-        QUICK, concurrency=6, rate=100.0, burst=5, backoff_base=0.05, backoff_max=0.5
+        QUICK, concurrency=6, rate=200.0, burst=5, backoff_base=0.05, backoff_max=0.5
     )
     report, outcomes = run(connect(emulator, 6), tmp_path / "j.db", make_rows(100), settings)
     counters = emulator.counters()
@@ -771,7 +771,7 @@ def test_told_rate_above_the_quota_still_fails_no_row(
     assert counters["created"] == 100
     assert report.throttles == counters["throttled"] > 0
     assert report.throttles < 25
-    assert report.final_rate < 100.0
+    assert report.final_rate < 200.0
 
 
 def test_a_row_is_already_created_when_its_token_s_entry_holds_a_task(tmp_path: Path) -> None:

@@ -187,3 +187,17 @@ def test_the_cli_takes_no_rule_from_the_core_only_constants_for_its_texts() -> N
         for module, target in taken
         if any(target == rule or target.startswith(rule + ".") for rule in RULES)
     } == set()
+
+
+def test_the_command_line_starts_without_boto3() -> None:
+    """boto3 (with s3transfer) and botocore's session take a third of a second to import:
+    they load when a command makes a client, so validate, which sends nothing, never pays."""
+    script = (
+        "import sys, importer.cli\n"
+        "heavy = ('boto3', 's3transfer', 'botocore.session', 'botocore.client')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"

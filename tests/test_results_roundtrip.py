@@ -53,7 +53,7 @@ CELL_TEXT = st.one_of(
     OOXML_LIKE,
     SEPARATED,
     st.text(st.sampled_from(" \t\r\n\xa0"), max_size=4),
-    st.sampled_from(["a\r\nb", "\x0b", "=1+2", "'x"]),
+    st.sampled_from(["a\r\nb", "\x0b", "=1+2", "'x", "<r><t>x</t></r>", "<r><b></r>"]),
 )
 HEADER_NAME = st.one_of(
     st.text(st.characters(codec="utf-8", exclude_characters="\ufffe\uffff"), min_size=1)

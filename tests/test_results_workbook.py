@@ -17,13 +17,14 @@ import pytest
 from cli_runs import cli_args
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from python_calamine import CalamineWorkbook
 from results_files import write_results
 from spreadsheets import FLOW, INSTANCE, prepare, write_csv, write_xlsx
 
 from importer.cli import main
 from importer.mapping import MappingSpec
 from importer.model import Outcome, RowError, Status
-from importer.results import RESULT_COLUMNS, read_results
+from importer.results import RESULT_COLUMNS, ResultsWriter, read_results
 from importer.results import workbook as workbook_module
 from importer.results.workbook import MAX_WIDTH, error_columns
 from importer.sandbox import Sandbox
@@ -366,3 +367,15 @@ def test_a_run_summary_has_its_figures_and_a_retry_command_that_works(
     workbook.save(results)
     assert main(command[1:]) == 0
     assert sb.counters()["created"] == 3
+
+
+def test_summary_text_reads_back_as_given(tmp_path: Path) -> None:
+    """The Summary sheet is escaped once, as the Results sheet is: a path holding '_x0041_'
+    or a control character was escaped twice, and '<r>...</r>' would be raw rich text."""
+    path = tmp_path / "r.xlsx"
+    pairs = [("Input", "C:/in_x0041_/t.xlsx"), ("Note", "a\x01b"), ("Odd", "<r><t>y</t></r>")]
+    with ResultsWriter(path, ["A"]) as writer:
+        writer.write(Outcome(2, Status.VALID, "t", {"A": "x"}))
+        writer.add_summary(pairs)
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Summary").to_python()
+    assert [tuple(row[:2]) for row in rows[-3:]] == pairs

@@ -24,7 +24,7 @@ import sys
 from collections.abc import Iterator
 
 from importer.errors import Interrupted
-from importer.sending import Stop
+from importer.stop_requests import Stop
 
 
 def delivered_signals() -> tuple[signal.Signals, ...]:

@@ -117,6 +117,14 @@ class JournalQueries:
             except ValueError:
                 continue
 
+    def sent_from(self, batch_id: str) -> set[int]:
+        """The row numbers a batch's requests were sent from (one query)."""
+        rows = self._execute(
+            "SELECT DISTINCT row_number FROM tasks WHERE batch_id = ? AND row_number IS NOT NULL",
+            (batch_id,),
+        )
+        return {number for (number,) in rows}
+
     def run_info(self, run_ids: Collection[int]) -> dict[int, RunInfo]:
         """Which command each of these runs was, and when it started."""
         info: dict[int, RunInfo] = {}

@@ -34,13 +34,16 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from xlsxwriter import Workbook
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellStringTuple, Worksheet
 
 from importer.model import Outcome, Status
 from importer.results.format import RESULT_COLUMNS, RESULTS_SHEET, outcome_cells
-from importer.results.xlsx_text import comment_text, stored_text
+from importer.results.xlsx_text import XLSX_CELL_LIMIT, comment_text, stored_text
 
 SUMMARY_SHEET = "Summary"
+_QUICK = XLSX_CELL_LIMIT // 2
+"""Printable text with no ``_x``, at most this long, is stored as it is (see stored_text)."""
 MAX_WIDTH = 60
 MAX_COMMENTS = 10_000
 STATUS_COLUMN = RESULT_COLUMNS.index("status")
@@ -108,6 +111,37 @@ class _EscapedSheet(Worksheet):
     def _escape_control_characters(data: Any) -> Any:
         return data
 
+    def _takes_line_format(self, row: int, col: int) -> bool:
+        """Whether an unformatted cell takes its row's or column's format (XlsxWriter's)."""
+        line = self.row_info.get(row)
+        if line is not None and line.row_format:
+            return True
+        column = self.col_info.get(col)
+        return column is not None and column.column_format is not None
+
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        """XlsxWriter's own, quicker for a text cell with or without its own format: the
+        same bytes (its escapes of ``& < >``, ``xml:space`` for text that starts or ends
+        with whitespace). Every other cell goes to XlsxWriter's. Unlike XlsxWriter's, text
+        that starts with ``<r>`` and ends with ``</r>`` is text too: XlsxWriter writes it
+        as raw rich-text XML, so a cell typed that way read back changed, or broke the
+        workbook."""
+        if type(cell) is not CellStringTuple or not self.constant_memory:
+            super()._write_cell(row, col, cell)
+            return
+        text, style = cell
+        if style is None and self._takes_line_format(row, col):  # none here: widths only
+            super()._write_cell(row, col, cell)
+            return
+        styled = f' s="{style._get_xf_index()}"' if style else ""
+        space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+        if "&" in text or "<" in text or ">" in text:
+            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        self.fh.write(
+            f'<c r="{xl_rowcol_to_cell_fast(row, col)}"{styled} t="inlineStr">'
+            f"<is><t{space}>{text}</t></is></c>"
+        )
+
 
 def error_columns(where: str, columns: Sequence[str]) -> list[str]:
     """The input columns a ``RowError.column`` names; empty when no input cell is to blame.
@@ -158,7 +192,6 @@ class ResultsWorkbook:
 
     def write(self, outcome: Outcome) -> None:
         cells = outcome_cells(outcome, self._columns)
-        self._fit(cells)
         self._rows += 1
         self._counts[outcome.status] += 1
         row, sheet = self._rows, self._sheet
@@ -170,9 +203,15 @@ class ResultsWorkbook:
         for index, _ in problems:
             if index != STATUS_COLUMN:  # the status cell keeps its status colour
                 formats[index] = self._formats[PROBLEM]
+        widths = self._widths
         for index, cell in enumerate(cells):
             if cell:
-                sheet.write_string(row, index, stored_text(cell), formats.get(index))
+                if len(cell) > widths[index] and widths[index] < MAX_WIDTH:
+                    widths[index] = max(widths[index], min(MAX_WIDTH, _display_width(cell)))
+                if len(cell) > _QUICK or "_x" in cell or not cell.isprintable():
+                    cell = stored_text(cell)  # else it is stored as it is, the usual case
+                # XlsxWriter's write_string without its A1-notation wrapper (row, index: ints)
+                sheet._write_string(row, index, cell, formats.get(index))
             elif index in formats:
                 sheet.write_blank(row, index, None, formats[index])
         for index, text in problems:
@@ -186,7 +225,8 @@ class ResultsWorkbook:
     def close(self) -> None:
         try:
             self._finish_results()
-            self._write_summary(self._book.add_worksheet(SUMMARY_SHEET))
+            summary = self._book.add_worksheet(SUMMARY_SHEET, worksheet_class=_EscapedSheet)
+            self._write_summary(summary)
             self._book.close()
         finally:
             self.discard()
@@ -199,12 +239,6 @@ class ResultsWorkbook:
         self._scratch.cleanup()
 
     # --- while writing ------------------------------------------------------------------------
-
-    def _fit(self, cells: list[str]) -> None:
-        widths = self._widths
-        for index, cell in enumerate(cells):
-            if len(cell) > widths[index] and widths[index] < MAX_WIDTH:
-                widths[index] = max(widths[index], min(MAX_WIDTH, _display_width(cell)))
 
     def _problems(self, outcome: Outcome) -> list[tuple[int, str]]:
         """(column index, comment) for each cell to flag: the errors' cells, else status."""

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import botocore.session
-from botocore.model import Shape
+if TYPE_CHECKING:
+    from botocore.model import Shape
 
 
 class ShapeError(ValueError):
@@ -22,7 +22,10 @@ class ShapeError(ValueError):
 
 @functools.cache
 def connect_model() -> Any:
-    """The Connect service model of the installed botocore (loaded once)."""
+    """The Connect service model of the installed botocore (loaded once, when first asked:
+    not at the start-up of a command that never starts the sandbox)."""
+    import botocore.session
+
     return botocore.session.get_session().get_service_model("connect")
 
 
