@@ -30,13 +30,10 @@ from __future__ import annotations
 
 import contextlib
 import queue
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
-from typing import Any
 
 from importer.errors import JournalError, UsageError
 from importer.journal import Entry
@@ -47,9 +44,10 @@ from importer.retry_policy import RetryPolicy
 from importer.row_journal import RowJournal
 from importer.row_sender import POLL, RowSender, RowState, Submit
 from importer.stop_rules import FailureTally, StopRules
+from importer.workers import Job, Workers
 
-_Pending = dict[Future[Outcome], tuple[PreparedRow, RowState]]
-"""The rows in flight, by the future of their outcome."""
+_Pending = dict[Job, tuple[PreparedRow, RowState]]
+"""The rows in flight, by the job that sends each."""
 
 
 @dataclass
@@ -175,7 +173,7 @@ class Executor:
             concurrency=self.settings.concurrency,
         )
         self._window = 2 * self.settings.concurrency + 8
-        self._done: queue.SimpleQueue[Future[Outcome]] = queue.SimpleQueue()
+        self._done: queue.SimpleQueue[Job] = queue.SimpleQueue()
         self._counts: Counter[Status] = Counter()
         self._used = False
 
@@ -203,8 +201,8 @@ class Executor:
         self._used = True
         started = time.monotonic()
         pending: _Pending = {}
-        tokens: dict[str, Future[Outcome]] = {}
-        workers = _Workers(self._window)
+        tokens: dict[str, Job] = {}
+        workers = Workers(self._window)
         self._done = workers.done
         try:
             for row in rows:
@@ -218,15 +216,15 @@ class Executor:
                 while len(pending) >= self._window:
                     self._drain(pending, tokens, on_outcome)
                 state = RowState(entry=entry)
-                future = workers.submit(self._sender.send, row, state)
-                pending[future] = (row, state)
-                tokens[key] = future
+                job = workers.submit(self._sender.send, row, state)
+                pending[job] = (row, state)
+                tokens[key] = job
             while pending:
                 self._drain(pending, tokens, on_outcome)
         except BaseException:
             self._sender.stopping = True
             if not self._sender.abandoned:
-                wait(pending)
+                self._wait_all(pending)
             raise
         finally:
             workers.close()
@@ -252,28 +250,34 @@ class Executor:
     def _drain(
         self,
         pending: _Pending,
-        tokens: dict[str, Future[Outcome]],
+        tokens: dict[str, Job],
         on_outcome: Callable[[Outcome], None],
-        until: Future[Outcome] | None = None,
+        until: Job | None = None,
     ) -> None:
         """Wait for some rows to finish (``until``, if given) and report them; once the run
         is abandoned, report every row at once, finished or not."""
         while pending:
             if self._sender.abandoned:
-                for future, (row, state) in list(pending.items()):
-                    if future.done():
-                        outcome = future.result()
+                for job, (row, state) in list(pending.items()):
+                    if job.done:
+                        outcome = job.result()
                     else:
                         outcome = self._sender.stopped_outcome(row, state, waiting=state.on_wire)
-                    self._settle(pending, tokens, future, outcome, on_outcome)
+                    self._settle(pending, tokens, job, outcome, on_outcome)
                 return
             done = self._finished(pending)
-            for future in done:
-                self._settle(pending, tokens, future, future.result(), on_outcome)
-            if done and (until is None or until.done()):
+            for job in done:
+                self._settle(pending, tokens, job, job.result(), on_outcome)
+            if done and (until is None or until.done):
                 return
 
-    def _finished(self, pending: _Pending) -> list[Future[Outcome]]:
+    def _wait_all(self, pending: _Pending) -> None:
+        """Wait until every row of ``pending`` has finished (its outcome is dropped)."""
+        while not all(job.done for job in pending):
+            with contextlib.suppress(queue.Empty):
+                self._done.get(timeout=POLL)
+
+    def _finished(self, pending: _Pending) -> list[Job]:
         """The rows of ``pending`` that have finished, from the workers' completion queue:
         waits up to POLL for one (a wait() over every row in flight cost the thread ~16%
         of the GIL's time at C=40)."""
@@ -284,19 +288,19 @@ class Executor:
         with contextlib.suppress(queue.Empty):
             while True:
                 finished.append(self._done.get_nowait())
-        return [future for future in finished if future in pending]
+        return [job for job in finished if job in pending]
 
     def _settle(
         self,
         pending: _Pending,
-        tokens: dict[str, Future[Outcome]],
-        future: Future[Outcome],
+        tokens: dict[str, Job],
+        job: Job,
         outcome: Outcome,
         on_outcome: Callable[[Outcome], None],
     ) -> None:
-        row, state = pending.pop(future)
+        row, state = pending.pop(job)
         key = self._journal.key(row)
-        if tokens.get(key) is future:
+        if tokens.get(key) is job:
             del tokens[key]
         self._emit(outcome, on_outcome, counted=not state.stopped)
 
@@ -330,45 +334,3 @@ class Executor:
             counts=dict(self._counts),
             final_rate=self.limiter.rate,
         )
-
-
-_Job = tuple[Future[Outcome], Callable[..., Outcome], tuple[Any, ...]]
-
-
-class _Workers:
-    """Daemon threads that run jobs, started as jobs come, up to ``size`` (no more rows are
-    in flight at once, so a job never waits for a thread); each runs jobs until
-    :meth:`close`. One thread per row cost a thread's start-up per row."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._started = 0
-        self.done: queue.SimpleQueue[Future[Outcome]] = queue.SimpleQueue()
-        """Every job's future once it has its result (or exception), in that order."""
-
-    def submit(self, function: Callable[..., Outcome], *args: Any) -> Future[Outcome]:
-        """``function(*args)`` run in a worker thread; its result or exception in the future."""
-        future: Future[Outcome] = Future()
-        if self._started < self._size:
-            threading.Thread(target=self._work, name="importer-row", daemon=True).start()
-            self._started += 1
-        self._jobs.put((future, function, args))
-        return future
-
-    def close(self) -> None:
-        """Let every worker end once it has finished the jobs it has (a request the run
-        stopped waiting for included)."""
-        for _ in range(self._started):
-            self._jobs.put(None)
-
-    def _work(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            future, function, args = job
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(function(*args))
-            except BaseException as error:  # handed to the thread that reads the future
-                future.set_exception(error)
-            self.done.put(future)

@@ -17,6 +17,7 @@ whether a task may have been created."""
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -95,7 +96,11 @@ class RowSender:
         self._rules = rules
         self._retry = retry
         self._backoff = retry.backoff()
-        self._slots = threading.BoundedSemaphore(concurrency)
+        self._slots: queue.SimpleQueue[None] = queue.SimpleQueue()
+        """One item per free slot (a C-level queue: a Python semaphore's condition variable
+        cost ~5% of the GIL's time at C=40)."""
+        for _ in range(concurrency):
+            self._slots.put(None)
         self._lock = threading.Lock()
         self.stopping = False
         self.abandoned = False
@@ -257,12 +262,15 @@ class RowSender:
         """Submit the row's request once; returns the answer or raises ApiError."""
         while True:
             self._wait_for_quota()
-            with self._slots:
+            self._slots.get()
+            try:
                 sent_at = self._limiter.acquire(cancelled=lambda: self.stopping)
                 if sent_at is None or self.stopping:
                     raise _Stopped
                 if self._rules.quota.ticket() is None:  # not paused while this row waited
                     return self._send(row, state, sent_at)
+            finally:
+                self._slots.put(None)
 
     def _wait_for_quota(self) -> None:
         """Wait until the active-task quota's gate lets this row send; _Stopped if the run

@@ -29,8 +29,10 @@ class _Write:
         self.cursor: sqlite3.Cursor | None = None
         self.error: sqlite3.Error | None = None
         self.done = False
-        self.woken = threading.Event()
-        """Set when done, or to lead the next commit."""
+        self.woken = threading.Lock()
+        """Held until released once: when done, or to lead the next commit (a lock, not an
+        Event: an Event's condition variable is Python code, a lock's wake-up is not)."""
+        self.woken.acquire()
 
 
 class GroupCommit:
@@ -54,16 +56,17 @@ class GroupCommit:
             lead = not self._leading
             self._leading = True
         if not lead:
-            write.woken.wait()
+            write.woken.acquire()
         if not write.done:
-            self._lead(db)
+            self._lead(db, write)
         if write.error is not None:
             raise write.error
         assert write.cursor is not None
         return write.cursor
 
-    def _lead(self, db: sqlite3.Connection) -> None:
-        """Commit every write queued so far, then hand the lead to the first queued since."""
+    def _lead(self, db: sqlite3.Connection, own: _Write) -> None:
+        """Commit every write queued so far (``own`` among them), then hand the lead to the
+        first queued since and wake the others of the batch."""
         with self._lock:
             batch, self._queue = self._queue, []
         try:
@@ -71,14 +74,15 @@ class GroupCommit:
         finally:
             with self._lock:
                 if self._queue:
-                    self._queue[0].woken.set()
+                    self._queue[0].woken.release()
                 else:
                     self._leading = False
             for write in batch:
                 if write.cursor is None and write.error is None:  # the leader was interrupted
                     write.error = sqlite3.OperationalError("the write was interrupted")
                 write.done = True
-                write.woken.set()
+                if write is not own:
+                    write.woken.release()
 
 
 def _commit(db: sqlite3.Connection, batch: list[_Write], mutex: threading.Lock) -> None:
