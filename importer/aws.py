@@ -11,7 +11,6 @@ ApiError: :func:`task_submitter` is the one built from boto3 (StartTaskContact),
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -303,13 +302,6 @@ def client_config(
     )
 
 
-def boto3_data() -> str:
-    """The folder a boto3 session adds to its loader's search path."""
-    import boto3
-
-    return os.path.join(os.path.dirname(boto3.__file__), "data")
-
-
 _PRESIGNING = {"signature_version": "s3v4", "s3": {"addressing_style": "virtual"}}
 
 
@@ -343,7 +335,7 @@ def make_client(
     import botocore.session
     from botocore.config import Config
 
-    from importer.model_loader import shared_loader
+    from importer.model_loader import boto3_data, shared_loader
 
     key_id, secret = access_keys or (None, None)
     try:

@@ -10,6 +10,7 @@ clients share its loader). The loader holds no credentials or settings, only mod
 from __future__ import annotations
 
 import functools
+import os
 
 from botocore.loaders import Loader, create_loader
 
@@ -23,6 +24,13 @@ class _SharedLoader(Loader):
     @property
     def search_paths(self) -> list[str]:
         return list(self._search_paths)
+
+
+def boto3_data() -> str:
+    """The folder a boto3 session adds to its loader's search path."""
+    import boto3
+
+    return os.path.join(os.path.dirname(boto3.__file__), "data")
 
 
 @functools.cache

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from importer import aws
+from importer import aws, model_loader
 
 NOWHERE = "http://127.0.0.1:9"
 
@@ -20,7 +20,7 @@ def test_clients_of_separate_sessions_share_one_loader_whose_path_does_not_grow(
         client = aws.make_client(service=service, region="eu-west-2", endpoint_url=NOWHERE)
         assert client._loader is loader
     assert loader.search_paths == paths
-    assert paths[-1] == aws.boto3_data()
+    assert paths[-1] == model_loader.boto3_data()
     assert connect.meta.service_model.service_name == "connect"
 
 
