@@ -165,7 +165,9 @@ def _run_file(
         plan = sent.reconcile(read.rows())
         gc.freeze()  # what reconcile found lives until the batch ends (importer.collector)
         warn_reused_name(reporter, item.location, plan)
-        rows = rows_to_send(read, batch, staged.local, prepare, plan, item.location)
+        rows = rows_to_send(
+            read, batch, staged.local, prepare, plan, item.location, sending.stop.request
+        )
         columns = batch.table.columns
         del batch  # the first pass's tables go
         report = sent.send(rows, plan, len(read))

@@ -7,14 +7,15 @@ that took about 2 KB a row. So the first pass keeps of each row only its :class:
 request: at a row number the journal has a send of this batch from (an edit is told by its
 values, and a resend takes the earlier send's token). The second pass prepares the rows
 again, as they are sent (:func:`read_again`): each must be the row the first pass read, or
-the file changed in between and the run stops (InputFileError).
+the file changed in between and the run stops cleanly, as on Ctrl-C (exit 3: rows sent keep
+their ContactIds, the rest are not_attempted); a dry run raises InputFileError.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from array import array
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import overload
@@ -110,19 +111,26 @@ def first_pass(rows: Iterable[PreparedRow], sent_from: Collection[int]) -> First
 
 
 def rows_to_send(
-    read: FirstPass, first: Batch, path: str | Path, prepare: PrepareOptions, plan: Plan, where: str
+    read: FirstPass,
+    first: Batch,
+    path: str | Path,
+    prepare: PrepareOptions,
+    plan: Plan,
+    where: str,
+    stop: Callable[[str], None] | None = None,
 ) -> Iterator[PreparedRow]:
     """The rows in order, as they are to be sent: those the first pass kept if it kept every
     one (a re-run: each was sent before, so they are held already), else the file at
-    ``path`` read again (:func:`read_again`), the first pass's "now" deciding again what is
-    valid (a scheduled time is not in the past on one pass and not the other)."""
+    ``path`` read again (:func:`read_again`, ``stop`` as there), the first pass's "now"
+    deciding again what is valid (a scheduled time is not in the past on one pass and not
+    the other)."""
     if read.whole and len(read.whole) == len(read):
         kept = list(read.whole.values())
         read.whole.clear()
         return handed_over(kept)
     read.whole.clear()
     again = open_batch(path, dataclasses.replace(prepare, now=first.validator.now))
-    return read_again(again.rows(), read, plan, where)
+    return read_again(again.rows(), read, plan, where, stop)
 
 
 def handed_over(rows: list[PreparedRow]) -> Iterator[PreparedRow]:
@@ -133,32 +141,45 @@ def handed_over(rows: list[PreparedRow]) -> Iterator[PreparedRow]:
 
 
 def read_again(
-    rows: Iterable[PreparedRow], read: FirstPass, plan: Plan, where: str
+    rows: Iterable[PreparedRow],
+    read: FirstPass,
+    plan: Plan,
+    where: str,
+    stop: Callable[[str], None] | None = None,
 ) -> Iterator[PreparedRow]:
     """The rows prepared again, each checked against its key from the first pass; a row the
-    plan resends under an earlier send's token is given it again. Raise InputFileError if
-    the file ``where`` no longer holds the rows first read."""
-    index = 0
+    plan resends under an earlier send's token is given it again. If the file ``where`` no
+    longer holds the rows first read: with ``stop``, ask it to stop the run (the rows still
+    come, as the file now holds them, so the executor settles each as not sent and the
+    results file is complete); without, raise InputFileError."""
+    index, changed = 0, False
     for row in rows:
-        if index >= len(read) or (
-            read.numbers[index],
-            read.tokens[index],
-            bool(read.valid[index]),
-        ) != (row.number, row.client_token, row.ok):
-            raise InputFileError(_changed(where, row.number))
+        if not changed and (
+            index >= len(read)
+            or (read.numbers[index], read.tokens[index], bool(read.valid[index]))
+            != (row.number, row.client_token, row.ok)
+        ):
+            changed = True
+            _report_change(where, row.number, stop)
         index += 1
-        resent = plan.resent.get(row.number)
+        resent = None if changed else plan.resent.get(row.number)
         if resent is not None:
             resend_under(row, resent)
         yield row
-    if index != len(read):
-        raise InputFileError(_changed(where, read.numbers[index]))
+    if not changed and index != len(read):
+        _report_change(where, read.numbers[index], stop)
+
+
+def _report_change(where: str, number: int, stop: Callable[[str], None] | None) -> None:
+    if stop is None:
+        raise InputFileError(_changed(where, number))
+    stop(_changed(where, number))
 
 
 def _changed(where: str, number: int) -> str:
     return (
         f"{where}: the file changed while its rows were sent (row {number} is not what it "
-        "was when the file was first read); the rows sent so far are in the journal. Leave "
-        "the file as it is while it is run, then run it again: rows already created are not "
-        "sent twice"
+        "was when the file was first read); the rows sent so far are in the journal and the "
+        "results. Leave the file as it is while it is run (close it in Excel), then run it "
+        "again: rows already created are not sent twice"
     )

@@ -96,11 +96,16 @@ def test_a_file_edited_while_it_is_run_stops_the_run_and_the_next_run_finishes_i
         return open_batch(path, prepare)
 
     monkeypatch.setattr(two_pass, "open_batch", edit_then_open)
-    assert main(cli_args("run", source, sb, tmp_path)) == 2
-    assert "tasks.csv: the file changed while its rows were sent (row 22 " in (
-        capsys.readouterr().err
-    )
-    assert sb.counters()["created"] <= 20
+    assert main(cli_args("run", source, sb, tmp_path)) == 3
+    assert "STOPPED EARLY: " in (err := capsys.readouterr().err)
+    assert "tasks.csv: the file changed while its rows were sent (row 22 " in err
+    created = sb.counters()["created"]
+    assert created <= 20
+    stopped = results_of(source)
+    assert [line["row"] for line in stopped] == [str(n) for n in range(2, 32)], "every row"
+    with_ids = [line for line in stopped if line["contact_id"]]
+    assert len(with_ids) == created, "each task created is in the results with its ContactId"
+    assert {line["status"] for line in stopped if not line["contact_id"]} == {"not_attempted"}
 
     monkeypatch.setattr(two_pass, "open_batch", open_batch)
     assert main(cli_args("run", source, sb, tmp_path)) == 0
